@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests drive (the reference server and real clients),
+# only when they are missing. Fails with a message naming what could not be installed.
+set -euo pipefail
+
+need=()
+[ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper)
+[ -x /usr/lib/zookeeper/bin/cli_mt ] || need+=(zookeeper-bin)
+/usr/bin/python3 -c 'import kazoo' 2>/dev/null || need+=(python3-kazoo)
+command -v nc >/dev/null || need+=(netcat-openbsd)
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== installing test dependencies: ${need[*]}"
+  if [ "$(id -u)" != 0 ]; then
+    echo "missing ${need[*]}: run as root or install them with apt-get" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null \
+    || { echo "could not install ${need[*]} with apt-get" >&2; exit 1; }
+fi

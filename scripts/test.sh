@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The test command (npm test). Installs what the tests need when it is missing, type-checks,
+# then runs every suite with node's test runner. `npm test unit` runs test/unit only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+suite="${1:-all}"
+if [ "$suite" != unit ]; then
+  bash scripts/install-test-deps.sh
+fi
+
+echo "== type-check (tsc --strict)"
+npx tsc -p tsconfig.json --noEmit
+
+echo "== build"
+node scripts/build.mjs
+
+case "$suite" in
+  unit) dirs="test/unit" ;;
+  all) dirs="test/unit test/compat test/system test/packaging" ;;
+  *) dirs="test/$suite" ;;
+esac
+files=$(find $dirs -name '*.test.ts' 2>/dev/null | sort)
+if [ -z "$files" ]; then echo "no test files under $dirs" >&2; exit 1; fi
+# One file at a time: the compat suites start servers on fixed loopback ports.
+exec node --import tsx --test --test-concurrency=1 $files

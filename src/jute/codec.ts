@@ -1,0 +1,234 @@
+// The binary codec of ZooKeeper's jute records: big-endian ints and longs, length-prefixed
+// buffers and strings (-1 for null), vectors, and records as a fixed sequence of fields.
+// A record is declared once (see records.ts) and that declaration drives encode and decode.
+
+/** Thrown when bytes do not decode as the record they should be: the connection is closed. */
+export class JuteError extends Error {
+  override readonly name = 'JuteError';
+}
+
+const INITIAL_BYTES = 256;
+
+/** A growable output buffer. One Writer is reused for many records on a hot path. */
+export class Writer {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(initial_bytes = INITIAL_BYTES) {
+    this.buf = Buffer.allocUnsafe(initial_bytes);
+  }
+
+  reset(): this {
+    this.pos = 0;
+    return this;
+  }
+
+  ensure(bytes: number): void {
+    const need = this.pos + bytes;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  int(v: number): void {
+    this.ensure(4);
+    this.buf.writeInt32BE(v | 0, this.pos);
+    this.pos += 4;
+  }
+
+  /** A jute long held as a JS number; exact while |v| < 2^53 (zxids, times, versions). */
+  long(v: number): void {
+    this.ensure(8);
+    const high = Math.floor(v / 0x100000000);
+    const low = v - high * 0x100000000;
+    this.buf.writeInt32BE(high | 0, this.pos);
+    this.buf.writeUInt32BE(low >>> 0, this.pos + 4);
+    this.pos += 8;
+  }
+
+  /** A jute long held as a bigint: session ids use all 64 bits (server id in the top byte). */
+  bigLong(v: bigint): void {
+    this.ensure(8);
+    this.buf.writeBigInt64BE(BigInt.asIntN(64, v), this.pos);
+    this.pos += 8;
+  }
+
+  bool(v: boolean): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v ? 1 : 0;
+  }
+
+  buffer(v: Buffer | null): void {
+    if (v === null) return this.int(-1);
+    this.int(v.length);
+    this.ensure(v.length);
+    v.copy(this.buf, this.pos);
+    this.pos += v.length;
+  }
+
+  ustring(v: string | null): void {
+    if (v === null) return this.int(-1);
+    const bytes = Buffer.byteLength(v, 'utf8');
+    this.int(bytes);
+    this.ensure(bytes);
+    this.buf.write(v, this.pos, bytes, 'utf8');
+    this.pos += bytes;
+  }
+
+  /** The bytes written so far, as a copy that outlives the next reset. */
+  toBuffer(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.pos));
+  }
+}
+
+/** Reads jute values from a buffer; every read is bounds-checked against `end`. */
+export class Reader {
+  pos: number;
+  readonly end: number;
+
+  constructor(
+    readonly buf: Buffer,
+    start = 0,
+    end = buf.length,
+  ) {
+    this.pos = start;
+    this.end = end;
+  }
+
+  remaining(): number {
+    return this.end - this.pos;
+  }
+
+  private need(bytes: number): void {
+    if (bytes < 0 || this.pos + bytes > this.end) {
+      throw new JuteError(`record ends early: need ${bytes} bytes at offset ${this.pos}, have ${this.end - this.pos}`);
+    }
+  }
+
+  int(): number {
+    this.need(4);
+    const v = this.buf.readInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  long(): number {
+    this.need(8);
+    const high = this.buf.readInt32BE(this.pos);
+    const low = this.buf.readUInt32BE(this.pos + 4);
+    this.pos += 8;
+    const v = high * 0x100000000 + low;
+    if (!Number.isSafeInteger(v)) throw new JuteError(`long at offset ${this.pos - 8} is beyond 2^53`);
+    return v;
+  }
+
+  bigLong(): bigint {
+    this.need(8);
+    const v = this.buf.readBigInt64BE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  bool(): boolean {
+    this.need(1);
+    return this.buf[this.pos++] !== 0;
+  }
+
+  buffer(): Buffer | null {
+    const len = this.int();
+    if (len === -1) return null;
+    if (len < -1) throw new JuteError(`negative buffer length ${len}`);
+    this.need(len);
+    const v = Buffer.from(this.buf.subarray(this.pos, this.pos + len));
+    this.pos += len;
+    return v;
+  }
+
+  ustring(): string | null {
+    const len = this.int();
+    if (len === -1) return null;
+    if (len < -1) throw new JuteError(`negative string length ${len}`);
+    this.need(len);
+    const v = this.buf.toString('utf8', this.pos, this.pos + len);
+    this.pos += len;
+    return v;
+  }
+}
+
+/** How one jute type is written and read. */
+export interface Codec<T> {
+  write(w: Writer, v: T): void;
+  read(r: Reader): T;
+}
+
+export type Decoded<C> = C extends Codec<infer T> ? T : never;
+
+export const int: Codec<number> = { write: (w, v) => w.int(v), read: (r) => r.int() };
+export const long: Codec<number> = { write: (w, v) => w.long(v), read: (r) => r.long() };
+export const bigLong: Codec<bigint> = { write: (w, v) => w.bigLong(v), read: (r) => r.bigLong() };
+export const bool: Codec<boolean> = { write: (w, v) => w.bool(v), read: (r) => r.bool() };
+export const buffer: Codec<Buffer | null> = { write: (w, v) => w.buffer(v), read: (r) => r.buffer() };
+/** A string that may be null on the wire (length -1). */
+export const nullableString: Codec<string | null> = { write: (w, v) => w.ustring(v), read: (r) => r.ustring() };
+/** A string field; a null on the wire reads as '' (ZooKeeper's own checks then reject it as empty). */
+export const ustring: Codec<string> = {
+  write: (w, v) => w.ustring(v),
+  read: (r) => r.ustring() ?? '',
+};
+
+/** vector<T>: a count then the items; -1 is a null vector, read as empty. */
+export function vector<T>(item: Codec<T>): Codec<T[]> {
+  return {
+    write(w, v) {
+      w.int(v.length);
+      for (const x of v) item.write(w, x);
+    },
+    read(r) {
+      const n = r.int();
+      if (n === -1) return [];
+      // Each item takes at least one byte: a count past the bytes left is a lie.
+      if (n < -1 || n > r.remaining()) throw new JuteError(`bad vector length ${n}`);
+      const out: T[] = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = item.read(r);
+      return out;
+    },
+  };
+}
+
+type Fields = Record<string, Codec<never> | Codec<unknown>>;
+export type RecordOf<F extends Fields> = { [K in keyof F]: Decoded<F[K]> };
+
+export interface RecordCodec<T> extends Codec<T> {
+  encode(v: T): Buffer;
+  decode(buf: Buffer): T;
+}
+
+/** A jute record: its fields in declaration order (JS keeps string keys in insertion order). */
+export function record<F extends Fields>(fields: F): RecordCodec<RecordOf<F>> {
+  const names = Object.keys(fields);
+  const codecs = names.map((n) => fields[n] as unknown as Codec<unknown>);
+  const count = names.length;
+  const codec: RecordCodec<RecordOf<F>> = {
+    write(w, v) {
+      const obj = v as Record<string, unknown>;
+      for (let i = 0; i < count; i++) codecs[i]!.write(w, obj[names[i]!]);
+    },
+    read(r) {
+      const obj: Record<string, unknown> = {};
+      for (let i = 0; i < count; i++) obj[names[i]!] = codecs[i]!.read(r);
+      return obj as RecordOf<F>;
+    },
+    encode(v) {
+      const w = new Writer();
+      codec.write(w, v);
+      return w.toBuffer();
+    },
+    decode(buf) {
+      return codec.read(new Reader(buf));
+    },
+  };
+  return codec;
+}
