@@ -1,0 +1,136 @@
+// Starts the two servers the compat tests compare: Apache ZooKeeper 3.8 (Debian's package,
+// the reference) and ours (the bundle dist/zookeeper-ts.cjs), each on its own loopback
+// address with a temp dataDir and zoo.cfg, and stops them again.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export type Flavour = 'apache' | 'ours';
+
+export interface ServerOptions {
+  host: string;
+  port?: number;
+  /** Extra zoo.cfg lines (key=value). */
+  cfg?: Record<string, string | number | boolean>;
+}
+
+export interface RunningServer {
+  flavour: Flavour;
+  host: string;
+  port: number;
+  /** "host:port", as clients take it. */
+  connectString: string;
+  dataDir: string;
+  cfgFile: string;
+  stop(): Promise<void>;
+  /** SIGKILL, as a crash. */
+  kill(): Promise<void>;
+}
+
+const REPO = resolve(import.meta.dirname, '../..');
+const ZK_JAR = '/usr/share/java/zookeeper.jar';
+const JAVA_CP = [
+  '/etc/zookeeper/conf',
+  ZK_JAR,
+  '/usr/share/java/slf4j-nop.jar',
+  '/usr/share/java/servlet-api.jar',
+].join(':');
+
+export async function startServer(flavour: Flavour, opts: ServerOptions): Promise<RunningServer> {
+  const port = opts.port ?? 2181;
+  const dir = mkdtempSync(join(tmpdir(), `zk-${flavour}-`));
+  const dataDir = join(dir, 'data');
+  const cfg: Record<string, string | number | boolean> = {
+    tickTime: 2000,
+    dataDir,
+    clientPort: port,
+    clientPortAddress: opts.host,
+    'admin.enableServer': false,
+    '4lw.commands.whitelist': '*',
+    ...opts.cfg,
+  };
+  const cfgFile = join(dir, 'zoo.cfg');
+  writeFileSync(cfgFile, Object.entries(cfg).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+
+  let child: ChildProcess;
+  if (flavour === 'apache') {
+    if (!existsSync(ZK_JAR)) throw new Error(`Apache ZooKeeper is missing (${ZK_JAR}): run scripts/install-test-deps.sh`);
+    child = spawn('java', ['-Xmx512m', '-cp', JAVA_CP, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  } else {
+    const bundle = join(REPO, 'dist/zookeeper-ts.cjs');
+    if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`node scripts/build.mjs\``);
+    child = spawn(process.execPath, [bundle, 'server', cfgFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (stderr.length > 65536) stderr = stderr.slice(-65536);
+  });
+  const exited = new Promise<void>((res) => child.once('exit', () => res()));
+
+  try {
+    await waitUntilServing(opts.host, port, child, () => stderr);
+  } catch (e) {
+    child.kill('SIGKILL');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+
+  const finish = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return {
+    flavour,
+    host: opts.host,
+    port,
+    connectString: `${opts.host}:${port}`,
+    dataDir,
+    cfgFile,
+    stop: () => finish('SIGTERM'),
+    kill: () => finish('SIGKILL'),
+  };
+}
+
+/** Sends a four-letter word and returns the whole answer. */
+export function fourLetterWord(host: string, port: number, word: string, timeout_ms = 5000): Promise<string> {
+  return new Promise((res, rej) => {
+    const sock = connect({ host, port });
+    let out = '';
+    const timer = setTimeout(() => {
+      sock.destroy();
+      rej(new Error(`${word} to ${host}:${port}: no answer in ${timeout_ms} ms`));
+    }, timeout_ms);
+    sock.on('connect', () => sock.write(word));
+    sock.on('data', (d) => (out += d.toString()));
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      rej(e);
+    });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      res(out);
+    });
+  });
+}
+
+async function waitUntilServing(host: string, port: number, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before serving:\n${log()}`);
+    try {
+      const out = await fourLetterWord(host, port, 'srvr', 1000);
+      if (out.includes('Mode:')) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`server on ${host}:${port} did not answer srvr within 30 s:\n${log()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
