@@ -8,6 +8,8 @@ need=()
 [ -x /usr/lib/zookeeper/bin/cli_mt ] || need+=(zookeeper-bin)
 /usr/bin/python3 -c 'import kazoo' 2>/dev/null || need+=(python3-kazoo)
 command -v nc >/dev/null || need+=(netcat-openbsd)
+# javac: small Java programs in test/support/java tell what Java's own classes do.
+command -v javac >/dev/null || need+=(default-jdk-headless)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing test dependencies: ${need[*]}"

@@ -1,0 +1,42 @@
+// The order in which ZooKeeper lists a node's children: the iteration order of the
+// java.util.HashSet that DataNode keeps them in. Clients that print children unsorted
+// (and tests that compare transcripts) see the same order from us as from ZooKeeper.
+//
+// A HashSet iterates bucket by bucket; within a bucket, in insertion order (a resize
+// splits a bucket without reordering it). The bucket is the spread String.hashCode masked
+// by the table capacity, which starts at 8 (DataNode's HashSet(8)) and doubles whenever
+// the size passes three quarters of it; it never shrinks.
+// Not modelled: bins of 8+ colliding names in a table of 64+ buckets, which Java turns
+// into trees with their own order.
+
+export const INITIAL_CHILD_CAPACITY = 8;
+
+/** java.lang.String.hashCode over UTF-16 code units. */
+export function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** The capacity after one more insert into a HashSet of `sizeAfter` elements. */
+export function capacityAfterAdd(capacity: number, sizeAfter: number): number {
+  let cap = capacity;
+  while (sizeAfter > cap * 0.75) cap *= 2;
+  return cap;
+}
+
+/** `children` in insertion order (a JS Set's order) → HashSet iteration order. */
+export function javaHashSetOrder(children: Iterable<string>, capacity: number): string[] {
+  const names = [...children];
+  if (names.length < 2) return names;
+  const mask = capacity - 1;
+  const buckets = new Int32Array(names.length);
+  const order = new Array<number>(names.length);
+  for (let i = 0; i < names.length; i++) {
+    const h = javaStringHash(names[i]!);
+    buckets[i] = (h ^ (h >>> 16)) & mask;
+    order[i] = i;
+  }
+  order.sort((a, b) => buckets[a]! - buckets[b]! || a - b);
+  return order.map((i) => names[i]!);
+}
