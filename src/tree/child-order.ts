@@ -40,3 +40,19 @@ export function javaHashSetOrder(children: Iterable<string>, capacity: number): 
   order.sort((a, b) => buckets[a]! - buckets[b]! || a - b);
   return order.map((i) => names[i]!);
 }
+
+/** HashMap.tableSizeFor: the smallest power of two ≥ n. */
+function tableSizeFor(n: number): number {
+  let cap = 1;
+  while (cap < n) cap *= 2;
+  return cap;
+}
+
+/**
+ * The order of a clone of a HashSet (HashSet.clone, as DataTree.getEphemerals returns):
+ * the clone's table is sized for its count, then filled in the original's order.
+ */
+export function javaHashSetCloneOrder(originalOrder: string[]): { order: string[]; capacity: number } {
+  const capacity = tableSizeFor(Math.trunc(originalOrder.length / 0.75 + 1));
+  return { order: javaHashSetOrder(originalOrder, capacity), capacity };
+}

@@ -1,0 +1,37 @@
+// The executable's entry: `zookeeper-ts server|status|version`. Argument parsing is
+// commander's; each command lives in its own module.
+import { Command } from 'commander';
+import { VERSION_STRING } from '../server/four-letter-words';
+import { runServer } from './server-command';
+import { runStatus } from './status-command';
+
+const program = new Command();
+program.name('zookeeper-ts').description('A coordination server that speaks Apache ZooKeeper 3.8\'s client protocol').showHelpAfterError();
+
+program
+  .command('server')
+  .description('run a server in the foreground (no zoo.cfg: standalone on 127.0.0.1:2181, data under ./data)')
+  .argument('[zoo.cfg]', 'configuration file, read as Apache ZooKeeper reads it')
+  .action(async (cfg: string | undefined) => {
+    process.exitCode = await runServer(cfg);
+  });
+
+program
+  .command('status')
+  .description("print the server's mode, as zkServer.sh status does")
+  .argument('[zoo.cfg]', 'configuration file', '/etc/zookeeper/zoo.cfg')
+  .action(async (cfg: string) => {
+    process.exitCode = await runStatus(cfg);
+  });
+
+program
+  .command('version')
+  .description('print the version')
+  .action(() => {
+    console.log(`zookeeper-ts ${VERSION_STRING}`);
+  });
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(1);
+});

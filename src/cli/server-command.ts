@@ -1,0 +1,53 @@
+// `zookeeper-ts server [zoo.cfg]`: load and validate the config (before touching dataDir),
+// start the standalone server, stop it cleanly on SIGTERM/SIGINT.
+import { mkdirSync } from 'node:fs';
+import { ConfigError, defaultConfig, loadConfig } from '../config/server-config';
+import { startStandalone, type Logger } from '../server/standalone';
+
+export async function runServer(cfgFile: string | undefined): Promise<number> {
+  const log = consoleLogger();
+  let config;
+  try {
+    config = cfgFile === undefined ? defaultConfig() : loadConfig(cfgFile);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      log.error(e.message);
+      return 2;
+    }
+    throw e;
+  }
+  for (const w of config.warnings) log.warn(w);
+  if (config.servers.length > 0 && !config.standaloneMode) {
+    log.error(`${config.file}: ensemble mode (server.N lines) is not supported by this build yet; remove the server.N lines to run standalone`);
+    return 2;
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+
+  let server;
+  try {
+    server = await startStandalone(config, log);
+  } catch (e) {
+    log.error(e instanceof Error ? e.message : String(e));
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info(`received ${signal}, shutting down`);
+      resolve();
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+  await server.stop();
+  return 0;
+}
+
+/** One event per line: time, level, component, message. */
+function consoleLogger(): Logger {
+  const line = (level: string, msg: string) => `${new Date().toISOString()} ${level} [server] ${msg}`;
+  return {
+    info: (m) => console.log(line('INFO', m)),
+    warn: (m) => console.error(line('WARN', m)),
+    error: (m) => console.error(line('ERROR', m)),
+  };
+}

@@ -1,0 +1,311 @@
+// zoo.cfg (and myid) → a typed, validated ServerConfig with Apache ZooKeeper 3.8's
+// defaults. Every error names the file, the line, the key and what is allowed; it is
+// raised before anything touches dataDir.
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parseProperties, type Property } from './properties';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface QuorumServer {
+  id: number;
+  host: string;
+  quorumPort: number;
+  electionPort: number;
+  type: 'participant' | 'observer';
+  clientPortAddress?: string;
+  clientPort?: number;
+}
+
+export interface ServerConfig {
+  file: string;
+  tickTime: number;
+  initLimit: number;
+  syncLimit: number;
+  dataDir: string;
+  dataLogDir: string;
+  clientPort: number;
+  clientPortAddress: string;
+  /** Whether zoo.cfg named clientPortAddress (zkServer.sh status says "localhost" otherwise). */
+  clientPortAddressSet: boolean;
+  maxClientCnxns: number;
+  minSessionTimeout: number;
+  maxSessionTimeout: number;
+  globalOutstandingLimit: number;
+  juteMaxBuffer: number;
+  snapCount: number;
+  preAllocSize: number;
+  autopurgeSnapRetainCount: number;
+  autopurgePurgeInterval: number;
+  fourLetterWordsWhitelist: string[];
+  adminEnableServer: boolean;
+  adminServerAddress: string;
+  adminServerPort: number;
+  adminCommandURL: string;
+  metricsProviderClassName: string;
+  metricsProviderHttpHost: string;
+  metricsProviderHttpPort: number;
+  metricsProviderExportJvmInfo: boolean;
+  extendedTypesEnabled: boolean;
+  standaloneEnabled: boolean;
+  reconfigEnabled: boolean;
+  skipACL: boolean;
+  superDigest?: string;
+  servers: QuorumServer[];
+  serverId: number;
+  /** Standalone: no server.N lines (or only one, with standaloneEnabled). */
+  standaloneMode: boolean;
+  /** Every key as written, for modules that read keys of their own. */
+  properties: Map<string, string>;
+  warnings: string[];
+}
+
+type Parser = (p: Property, cfg: ServerConfig) => void;
+
+const KNOWN: Record<string, Parser> = {
+  tickTime: (p, c) => (c.tickTime = positiveInt(p)),
+  initLimit: (p, c) => (c.initLimit = positiveInt(p)),
+  syncLimit: (p, c) => (c.syncLimit = positiveInt(p)),
+  dataDir: (p, c) => (c.dataDir = nonEmpty(p)),
+  dataLogDir: (p, c) => (c.dataLogDir = nonEmpty(p)),
+  clientPort: (p, c) => (c.clientPort = port(p)),
+  clientPortAddress: (p, c) => {
+    c.clientPortAddress = nonEmpty(p);
+    c.clientPortAddressSet = true;
+  },
+  secureClientPort: () => undefined,
+  secureClientPortAddress: () => undefined,
+  maxClientCnxns: (p, c) => (c.maxClientCnxns = nonNegativeInt(p)),
+  minSessionTimeout: (p, c) => (c.minSessionTimeout = int(p, -1)),
+  maxSessionTimeout: (p, c) => (c.maxSessionTimeout = int(p, -1)),
+  globalOutstandingLimit: (p, c) => (c.globalOutstandingLimit = positiveInt(p)),
+  'zookeeper.globalOutstandingLimit': (p, c) => (c.globalOutstandingLimit = positiveInt(p)),
+  'jute.maxbuffer': (p, c) => (c.juteMaxBuffer = positiveInt(p)),
+  snapCount: (p, c) => (c.snapCount = positiveInt(p)),
+  'zookeeper.snapCount': (p, c) => (c.snapCount = positiveInt(p)),
+  preAllocSize: (p, c) => (c.preAllocSize = positiveInt(p)),
+  'zookeeper.preAllocSize': (p, c) => (c.preAllocSize = positiveInt(p)),
+  'autopurge.snapRetainCount': (p, c) => (c.autopurgeSnapRetainCount = positiveInt(p)),
+  'autopurge.purgeInterval': (p, c) => (c.autopurgePurgeInterval = nonNegativeInt(p)),
+  '4lw.commands.whitelist': (p, c) =>
+    (c.fourLetterWordsWhitelist = p.value
+      .split(',')
+      .map((w) => w.trim())
+      .filter((w) => w !== '')),
+  'admin.enableServer': (p, c) => (c.adminEnableServer = bool(p)),
+  'admin.serverAddress': (p, c) => (c.adminServerAddress = nonEmpty(p)),
+  'admin.serverPort': (p, c) => (c.adminServerPort = port(p)),
+  'admin.commandURL': (p, c) => (c.adminCommandURL = nonEmpty(p)),
+  'metricsProvider.className': (p, c) => (c.metricsProviderClassName = nonEmpty(p)),
+  'metricsProvider.httpHost': (p, c) => (c.metricsProviderHttpHost = nonEmpty(p)),
+  'metricsProvider.httpPort': (p, c) => (c.metricsProviderHttpPort = port(p)),
+  'metricsProvider.exportJvmInfo': (p, c) => (c.metricsProviderExportJvmInfo = bool(p)),
+  extendedTypesEnabled: (p, c) => (c.extendedTypesEnabled = bool(p)),
+  'zookeeper.extendedTypesEnabled': (p, c) => (c.extendedTypesEnabled = bool(p)),
+  standaloneEnabled: (p, c) => (c.standaloneEnabled = bool(p)),
+  reconfigEnabled: (p, c) => (c.reconfigEnabled = bool(p)),
+  skipACL: (p, c) => (c.skipACL = yesNo(p)),
+  'zookeeper.skipACL': (p, c) => (c.skipACL = yesNo(p)),
+  'zookeeper.DigestAuthenticationProvider.superDigest': (p, c) => (c.superDigest = nonEmpty(p)),
+  peerType: () => undefined,
+  syncEnabled: () => undefined,
+  electionAlg: () => undefined,
+  quorumListenOnAllIPs: () => undefined,
+  maxCnxns: () => undefined,
+  dynamicConfigFile: () => undefined,
+  clientPortListenBacklog: () => undefined,
+  'zookeeper.digest.enabled': () => undefined,
+};
+
+/** The embedded default: what `zookeeper-ts server` runs with no zoo.cfg. */
+export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const tickTime = overrides.tickTime ?? 2000;
+  const cfg: ServerConfig = {
+    file: '(embedded default)',
+    tickTime,
+    initLimit: 10,
+    syncLimit: 5,
+    dataDir: resolve('data'),
+    dataLogDir: resolve('data'),
+    clientPort: 2181,
+    clientPortAddress: '127.0.0.1',
+    clientPortAddressSet: true,
+    maxClientCnxns: 60,
+    minSessionTimeout: 2 * tickTime,
+    maxSessionTimeout: 20 * tickTime,
+    globalOutstandingLimit: 1000,
+    juteMaxBuffer: 0xfffff,
+    snapCount: 100000,
+    preAllocSize: 65536,
+    autopurgeSnapRetainCount: 3,
+    autopurgePurgeInterval: 0,
+    fourLetterWordsWhitelist: ['srvr'],
+    adminEnableServer: true,
+    adminServerAddress: '0.0.0.0',
+    adminServerPort: 8080,
+    adminCommandURL: '/commands',
+    metricsProviderClassName: 'org.apache.zookeeper.metrics.impl.DefaultMetricsProvider',
+    metricsProviderHttpHost: '0.0.0.0',
+    metricsProviderHttpPort: 7000,
+    metricsProviderExportJvmInfo: true,
+    extendedTypesEnabled: false,
+    standaloneEnabled: true,
+    reconfigEnabled: false,
+    skipACL: false,
+    servers: [],
+    serverId: 0,
+    standaloneMode: true,
+    properties: new Map(),
+    warnings: [],
+    ...overrides,
+  };
+  return cfg;
+}
+
+/** Parses zoo.cfg text; `readMyid` supplies dataDir/myid when server.N lines need it. */
+export function parseConfig(text: string, file: string, readMyid: (dataDir: string) => string | undefined = () => undefined): ServerConfig {
+  const cfg = defaultConfig({ file, clientPortAddress: '0.0.0.0', clientPortAddressSet: false });
+  let minSet = false;
+  let maxSet = false;
+  let clientPortSeen = false;
+  let dataDirSeen = false;
+  let dataLogDirSeen = false;
+  const props = parseProperties(text, file);
+  for (const p of props) {
+    cfg.properties.set(p.key, p.value);
+    const server = /^server\.(\d+)$/.exec(p.key);
+    if (server) {
+      cfg.servers.push(parseServer(p, Number(server[1])));
+      continue;
+    }
+    const parse = KNOWN[p.key];
+    if (!parse) {
+      // ZooKeeper passes unknown keys on as system properties, with a warning.
+      if (!/^(group|weight)\./.test(p.key)) cfg.warnings.push(`${file}:${p.line}: unknown key ${p.key}, ignored`);
+      continue;
+    }
+    parse(p, cfg);
+    if (p.key === 'minSessionTimeout') minSet = true;
+    if (p.key === 'maxSessionTimeout') maxSet = true;
+    if (p.key === 'clientPort') clientPortSeen = true;
+    if (p.key === 'dataDir') dataDirSeen = true;
+    if (p.key === 'dataLogDir') dataLogDirSeen = true;
+  }
+
+  if (!dataDirSeen) throw new ConfigError(`${file}: dataDir is not set`);
+  cfg.dataDir = absolute(cfg.dataDir);
+  cfg.dataLogDir = dataLogDirSeen ? absolute(cfg.dataLogDir) : cfg.dataDir;
+  if (!minSet || cfg.minSessionTimeout === -1) cfg.minSessionTimeout = 2 * cfg.tickTime;
+  if (!maxSet || cfg.maxSessionTimeout === -1) cfg.maxSessionTimeout = 20 * cfg.tickTime;
+  if (cfg.minSessionTimeout > cfg.maxSessionTimeout) {
+    throw new ConfigError(
+      `${file}: minSessionTimeout (${cfg.minSessionTimeout}) must not be larger than maxSessionTimeout (${cfg.maxSessionTimeout})`,
+    );
+  }
+  if (cfg.autopurgeSnapRetainCount < 3) {
+    cfg.warnings.push(`${file}: autopurge.snapRetainCount ${cfg.autopurgeSnapRetainCount} is below the minimum 3; using 3`);
+    cfg.autopurgeSnapRetainCount = 3;
+  }
+
+  const multi = cfg.servers.length > 1 || (cfg.servers.length === 1 && !cfg.standaloneEnabled);
+  cfg.standaloneMode = !multi;
+  if (multi) {
+    const myid = readMyid(cfg.dataDir);
+    if (myid === undefined) throw new ConfigError(`${file}: server.N lines are set but ${join(cfg.dataDir, 'myid')} is missing`);
+    if (!/^\s*\d+\s*$/.test(myid)) throw new ConfigError(`${join(cfg.dataDir, 'myid')}: must hold the server id as a number (got "${myid.trim()}")`);
+    cfg.serverId = Number(myid.trim());
+    const me = cfg.servers.find((s) => s.id === cfg.serverId);
+    if (!me) throw new ConfigError(`${file}: myid ${cfg.serverId} has no server.${cfg.serverId} line`);
+    if (!clientPortSeen && me.clientPort !== undefined) cfg.clientPort = me.clientPort;
+    if (me.clientPortAddress !== undefined) cfg.clientPortAddress = me.clientPortAddress;
+  } else if (!clientPortSeen) {
+    throw new ConfigError(`${file}: clientPort is not set`);
+  }
+  return cfg;
+}
+
+/** Reads zoo.cfg and, when needed, dataDir/myid. */
+export function loadConfig(file: string): ServerConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${file}: cannot read the configuration: ${(e as Error).message}`);
+  }
+  return parseConfig(text, file, (dataDir) => {
+    const myid = join(dataDir, 'myid');
+    return existsSync(myid) ? readFileSync(myid, 'utf8') : undefined;
+  });
+}
+
+// --- values
+
+function fail(p: Property, allowed: string): never {
+  throw new ConfigError(`${p.file}:${p.line}: ${p.key} must be ${allowed} (got "${p.value}")`);
+}
+
+function int(p: Property, min = Number.MIN_SAFE_INTEGER): number {
+  if (!/^-?\d+$/.test(p.value)) fail(p, 'an integer');
+  const v = Number(p.value);
+  if (v < min || v > 2147483647) fail(p, `an integer from ${min} to 2147483647`);
+  return v;
+}
+
+function positiveInt(p: Property): number {
+  if (!/^\d+$/.test(p.value) || Number(p.value) <= 0 || Number(p.value) > 2147483647) fail(p, 'a positive integer');
+  return Number(p.value);
+}
+
+function nonNegativeInt(p: Property): number {
+  if (!/^\d+$/.test(p.value) || Number(p.value) > 2147483647) fail(p, 'an integer >= 0');
+  return Number(p.value);
+}
+
+function port(p: Property): number {
+  if (!/^\d+$/.test(p.value) || Number(p.value) > 65535) fail(p, 'a port number from 0 to 65535');
+  return Number(p.value);
+}
+
+function bool(p: Property): boolean {
+  const v = p.value.toLowerCase();
+  if (v !== 'true' && v !== 'false') fail(p, 'true or false');
+  return v === 'true';
+}
+
+/** skipACL takes "yes"/"no" in ZooKeeper (anything but "yes" is no). */
+function yesNo(p: Property): boolean {
+  return p.value.toLowerCase() === 'yes' || p.value.toLowerCase() === 'true';
+}
+
+function nonEmpty(p: Property): string {
+  if (p.value === '') fail(p, 'a non-empty value');
+  return p.value;
+}
+
+/** Relative dirs are taken from the working directory, as ZooKeeper takes them. */
+function absolute(path: string): string {
+  return isAbsolute(path) ? path : resolve(path);
+}
+
+/** server.N=host:quorumPort:electionPort[:participant|:observer][;[clientAddress:]clientPort] */
+function parseServer(p: Property, id: number): QuorumServer {
+  const allowed = 'host:quorumPort:electionPort[:participant|:observer][;[clientAddress:]clientPort]';
+  const [serverPart, clientPart] = p.value.split(';', 2) as [string, string | undefined];
+  const parts = serverPart.split(':');
+  if (parts.length < 3 || parts.length > 4) fail(p, allowed);
+  const [host, qp, ep, type] = parts as [string, string, string, string | undefined];
+  const asPort = (v: string) => (/^\d+$/.test(v) && Number(v) <= 65535 ? Number(v) : fail(p, allowed));
+  if (type !== undefined && type !== 'participant' && type !== 'observer') fail(p, allowed);
+  const server: QuorumServer = { id, host, quorumPort: asPort(qp), electionPort: asPort(ep), type: type === 'observer' ? 'observer' : 'participant' };
+  if (clientPart !== undefined) {
+    const c = clientPart.split(':');
+    if (c.length === 1) server.clientPort = asPort(c[0]!);
+    else if (c.length === 2) {
+      server.clientPortAddress = c[0]!;
+      server.clientPort = asPort(c[1]!);
+    } else fail(p, allowed);
+  }
+  return server;
+}

@@ -1,0 +1,186 @@
+// The four-letter words on the client port (srvr, stat, ruok, mntr, ...), gated by
+// 4lw.commands.whitelist exactly as ZooKeeper gates them.
+import { homedir, hostname, release as osRelease, totalmem, type as osType, userInfo } from 'node:os';
+import type { ClientCnxn } from './server-cnxn';
+import type { ServerCnxnFactory } from './server-cnxn-factory';
+import type { ZooKeeperServer } from './zookeeper-server';
+
+declare const ZOOKEEPER_TS_VERSION: string | undefined;
+
+/** Clients parse the leading x.y.z (kazoo's server_version, Curator): we speak 3.8's protocol. */
+export const VERSION_STRING = `3.8.0-zookeeper-ts-${typeof ZOOKEEPER_TS_VERSION === 'string' ? ZOOKEEPER_TS_VERSION : 'dev'}, built on 2026-11-24 00:00 UTC`;
+
+export interface FourLetterContext {
+  zks: ZooKeeperServer;
+  factory: ServerCnxnFactory;
+  /** conf: the config as ZooKeeper prints it. */
+  describeConfig(): string;
+  dataDirSize(): number;
+  dataLogDirSize(): number;
+  /** The words allowed: 4lw.commands.whitelist, expanded ('*' = all). */
+  whitelist: ReadonlySet<string>;
+  mode: 'standalone' | 'leader' | 'follower' | 'observer';
+}
+
+type Command = (ctx: FourLetterContext, cnxn: ClientCnxn) => string;
+
+const commands: Record<string, Command> = {
+  ruok: () => 'imok',
+  isro: () => 'rw',
+  srvr: (ctx) => serverSummary(ctx, false),
+  stat: (ctx) => serverSummary(ctx, true),
+  cons: (ctx) => [...ctx.factory.connections].map((c) => connectionLine(c)).join('') + '\n',
+  crst: (ctx) => {
+    for (const c of ctx.factory.connections) c.resetStats();
+    return 'Connection stats reset.\n';
+  },
+  srst: (ctx) => {
+    ctx.zks.stats.reset();
+    return 'Server stats reset.\n';
+  },
+  conf: (ctx) => ctx.describeConfig(),
+  envi: (ctx) => environment(ctx),
+  mntr: (ctx) => monitor(ctx),
+  wchs: (ctx) => {
+    const w = ctx.zks.tree.watchSummary();
+    return `${w.connections} connections watching ${w.paths} paths\nTotal watches:${w.total}\n`;
+  },
+  wchc: (ctx) => dumpWatches(ctx.zks.tree.watchesBySession(), (id) => `0x${(id as bigint).toString(16)}`),
+  wchp: (ctx) => dumpWatches(ctx.zks.tree.watchesByPath(), (p) => p as string),
+  dump: (ctx) => dump(ctx),
+  dirs: (ctx) => `datadir_size: ${ctx.dataDirSize()}\nlogdir_size: ${ctx.dataLogDirSize()}\n`,
+  gtmk: () => `${traceMask}\n`,
+  stmk: () => `${traceMask}\n`, // setting the mask is not supported: the 8-byte argument is ignored
+};
+
+/** ZooTrace's mask: kept only to answer gtmk/stmk as ZooKeeper does (306 by default). */
+let traceMask = 306;
+
+export const ALL_WORDS = [
+  'ruok', 'isro', 'srvr', 'stat', 'conf', 'cons', 'crst', 'envi', 'mntr', 'wchs', 'wchc', 'wchp', 'dump', 'dirs', 'srst', 'gtmk', 'stmk',
+] as const;
+
+/** The answer to `word`, or undefined if it is no four-letter word (then it is a packet length). */
+export function runFourLetterWord(ctx: FourLetterContext, word: string, cnxn: ClientCnxn): string | undefined {
+  if (!(ALL_WORDS as readonly string[]).includes(word)) return undefined;
+  if (!ctx.whitelist.has(word)) return `${word} is not executed because it is not in the whitelist.\n`;
+  const command = commands[word];
+  if (!command) return `${word} is not executed because it is not in the whitelist.\n`;
+  return command(ctx, cnxn);
+}
+
+function connectionLine(c: ClientCnxn): string {
+  return ` /${c.remoteAddress}:${c.remotePort}[${c.sessionId === 0n ? 0 : 1}](queued=${c.outstandingRequests},recved=${c.packetsReceived},sent=${c.packetsSent})\n`;
+}
+
+function serverSummary(ctx: FourLetterContext, withClients: boolean): string {
+  const { zks, factory } = ctx;
+  const s = zks.stats;
+  let out = `Zookeeper version: ${VERSION_STRING}\n`;
+  if (withClients) {
+    out += 'Clients:\n';
+    for (const c of factory.connections) out += connectionLine(c);
+    out += '\n';
+  }
+  out += `Latency min/avg/max: ${s.minLatency_ms}/${javaDouble(s.avgLatency_ms)}/${s.maxLatency_ms}\n`;
+  out += `Received: ${s.packetsReceived}\n`;
+  out += `Sent: ${s.packetsSent}\n`;
+  out += `Connections: ${factory.connections.size}\n`;
+  out += `Outstanding: ${zks.outstandingRequests}\n`;
+  out += `Zxid: 0x${zks.lastProcessedZxid.toString(16)}\n`;
+  out += `Mode: ${ctx.mode}\n`;
+  out += `Node count: ${zks.tree.nodeCount}\n`;
+  return out;
+}
+
+/** How Java prints a double: "0.0", "1.5", "0.3333333333333333". */
+export function javaDouble(x: number): string {
+  return Number.isInteger(x) ? `${x}.0` : String(x);
+}
+
+function dumpWatches<K>(byKey: Map<K, Iterable<unknown>>, show: (k: K | unknown) => string): string {
+  let out = '';
+  for (const [key, values] of byKey) {
+    out += `${show(key)}\n`;
+    for (const v of values) out += `\t${typeof v === 'bigint' ? `0x${v.toString(16)}` : String(v)}\n`;
+  }
+  return out + '\n';
+}
+
+function dump(ctx: FourLetterContext): string {
+  const { zks, factory } = ctx;
+  let out = 'SessionTracker dump:\n';
+  out += zks.sessionTracker.dump();
+  out += 'ephemeral nodes dump:\n';
+  const withEphemerals = zks.tree.ephemeralsBySession();
+  out += `Sessions with Ephemerals (${withEphemerals.size}):\n`;
+  for (const [id, paths] of withEphemerals) {
+    out += `0x${id.toString(16)}:\n`;
+    for (const p of [...paths].sort()) out += `\t${p}\n`;
+  }
+  out += 'Connections dump:\n';
+  out += `Connections Sets (${factory.connections.size})/(${factory.connections.size}):\n`;
+  for (const c of factory.connections) out += `\tip: /${c.remoteAddress}:${c.remotePort} sessionId: 0x${c.sessionId.toString(16)}\n`;
+  return out + '\n';
+}
+
+function environment(ctx: FourLetterContext): string {
+  const mem = process.memoryUsage();
+  const lines = [
+    'Environment:',
+    `zookeeper.version=${VERSION_STRING}`,
+    `host.name=${hostname()}`,
+    `node.version=${process.version}`,
+    `os.name=${osType()}`,
+    `os.arch=${process.arch === 'x64' ? 'amd64' : process.arch}`,
+    `os.version=${osRelease()}`,
+    `user.name=${safeUserName()}`,
+    `user.home=${homedir()}`,
+    `user.dir=${process.cwd()}`,
+    `os.memory.free=${Math.round((mem.heapTotal - mem.heapUsed) / 1048576)}MB`,
+    `os.memory.max=${Math.round(totalmem() / 1048576)}MB`,
+    `os.memory.total=${Math.round(mem.rss / 1048576)}MB`,
+  ];
+  void ctx;
+  return lines.join('\n') + '\n';
+}
+
+function monitor(ctx: FourLetterContext): string {
+  const { zks, factory } = ctx;
+  const s = zks.stats;
+  const tree = zks.tree;
+  const rows: [string, string | number][] = [
+    ['zk_version', VERSION_STRING],
+    ['zk_server_state', ctx.mode],
+    ['zk_ephemerals_count', tree.ephemeralsCount()],
+    ['zk_num_alive_connections', factory.connections.size],
+    ['zk_avg_latency', javaDouble(s.avgLatency_ms)],
+    ['zk_outstanding_requests', zks.outstandingRequests],
+    ['zk_znode_count', tree.nodeCount],
+    ['zk_global_sessions', zks.sessionTracker.sessionCount()],
+    ['zk_non_mtls_remote_conn_count', 0],
+    ['zk_packets_sent', s.packetsSent],
+    ['zk_packets_received', s.packetsReceived],
+    ['zk_watch_count', tree.watchSummary().total],
+    ['zk_min_latency', s.minLatency_ms],
+    ['zk_max_file_descriptor_count', 0],
+    ['zk_approximate_data_size', tree.approximateDataSize()],
+    ['zk_open_file_descriptor_count', 0],
+    ['zk_local_sessions', 0],
+    ['zk_uptime', Math.round(process.uptime() * 1000)],
+    ['zk_max_latency', s.maxLatency_ms],
+    ['zk_avg_fsynctime', javaDouble(s.fsyncCount === 0 ? 0 : s.fsyncTotal_ms / s.fsyncCount)],
+    ['zk_max_fsynctime', Math.round(s.fsyncMax_ms)],
+    ['zk_cnt_fsynctime', s.fsyncCount],
+    ['zk_sum_fsynctime', Math.round(s.fsyncTotal_ms)],
+  ];
+  return rows.map(([k, v]) => `${k}\t${v}`).join('\n') + '\n';
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? '');
+  }
+}

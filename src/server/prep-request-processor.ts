@@ -1,0 +1,335 @@
+// PrepRequestProcessor: turns a write request into the txn that every member will apply.
+// It checks the request against the tree as it WILL be once the txns already prepared
+// but not yet applied are applied (the outstanding changes), and fixes zxid and time.
+// A failed check still takes a zxid and becomes an error txn, as in ZooKeeper.
+import { CreateMode, OpCode, Perms } from '../jute/constants';
+import { Code, KeeperError } from '../jute/keeper-error';
+import type { ACL } from '../jute/records';
+import { checkACL, fixupACL } from '../tree/acl';
+import type { DataTree } from '../tree/data-tree';
+import { validatePath } from '../tree/path';
+import type { Txn, TxnBody, TxnHeader } from '../tree/txn';
+import type { MultiOp } from './multi-op';
+import type { Request } from './request';
+
+/** What prepare knows of a node: enough to check versions, ACLs and parenthood. */
+interface ChangeRecord {
+  zxid: number;
+  path: string;
+  /** null: the node is deleted by an outstanding txn. */
+  stat: { version: number; cversion: number; aversion: number; ephemeralOwner: bigint } | null;
+  childCount: number;
+  acl: ACL[];
+}
+
+export const CONTAINER_EPHEMERAL_OWNER = -0x8000000000000000n;
+const TTL_MASK = 0xff00000000000000n;
+/** EphemeralType.TTL's largest ttl: the owner keeps 40 bits for it... plus the rest. */
+const MAX_TTL_MS = 0xffffffffffn;
+
+export interface PrepOptions {
+  skipACL: boolean;
+  extendedTypesEnabled: boolean;
+  /** Sessions that are closing or gone: their writes fail with SESSIONEXPIRED. */
+  isSessionValid(sessionId: bigint): boolean;
+}
+
+export class PrepRequestProcessor {
+  /** Changes prepared but not yet applied, oldest first, and the newest per path. */
+  private readonly outstanding: ChangeRecord[] = [];
+  private readonly outstandingForPath = new Map<string, ChangeRecord>();
+
+  constructor(
+    private readonly tree: DataTree,
+    private readonly opts: PrepOptions,
+  ) {}
+
+  get outstandingCount(): number {
+    return this.outstanding.length;
+  }
+
+  /** Prepares a client write. `zxid` and `time` are the caller's: fixed here, never later. */
+  prepare(request: Request, zxid: number, time: number): Txn {
+    const hdr: TxnHeader = { clientId: request.owner.sessionId, cxid: request.xid, zxid, time, type: request.type };
+    const body = request.body;
+    try {
+      if (body.op === 'multi') return { hdr, body: this.prepareMulti(request, body.ops, zxid, time) };
+      if (body.op === 'closeSession') return { hdr, body: this.prepareCloseSession(request.owner.sessionId, zxid) };
+      if (body.op === 'reconfig') throw new KeeperError(Code.RECONFIGDISABLED);
+      const overlay = new Map<string, ChangeRecord>();
+      const txnBody = this.prepareOp(request, body as MultiOp, { ...hdr, type: request.type }, overlay);
+      this.commitOverlay(overlay);
+      return { hdr, body: txnBody };
+    } catch (e) {
+      if (!(e instanceof KeeperError)) throw e;
+      return { hdr: { ...hdr, type: OpCode.error }, body: { kind: 'error', err: e.code } };
+    }
+  }
+
+  /** A session's creation; prepare has nothing to check. */
+  prepareCreateSession(sessionId: bigint, timeOut: number, zxid: number, time: number): Txn {
+    return { hdr: { clientId: sessionId, cxid: 0, zxid, time, type: OpCode.createSession }, body: { kind: 'createSession', timeOut } };
+  }
+
+  /** An expired session: closed by the server, not by a client request. */
+  prepareSessionExpiry(sessionId: bigint, zxid: number, time: number): Txn {
+    return {
+      hdr: { clientId: sessionId, cxid: 0, zxid, time, type: OpCode.closeSession },
+      body: this.prepareCloseSession(sessionId, zxid),
+    };
+  }
+
+  /** A container or TTL node the ContainerManager found due for deletion. */
+  prepareDeleteContainer(path: string, zxid: number, time: number): Txn {
+    const hdr: TxnHeader = { clientId: 0n, cxid: 0, zxid, time, type: OpCode.deleteContainer };
+    try {
+      const node = this.getRecord(path, new Map());
+      if (node.childCount > 0) throw new KeeperError(Code.NOTEMPTY, path);
+      if (node.stat!.ephemeralOwner === 0n || (node.stat!.ephemeralOwner > 0n && !this.isExtended(node.stat!.ephemeralOwner))) {
+        throw new KeeperError(Code.BADVERSION, path);
+      }
+      const overlay = new Map<string, ChangeRecord>();
+      this.recordDelete(path, zxid, overlay);
+      this.commitOverlay(overlay);
+      return { hdr, body: { kind: 'delete', path } };
+    } catch (e) {
+      if (!(e instanceof KeeperError)) throw e;
+      return { hdr: { ...hdr, type: OpCode.error }, body: { kind: 'error', err: e.code } };
+    }
+  }
+
+  /** Called once a txn is applied: its outstanding changes are now in the tree. */
+  applied(zxid: number): void {
+    let drop = 0;
+    while (drop < this.outstanding.length && this.outstanding[drop]!.zxid <= zxid) {
+      const c = this.outstanding[drop]!;
+      if (this.outstandingForPath.get(c.path) === c) this.outstandingForPath.delete(c.path);
+      drop++;
+    }
+    if (drop > 0) this.outstanding.splice(0, drop);
+  }
+
+  // --- one op
+
+  private prepareOp(request: Request, op: MultiOp, hdr: TxnHeader, overlay: Map<string, ChangeRecord>): TxnBody {
+    const authInfo = request.owner.authInfo;
+    this.checkSession(request.owner.sessionId);
+    switch (op.op) {
+      case 'create':
+        return this.prepareCreate(hdr, op, request.owner.sessionId, authInfo, overlay);
+      case 'delete': {
+        const parentPath = this.parentPathAndValidate(op.path);
+        const parent = this.getRecord(parentPath, overlay);
+        this.checkACL(parent.acl, Perms.DELETE, authInfo);
+        const node = this.getRecord(op.path, overlay);
+        checkAndIncVersion(node.stat!.version, op.version, op.path);
+        if (node.childCount > 0) throw new KeeperError(Code.NOTEMPTY, op.path);
+        this.recordDelete(op.path, hdr.zxid, overlay);
+        return { kind: 'delete', path: op.path };
+      }
+      case 'setData': {
+        validatePath(op.path);
+        const node = this.getRecord(op.path, overlay);
+        this.checkACL(node.acl, Perms.WRITE, authInfo);
+        const version = checkAndIncVersion(node.stat!.version, op.version, op.path);
+        this.addChange(overlay, { ...node, zxid: hdr.zxid, stat: { ...node.stat!, version } });
+        return { kind: 'setData', path: op.path, data: op.data, version };
+      }
+      case 'check': {
+        validatePath(op.path);
+        const node = this.getRecord(op.path, overlay);
+        this.checkACL(node.acl, Perms.READ, authInfo);
+        const version = checkAndIncVersion(node.stat!.version, op.version, op.path);
+        return { kind: 'check', path: op.path, version };
+      }
+      case 'getChildren':
+      case 'getData':
+        // Only multiRead carries these, and it never reaches prepare.
+        throw new KeeperError(Code.BADARGUMENTS, op.path);
+    }
+  }
+
+  /** setACL is not a multi op, so it is prepared apart. */
+  prepareSetACL(request: Request, path: string, acl: ACL[], version: number, zxid: number, time: number): Txn {
+    const hdr: TxnHeader = { clientId: request.owner.sessionId, cxid: request.xid, zxid, time, type: OpCode.setACL };
+    try {
+      this.checkSession(request.owner.sessionId);
+      validatePath(path);
+      const fixed = fixupACL(path, request.owner.authInfo, acl);
+      const overlay = new Map<string, ChangeRecord>();
+      const node = this.getRecord(path, overlay);
+      this.checkACL(node.acl, Perms.ADMIN, request.owner.authInfo);
+      const aversion = checkAndIncVersion(node.stat!.aversion, version, path);
+      this.addChange(overlay, { ...node, zxid, acl: fixed, stat: { ...node.stat!, aversion } });
+      this.commitOverlay(overlay);
+      return { hdr, body: { kind: 'setACL', path, acl: fixed, version: aversion } };
+    } catch (e) {
+      if (!(e instanceof KeeperError)) throw e;
+      return { hdr: { ...hdr, type: OpCode.error }, body: { kind: 'error', err: e.code } };
+    }
+  }
+
+  private prepareCreate(
+    hdr: TxnHeader,
+    op: Extract<MultiOp, { op: 'create' }>,
+    sessionId: bigint,
+    authInfo: Request['owner']['authInfo'],
+    overlay: Map<string, ChangeRecord>,
+  ): TxnBody {
+    const mode = op.flags;
+    const isTTL = mode === CreateMode.PERSISTENT_WITH_TTL || mode === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL;
+    const isContainer = mode === CreateMode.CONTAINER;
+    const isEphemeral = mode === CreateMode.EPHEMERAL || mode === CreateMode.EPHEMERAL_SEQUENTIAL;
+    const isSequential =
+      mode === CreateMode.PERSISTENT_SEQUENTIAL || mode === CreateMode.EPHEMERAL_SEQUENTIAL || mode === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL;
+    if (mode < 0 || mode > CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL) throw new KeeperError(Code.BADARGUMENTS, op.path);
+    // The opcode must agree with the mode, as ZooKeeper's validateCreateRequest insists.
+    if (isTTL && !this.opts.extendedTypesEnabled) throw new KeeperError(Code.UNIMPLEMENTED);
+    if (isTTL ? op.ttl <= 0 || BigInt(op.ttl) > MAX_TTL_MS : op.ttl >= 0) throw new KeeperError(Code.BADARGUMENTS, op.path);
+
+    const lastSlash = op.path.lastIndexOf('/');
+    if (lastSlash === -1 || op.path.includes('\0')) throw new KeeperError(Code.BADARGUMENTS, op.path);
+    const parentPath = lastSlash === 0 ? '/' : op.path.slice(0, lastSlash);
+    const acl = fixupACL(op.path, authInfo, op.acl);
+    const parent = this.getRecord(parentPath, overlay);
+    this.checkACL(parent.acl, Perms.CREATE, authInfo);
+    const parentCVersion = parent.stat!.cversion;
+    const path = isSequential ? op.path + formatSequence(parentCVersion) : op.path;
+    validatePath(path);
+    if (this.findRecord(path, overlay)?.stat) throw new KeeperError(Code.NODEEXISTS, path);
+    if (this.isEphemeralNormal(parent.stat!.ephemeralOwner)) throw new KeeperError(Code.NOCHILDRENFOREPHEMERALS, path);
+    const newCversion = parentCVersion + 1;
+
+    const ephemeralOwner = isContainer ? CONTAINER_EPHEMERAL_OWNER : isTTL ? TTL_MASK | BigInt(op.ttl) : isEphemeral ? sessionId : 0n;
+    this.addChange(overlay, { ...parent, zxid: hdr.zxid, childCount: parent.childCount + 1, stat: { ...parent.stat!, cversion: newCversion } });
+    this.addChange(overlay, { zxid: hdr.zxid, path, stat: { version: 0, cversion: 0, aversion: 0, ephemeralOwner }, childCount: 0, acl });
+
+    if (isContainer) return { kind: 'createContainer', path, data: op.data, acl, parentCVersion: newCversion };
+    if (isTTL) return { kind: 'createTTL', path, data: op.data, acl, parentCVersion: newCversion, ttl: op.ttl };
+    return { kind: 'create', path, data: op.data, acl, ephemeral: isEphemeral, parentCVersion: newCversion };
+  }
+
+  private prepareMulti(request: Request, ops: MultiOp[], zxid: number, time: number): TxnBody {
+    // All ops share one zxid; their changes stay in a private overlay until every op passes,
+    // so a failed multi leaves the outstanding changes as they were.
+    const overlay = new Map<string, ChangeRecord>();
+    const txns: { type: number; body: TxnBody }[] = [];
+    let failed: KeeperError | null = null;
+    for (const op of ops) {
+      if (failed) {
+        txns.push({ type: OpCode.error, body: { kind: 'error', err: Code.RUNTIMEINCONSISTENCY } });
+        continue;
+      }
+      try {
+        const hdr: TxnHeader = { clientId: request.owner.sessionId, cxid: request.xid, zxid, time, type: op.type };
+        txns.push({ type: op.type, body: this.prepareOp(request, op, hdr, overlay) });
+      } catch (e) {
+        if (!(e instanceof KeeperError)) throw e;
+        failed = e;
+        txns.push({ type: OpCode.error, body: { kind: 'error', err: e.code } });
+      }
+    }
+    if (failed) {
+      // Ops before the failure report OK, as ZooKeeper's DataTree rewrites them on apply.
+      for (let i = 0; i < txns.length && txns[i]!.type !== OpCode.error; i++) {
+        txns[i] = { type: OpCode.error, body: { kind: 'error', err: Code.OK } };
+      }
+      return { kind: 'multi', txns };
+    }
+    this.commitOverlay(overlay);
+    return { kind: 'multi', txns };
+  }
+
+  private prepareCloseSession(sessionId: bigint, zxid: number): TxnBody {
+    // The session's ephemerals as they will be: the tree's, less outstanding deletes,
+    // plus outstanding creates.
+    const paths = new Set(this.tree.getEphemerals(sessionId));
+    for (const c of this.outstanding) {
+      if (c.stat === null) paths.delete(c.path);
+      else if (c.stat.ephemeralOwner === sessionId) paths.add(c.path);
+    }
+    const overlay = new Map<string, ChangeRecord>();
+    for (const path of paths) {
+      overlay.set(path, { zxid, path, stat: null, childCount: 0, acl: [] });
+    }
+    this.commitOverlay(overlay);
+    return { kind: 'closeSession', paths2Delete: [...paths] };
+  }
+
+  // --- helpers
+
+  private checkSession(sessionId: bigint): void {
+    if (!this.opts.isSessionValid(sessionId)) throw new KeeperError(Code.SESSIONEXPIRED);
+  }
+
+  private checkACL(acl: ACL[], perm: number, authInfo: Request['owner']['authInfo']): void {
+    checkACL(acl, perm, authInfo, { skipACL: this.opts.skipACL });
+  }
+
+  private parentPathAndValidate(path: string): string {
+    const lastSlash = path.lastIndexOf('/');
+    if (lastSlash === -1 || path.includes('\0') || isSpecialPath(path)) throw new KeeperError(Code.BADARGUMENTS, path);
+    return lastSlash === 0 ? '/' : path.slice(0, lastSlash);
+  }
+
+  private recordDelete(path: string, zxid: number, overlay: Map<string, ChangeRecord>): void {
+    const parentPath = path.slice(0, Math.max(1, path.lastIndexOf('/')));
+    const parent = this.getRecord(parentPath, overlay);
+    this.addChange(overlay, { ...parent, zxid, childCount: parent.childCount - 1 });
+    this.addChange(overlay, { zxid, path, stat: null, childCount: 0, acl: [] });
+  }
+
+  private findRecord(path: string, overlay: Map<string, ChangeRecord>): ChangeRecord | undefined {
+    const pending = overlay.get(path) ?? this.outstandingForPath.get(path);
+    if (pending) return pending;
+    const n = this.tree.getNode(path);
+    if (!n) return undefined;
+    return {
+      zxid: -1,
+      path,
+      stat: { version: n.stat.version, cversion: n.stat.cversion, aversion: n.stat.aversion, ephemeralOwner: n.stat.ephemeralOwner },
+      childCount: n.children.size,
+      acl: n.acl,
+    };
+  }
+
+  private getRecord(path: string, overlay: Map<string, ChangeRecord>): ChangeRecord {
+    const r = this.findRecord(path, overlay);
+    if (!r || !r.stat) throw new KeeperError(Code.NONODE, path);
+    return r;
+  }
+
+  private addChange(overlay: Map<string, ChangeRecord>, c: ChangeRecord): void {
+    overlay.set(c.path, c);
+  }
+
+  private commitOverlay(overlay: Map<string, ChangeRecord>): void {
+    for (const c of overlay.values()) {
+      this.outstanding.push(c);
+      this.outstandingForPath.set(c.path, c);
+    }
+  }
+
+  private isExtended(owner: bigint): boolean {
+    return this.opts.extendedTypesEnabled && (BigInt.asUintN(64, owner) & TTL_MASK) === TTL_MASK;
+  }
+
+  /** EphemeralType.get(owner) == NORMAL: a session's ephemeral, not a container or TTL node. */
+  private isEphemeralNormal(owner: bigint): boolean {
+    return owner !== 0n && owner !== CONTAINER_EPHEMERAL_OWNER && !this.isExtended(owner);
+  }
+}
+
+function checkAndIncVersion(current: number, expected: number, path: string): number {
+  if (expected !== -1 && expected !== current) throw new KeeperError(Code.BADVERSION, path);
+  return current + 1;
+}
+
+/** String.format("%010d", n), negatives included ("-000000001"). */
+export function formatSequence(n: number): string {
+  return n < 0 ? '-' + String(-n).padStart(9, '0') : String(n).padStart(10, '0');
+}
+
+function isSpecialPath(path: string): boolean {
+  return path === '/' || path === '/zookeeper' || path === '/zookeeper/quota' || path === '/zookeeper/config';
+}

@@ -1,0 +1,70 @@
+// ServerCnxnFactory: the client port's listener. Accepts connections, enforces
+// maxClientCnxns per client IP (ZooKeeper closes the extra connection at once), and
+// keeps the set of live connections for the four-letter words.
+import { createServer, type Server, type Socket } from 'node:net';
+import { ClientCnxn, type CnxnLimits, type FourLetterWordHandler } from './server-cnxn';
+import type { ZooKeeperServer } from './zookeeper-server';
+
+export interface FactoryOptions extends CnxnLimits {
+  host: string;
+  port: number;
+  /** 0 means no limit, as in ZooKeeper. */
+  maxClientCnxns: number;
+  log(line: string): void;
+}
+
+export class ServerCnxnFactory {
+  readonly connections = new Set<ClientCnxn>();
+  private readonly perIp = new Map<string, number>();
+  private server: Server | undefined;
+  fourLetterWord: FourLetterWordHandler = () => undefined;
+
+  constructor(
+    private readonly zks: ZooKeeperServer,
+    private readonly opts: FactoryOptions,
+  ) {}
+
+  /** Resolves once listening; rejects (e.g. EADDRINUSE) without leaving anything open. */
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const server = createServer((socket) => this.accept(socket));
+      server.once('error', reject);
+      server.listen({ host: this.opts.host, port: this.opts.port, backlog: 511 }, () => {
+        server.off('error', reject);
+        this.server = server;
+        resolve();
+      });
+    });
+  }
+
+  get address(): { host: string; port: number } {
+    const a = this.server?.address();
+    if (a && typeof a === 'object') return { host: a.address, port: a.port };
+    return { host: this.opts.host, port: this.opts.port };
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const c of this.connections) c.close('server shutting down');
+    if (server) await new Promise<void>((r) => server.close(() => r()));
+  }
+
+  private accept(socket: Socket): void {
+    const ip = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const count = this.perIp.get(ip) ?? 0;
+    if (this.opts.maxClientCnxns > 0 && count >= this.opts.maxClientCnxns) {
+      this.opts.log(`Too many connections from /${ip} - max is ${this.opts.maxClientCnxns}`);
+      socket.destroy();
+      return;
+    }
+    this.perIp.set(ip, count + 1);
+    const cnxn = new ClientCnxn(socket, this.zks, this.opts, (word, c) => this.fourLetterWord(word, c), (c) => {
+      this.connections.delete(c);
+      const n = (this.perIp.get(ip) ?? 1) - 1;
+      if (n <= 0) this.perIp.delete(ip);
+      else this.perIp.set(ip, n);
+    });
+    this.connections.add(cnxn);
+  }
+}

@@ -1,0 +1,87 @@
+// ZooKeeperServerMain: one standalone server from a ServerConfig — the pipeline, the
+// client port and its four-letter words — and its orderly shutdown.
+import type { ServerConfig } from '../config/server-config';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeConfig } from '../config/describe-config';
+import { ALL_WORDS, runFourLetterWord, type FourLetterContext } from './four-letter-words';
+import { ServerCnxnFactory } from './server-cnxn-factory';
+import { ZooKeeperServer } from './zookeeper-server';
+
+export interface Logger {
+  info(line: string): void;
+  warn(line: string): void;
+  error(line: string): void;
+}
+
+export interface StandaloneServer {
+  zks: ZooKeeperServer;
+  factory: ServerCnxnFactory;
+  stop(): Promise<void>;
+}
+
+export async function startStandalone(config: ServerConfig, log: Logger): Promise<StandaloneServer> {
+  const zks = new ZooKeeperServer({
+    tickTime_ms: config.tickTime,
+    minSessionTimeout_ms: config.minSessionTimeout,
+    maxSessionTimeout_ms: config.maxSessionTimeout,
+    globalOutstandingLimit: config.globalOutstandingLimit,
+    serverId: config.serverId,
+    superDigest: config.superDigest,
+    skipACL: config.skipACL,
+    extendedTypesEnabled: config.extendedTypesEnabled,
+  });
+  const factory = new ServerCnxnFactory(zks, {
+    host: config.clientPortAddress,
+    port: config.clientPort,
+    maxClientCnxns: config.maxClientCnxns,
+    maxBuffer_bytes: config.juteMaxBuffer,
+    superDigest: config.superDigest,
+    log: (line) => log.warn(line),
+  });
+  const whitelist = new Set<string>(config.fourLetterWordsWhitelist.includes('*') ? ALL_WORDS : config.fourLetterWordsWhitelist);
+  const ctx: FourLetterContext = {
+    zks,
+    factory,
+    whitelist,
+    mode: 'standalone',
+    describeConfig: () =>
+      describeConfig(config, { dataDir: directorySize(join(config.dataDir, 'version-2')), dataLog: directorySize(join(config.dataLogDir, 'version-2')) }),
+    dataDirSize: () => directorySize(join(config.dataDir, 'version-2')),
+    dataLogDirSize: () => directorySize(join(config.dataLogDir, 'version-2')),
+  };
+  factory.fourLetterWord = (word, cnxn) => runFourLetterWord(ctx, word, cnxn);
+
+  zks.start();
+  try {
+    await factory.start();
+  } catch (e) {
+    zks.stop();
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE') {
+      throw new Error(
+        `${config.clientPortAddress}:${config.clientPort} is already in use: another server is running, or change clientPort in ${config.file}`,
+      );
+    }
+    throw e;
+  }
+  const { host, port } = factory.address;
+  log.info(`binding to port ${host}:${port}; serving as standalone with tickTime ${config.tickTime} ms`);
+  return {
+    zks,
+    factory,
+    async stop() {
+      await factory.stop();
+      zks.stop();
+    },
+  };
+}
+
+/** Bytes in the files directly under `dir` (0 when it does not exist yet), as dirs reports. */
+function directorySize(dir: string): number {
+  try {
+    return readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+  } catch {
+    return 0;
+  }
+}

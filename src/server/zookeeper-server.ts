@@ -1,0 +1,309 @@
+// ZooKeeperServer: the request pipeline of one server (prepare → replicate → persist →
+// apply → reply), the session lifecycle as txns, and the per-session FIFO that makes a
+// session's reads wait behind its own earlier writes.
+import { OpCode } from '../jute/constants';
+import { Code } from '../jute/keeper-error';
+import type { ConnectRequest } from '../jute/records';
+import { SessionTracker } from '../session/session-tracker';
+import { DataTree } from '../tree/data-tree';
+import type { Txn } from '../tree/txn';
+import { FinalRequestProcessor, type ReplyTarget } from './final-request-processor';
+import { PrepRequestProcessor } from './prep-request-processor';
+import { isWrite, type Request } from './request';
+import { ServerStats } from './server-stats';
+
+/** The persist stage: resolves once the txns are durable. Standalone memory-only: at once. */
+export interface TxnPersister {
+  persist(txns: Txn[]): Promise<void>;
+}
+
+export const inMemoryPersister: TxnPersister = { persist: () => Promise.resolve() };
+
+/** What the pipeline needs of a client connection beyond replying. */
+export interface ServerCnxn extends ReplyTarget {
+  sessionId: bigint;
+  sessionTimeout_ms: number;
+  /** Per-session FIFO: writes in flight, and requests held behind them. */
+  readonly queue: { writesInFlight: number; held: Request[] };
+  sendConnectResponse(timeOut: number, sessionId: bigint, passwd: Buffer): void;
+  /** Ends the connection after what was sent is flushed. */
+  close(reason: string): void;
+  pauseReading(): void;
+  resumeReading(): void;
+}
+
+export interface ZooKeeperServerOptions {
+  tickTime_ms: number;
+  minSessionTimeout_ms: number;
+  maxSessionTimeout_ms: number;
+  globalOutstandingLimit: number;
+  serverId: number;
+  superDigest?: string;
+  skipACL: boolean;
+  extendedTypesEnabled: boolean;
+  persister?: TxnPersister;
+  /** How often the ContainerManager looks for empty containers and expired TTL nodes. */
+  containerCheckInterval_ms?: number;
+}
+
+interface Pending {
+  txn: Txn;
+  request?: Request;
+  cnxn?: ServerCnxn;
+}
+
+export class ZooKeeperServer {
+  readonly tree: DataTree;
+  readonly stats = new ServerStats();
+  readonly sessionTracker: SessionTracker;
+  private readonly prep: PrepRequestProcessor;
+  private readonly final: FinalRequestProcessor;
+  private readonly persister: TxnPersister;
+
+  /** The last zxid handed out by prepare (epoch 0 while standalone). */
+  private lastZxid = 0;
+  private toPersist: Pending[] = [];
+  private persisting = false;
+  /** Requests accepted but not yet answered, for globalOutstandingLimit. */
+  private inProcess = 0;
+  private readonly paused = new Set<ServerCnxn>();
+  /** The live connection of each session, to close the old one on reconnect or expiry. */
+  private readonly cnxnBySession = new Map<bigint, ServerCnxn>();
+  /** Connections waiting for their createSession txn to apply. */
+  private readonly awaitingSession = new Map<bigint, { cnxn: ServerCnxn; passwd: Buffer }>();
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private containerTimer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(readonly opts: ZooKeeperServerOptions) {
+    this.tree = new DataTree(opts.extendedTypesEnabled);
+    this.sessionTracker = new SessionTracker(opts.tickTime_ms, opts.serverId, Date.now());
+    this.persister = opts.persister ?? inMemoryPersister;
+    this.prep = new PrepRequestProcessor(this.tree, {
+      skipACL: opts.skipACL,
+      extendedTypesEnabled: opts.extendedTypesEnabled,
+      isSessionValid: (id) => this.sessionTracker.isActive(id),
+    });
+    this.final = new FinalRequestProcessor(this.tree, { skipACL: opts.skipACL });
+  }
+
+  start(): void {
+    this.running = true;
+    this.lastZxid = Math.max(this.lastZxid, this.tree.lastProcessedZxid);
+    this.scheduleExpiry();
+    const every = this.opts.containerCheckInterval_ms ?? 60_000;
+    this.containerTimer = setInterval(() => this.checkContainers(), every);
+    this.containerTimer.unref();
+  }
+
+  stop(): void {
+    this.running = false;
+    clearTimeout(this.expiryTimer);
+    clearInterval(this.containerTimer);
+  }
+
+  get outstandingRequests(): number {
+    return this.inProcess;
+  }
+
+  get lastProcessedZxid(): number {
+    return this.tree.lastProcessedZxid;
+  }
+
+  // --- sessions
+
+  /** A ConnectRequest: a new session (a txn), or a reconnect to a live one. */
+  processConnectRequest(cnxn: ServerCnxn, req: ConnectRequest): void {
+    if (req.lastZxidSeen > this.tree.lastProcessedZxid) {
+      // The client has seen a newer state than ours: it must find another server.
+      return cnxn.close(`client has seen zxid 0x${req.lastZxidSeen.toString(16)}, ours is 0x${this.tree.lastProcessedZxid.toString(16)}`);
+    }
+    const timeout = Math.min(Math.max(req.timeOut, this.opts.minSessionTimeout_ms), this.opts.maxSessionTimeout_ms);
+    cnxn.sessionTimeout_ms = timeout;
+    if (req.sessionId === 0n) {
+      const now = Date.now();
+      const id = this.sessionTracker.createSession(timeout, now);
+      cnxn.sessionId = id;
+      const passwd = this.sessionTracker.passwordFor(id);
+      this.awaitingSession.set(id, { cnxn, passwd });
+      this.enqueue({ txn: this.prep.prepareCreateSession(id, timeout, this.nextZxid(), now) });
+      return;
+    }
+    const id = req.sessionId;
+    const valid =
+      req.passwd !== null && this.sessionTracker.checkPassword(id, req.passwd) && this.sessionTracker.touchSession(id, timeout, Date.now());
+    if (!valid) {
+      cnxn.sendConnectResponse(0, 0n, Buffer.alloc(16));
+      return cnxn.close('session expired or bad password');
+    }
+    const previous = this.cnxnBySession.get(id);
+    if (previous && previous !== cnxn) previous.close('client reconnected on another connection');
+    cnxn.sessionId = id;
+    this.cnxnBySession.set(id, cnxn);
+    cnxn.sendConnectResponse(timeout, id, this.sessionTracker.passwordFor(id));
+  }
+
+  /** The connection is gone; its session lives on until it expires or the client returns. */
+  connectionClosed(cnxn: ServerCnxn): void {
+    this.paused.delete(cnxn);
+    if (this.cnxnBySession.get(cnxn.sessionId) === cnxn) this.cnxnBySession.delete(cnxn.sessionId);
+    this.tree.removeWatcher(cnxn.watcher);
+    this.inProcess -= cnxn.queue.held.length;
+    cnxn.queue.held.length = 0;
+  }
+
+  // --- requests
+
+  /** Every request of a connected client, in the order the client sent them. */
+  submit(request: Request, cnxn: ServerCnxn): void {
+    this.stats.packetReceived();
+    this.sessionTracker.touchSession(cnxn.sessionId, cnxn.sessionTimeout_ms, Date.now());
+    if (request.body.op === 'unknown') {
+      cnxn.sendResponse(request.xid, -1, Code.UNIMPLEMENTED);
+      return cnxn.close(`unknown opcode ${request.type}`);
+    }
+    this.inProcess++;
+    if (this.inProcess > this.opts.globalOutstandingLimit && !this.paused.has(cnxn)) {
+      // ZooKeeper stops reading from a client while too much is outstanding.
+      this.paused.add(cnxn);
+      cnxn.pauseReading();
+    }
+    const q = cnxn.queue;
+    if (q.held.length > 0 || (q.writesInFlight > 0 && !isWrite(request.body))) {
+      q.held.push(request);
+      return;
+    }
+    this.dispatch(request, cnxn);
+  }
+
+  private dispatch(request: Request, cnxn: ServerCnxn): void {
+    if (!isWrite(request.body)) {
+      this.final.processRead(request, cnxn);
+      this.requestFinished(request);
+      return;
+    }
+    cnxn.queue.writesInFlight++;
+    const zxid = this.nextZxid();
+    const time = Date.now();
+    const body = request.body;
+    const txn =
+      body.op === 'setACL' ? this.prep.prepareSetACL(request, body.path, body.acl, body.version, zxid, time) : this.prep.prepare(request, zxid, time);
+    if (body.op === 'closeSession') this.sessionTracker.setSessionClosing(cnxn.sessionId);
+    this.enqueue({ txn, request, cnxn });
+  }
+
+  /** Releases what a connection held behind a write that is now answered. */
+  private drain(cnxn: ServerCnxn): void {
+    const q = cnxn.queue;
+    while (q.held.length > 0) {
+      const next = q.held[0]!;
+      if (!isWrite(next.body) && q.writesInFlight > 0) return;
+      q.held.shift();
+      this.dispatch(next, cnxn);
+    }
+  }
+
+  private requestFinished(request: Request): void {
+    this.inProcess--;
+    this.stats.requestLatency(performance.now() - request.received_ms);
+    if (this.paused.size > 0 && this.inProcess <= this.opts.globalOutstandingLimit) {
+      for (const c of this.paused) c.resumeReading();
+      this.paused.clear();
+    }
+  }
+
+  // --- replicate and persist: standalone hands each batch straight to the persister
+
+  private nextZxid(): number {
+    return ++this.lastZxid;
+  }
+
+  private enqueue(p: Pending): void {
+    this.toPersist.push(p);
+    if (!this.persisting) {
+      this.persisting = true;
+      // One turn of the event loop gathers a batch: one persist (one fsync) for all of it.
+      setImmediate(() => void this.persistBatches());
+    }
+  }
+
+  private async persistBatches(): Promise<void> {
+    while (this.toPersist.length > 0) {
+      const batch = this.toPersist;
+      this.toPersist = [];
+      const started = performance.now();
+      await this.persister.persist(batch.map((p) => p.txn));
+      this.stats.fsyncTime(performance.now() - started);
+      for (const p of batch) this.applyAndReply(p);
+    }
+    this.persisting = false;
+  }
+
+  // --- apply and reply
+
+  private applyAndReply(p: Pending): void {
+    const { txn, request, cnxn } = p;
+    const rc = this.final.applyTxn(txn);
+    this.prep.applied(txn.hdr.zxid);
+    switch (txn.body.kind) {
+      case 'createSession':
+        this.sessionCreated(txn.hdr.clientId, txn.body.timeOut);
+        break;
+      case 'closeSession':
+        this.sessionClosed(txn.hdr.clientId);
+        break;
+      default:
+        break;
+    }
+    if (request && cnxn) {
+      cnxn.queue.writesInFlight--;
+      this.final.replyToWrite(request, cnxn, txn, rc);
+      this.requestFinished(request);
+      if (request.type === OpCode.closeSession) cnxn.close('client closed its session');
+      else this.drain(cnxn);
+    }
+  }
+
+  private sessionCreated(id: bigint, timeOut: number): void {
+    const waiting = this.awaitingSession.get(id);
+    if (!waiting) return;
+    this.awaitingSession.delete(id);
+    this.cnxnBySession.set(id, waiting.cnxn);
+    waiting.cnxn.sendConnectResponse(timeOut, id, waiting.passwd);
+  }
+
+  private sessionClosed(id: bigint): void {
+    this.sessionTracker.removeSession(id);
+    const cnxn = this.cnxnBySession.get(id);
+    if (cnxn) {
+      this.cnxnBySession.delete(id);
+      cnxn.close('session closed');
+    }
+  }
+
+  // --- timers: session expiry and the ContainerManager
+
+  private scheduleExpiry(): void {
+    if (!this.running) return;
+    const next = this.sessionTracker.nextExpiration_ms();
+    const delay = next === undefined ? this.opts.tickTime_ms : Math.max(0, next - Date.now());
+    this.expiryTimer = setTimeout(() => {
+      for (const id of this.sessionTracker.expiredSessions(Date.now())) {
+        this.sessionTracker.setSessionClosing(id);
+        this.enqueue({ txn: this.prep.prepareSessionExpiry(id, this.nextZxid(), Date.now()) });
+      }
+      this.scheduleExpiry();
+    }, delay);
+    this.expiryTimer.unref();
+  }
+
+  /** Deletes containers whose last child is gone and TTL nodes past their ttl, as txns. */
+  checkContainers(now_ms = Date.now()): void {
+    for (const path of this.tree.getContainerCandidates(now_ms)) {
+      const txn = this.prep.prepareDeleteContainer(path, this.lastZxid + 1, now_ms);
+      if (txn.body.kind === 'error') continue; // changed meanwhile; no zxid spent
+      this.nextZxid();
+      this.enqueue({ txn });
+    }
+  }
+}

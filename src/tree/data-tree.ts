@@ -1,0 +1,466 @@
+// DataTree: the znodes, their Stats and ACLs, ephemerals by session, containers and TTL
+// nodes, and the two WatchManagers. processTxn applies one txn exactly as ZooKeeper's
+// DataTree does, firing the watches it triggers; reads register watches. No I/O.
+import { EventType, KeeperState, OPEN_ACL_UNSAFE, OpCode, READ_ACL_UNSAFE, WatcherType } from '../jute/constants';
+import { Code, KeeperError } from '../jute/keeper-error';
+import type { ACL, Stat } from '../jute/records';
+import { capacityAfterAdd, INITIAL_CHILD_CAPACITY, javaHashSetCloneOrder, javaHashSetOrder } from './child-order';
+import { basename, parentOf } from './path';
+import type { TxnBody, TxnHeader } from './txn';
+import { WatchManager, WatcherMode, type Watcher } from './watch-manager';
+
+export interface StatPersisted {
+  czxid: number;
+  mzxid: number;
+  ctime: number;
+  mtime: number;
+  version: number;
+  cversion: number;
+  aversion: number;
+  ephemeralOwner: bigint;
+  pzxid: number;
+}
+
+export interface DataNode {
+  data: Buffer | null;
+  acl: ACL[];
+  stat: StatPersisted;
+  /** Child names in insertion order; listed in Java HashSet order (see child-order.ts). */
+  children: Set<string>;
+  /** The capacity the Java HashSet of children would have now. */
+  childCapacity: number;
+}
+
+export interface ProcessTxnResult {
+  clientId: bigint;
+  cxid: number;
+  zxid: number;
+  type: number;
+  err: number;
+  path?: string;
+  stat?: Stat;
+  multiResult?: ProcessTxnResult[];
+}
+
+export const CONTAINER_EPHEMERAL_OWNER = -0x8000000000000000n;
+const EXTENDED_MASK = 0xff00000000000000n;
+const TTL_VALUE_MASK = 0x000000ffffffffffn;
+
+export class DataTree {
+  private readonly nodes = new Map<string, DataNode>();
+  /** session → its ephemeral paths, with the Java HashSet capacity for their order. */
+  private readonly ephemerals = new Map<bigint, { paths: Set<string>; capacity: number }>();
+  readonly containers = new Set<string>();
+  readonly ttls = new Set<string>();
+  readonly dataWatches = new WatchManager();
+  readonly childWatches = new WatchManager();
+  lastProcessedZxid = 0;
+  private dataSize = 0;
+
+  constructor(private readonly extendedTypesEnabled = false) {
+    // As a fresh Apache ZooKeeper: "/", "/zookeeper", "/zookeeper/quota" and the
+    // read-only "/zookeeper/config" (its aversion -1 from the setACL that made it so).
+    this.putNode('/', emptyNode(OPEN_ACL_UNSAFE));
+    this.addChildNode('/', '/zookeeper', emptyNode(OPEN_ACL_UNSAFE));
+    this.addChildNode('/zookeeper', '/zookeeper/quota', emptyNode(OPEN_ACL_UNSAFE));
+    const config = emptyNode(READ_ACL_UNSAFE);
+    config.stat.aversion = -1;
+    this.addChildNode('/zookeeper', '/zookeeper/config', config);
+  }
+
+  /** ZooKeeper counts the root twice (it is also stored under ""): a fresh tree has 5. */
+  get nodeCount(): number {
+    return this.nodes.size + 1;
+  }
+
+  /** Paths plus data bytes, the root counted twice as ZooKeeper does. */
+  approximateDataSize(): number {
+    return this.dataSize;
+  }
+
+  getNode(path: string): DataNode | undefined {
+    return this.nodes.get(path);
+  }
+
+  /** Every path and node, parents before children (the order a snapshot writes them). */
+  *walk(path = '/'): Generator<[string, DataNode]> {
+    const node = this.nodes.get(path);
+    if (!node) return;
+    yield [path, node];
+    for (const child of node.children) yield* this.walk(path === '/' ? `/${child}` : `${path}/${child}`);
+  }
+
+  // --- reads
+
+  getData(path: string, watcher?: Watcher): { data: Buffer | null; stat: Stat } {
+    const n = this.nodes.get(path);
+    if (!n) throw new KeeperError(Code.NONODE, path);
+    if (watcher) this.dataWatches.addWatch(path, watcher);
+    return { data: n.data, stat: copyStat(n) };
+  }
+
+  /** exists: the watch is set even when the node is missing (it then waits for a create). */
+  statNode(path: string, watcher?: Watcher): Stat {
+    if (watcher) this.dataWatches.addWatch(path, watcher);
+    const n = this.nodes.get(path);
+    if (!n) throw new KeeperError(Code.NONODE, path);
+    return copyStat(n);
+  }
+
+  getChildren(path: string, watcher?: Watcher): { children: string[]; stat: Stat } {
+    const n = this.nodes.get(path);
+    if (!n) throw new KeeperError(Code.NONODE, path);
+    if (watcher) this.childWatches.addWatch(path, watcher);
+    return { children: javaHashSetOrder(n.children, n.childCapacity), stat: copyStat(n) };
+  }
+
+  getACL(path: string): { acl: ACL[]; stat: Stat } {
+    const n = this.nodes.get(path);
+    if (!n) throw new KeeperError(Code.NONODE, path);
+    return { acl: n.acl, stat: copyStat(n) };
+  }
+
+  /** All descendants of `path` (not the node itself). */
+  getAllChildrenNumber(path: string): number {
+    const n = this.nodes.get(path);
+    if (!n) throw new KeeperError(Code.NONODE, path);
+    let count = 0;
+    const stack = [path];
+    while (stack.length > 0) {
+      const p = stack.pop()!;
+      for (const c of this.nodes.get(p)!.children) {
+        count++;
+        stack.push(p === '/' ? `/${c}` : `${p}/${c}`);
+      }
+    }
+    return count;
+  }
+
+  /** A session's ephemerals in the order ZooKeeper lists them (a clone of its HashSet). */
+  getEphemerals(sessionId: bigint): string[] {
+    const e = this.ephemerals.get(sessionId);
+    if (!e) return [];
+    return javaHashSetCloneOrder(javaHashSetOrder(e.paths, e.capacity)).order;
+  }
+
+  ephemeralsBySession(): Map<bigint, Set<string>> {
+    return new Map([...this.ephemerals].filter(([, e]) => e.paths.size > 0).map(([id, e]) => [id, e.paths]));
+  }
+
+  ephemeralsCount(): number {
+    let n = 0;
+    for (const e of this.ephemerals.values()) n += e.paths.size;
+    return n;
+  }
+
+  /** Containers left empty after having had children, and TTL nodes idle past their ttl. */
+  getContainerCandidates(now_ms: number): string[] {
+    const out: string[] = [];
+    for (const path of this.containers) {
+      const n = this.nodes.get(path);
+      if (n && n.stat.cversion > 0 && n.children.size === 0) out.push(path);
+    }
+    if (this.extendedTypesEnabled) {
+      for (const path of this.ttls) {
+        const n = this.nodes.get(path);
+        if (!n || n.children.size > 0) continue;
+        const ttl = Number(BigInt.asUintN(64, n.stat.ephemeralOwner) & TTL_VALUE_MASK);
+        if (now_ms - n.stat.mtime > ttl) out.push(path);
+      }
+    }
+    return out;
+  }
+
+  // --- watches
+
+  addWatch(path: string, watcher: Watcher, mode: number): void {
+    const m = mode === WatcherMode.PERSISTENT_RECURSIVE ? WatcherMode.PERSISTENT_RECURSIVE : WatcherMode.PERSISTENT;
+    this.dataWatches.addWatch(path, watcher, m);
+    if (m !== WatcherMode.PERSISTENT_RECURSIVE) this.childWatches.addWatch(path, watcher, m);
+  }
+
+  /** A reconnected client's watches: re-set, or fired at once if it missed the change. */
+  setWatches(
+    relativeZxid: number,
+    dataWatches: string[],
+    existWatches: string[],
+    childWatches: string[],
+    persistentWatches: string[],
+    persistentRecursiveWatches: string[],
+    watcher: Watcher,
+  ): void {
+    const fire = (type: number, path: string) => watcher.process({ type, state: KeeperState.SyncConnected, path });
+    for (const path of dataWatches) {
+      const n = this.nodes.get(path);
+      if (!n) fire(EventType.NodeDeleted, path);
+      else if (n.stat.mzxid > relativeZxid) fire(EventType.NodeDataChanged, path);
+      else this.dataWatches.addWatch(path, watcher);
+    }
+    for (const path of existWatches) {
+      if (this.nodes.has(path)) fire(EventType.NodeCreated, path);
+      else this.dataWatches.addWatch(path, watcher);
+    }
+    for (const path of childWatches) {
+      const n = this.nodes.get(path);
+      if (!n) fire(EventType.NodeDeleted, path);
+      else if (n.stat.pzxid > relativeZxid) fire(EventType.NodeChildrenChanged, path);
+      else this.childWatches.addWatch(path, watcher);
+    }
+    for (const path of persistentWatches) {
+      this.childWatches.addWatch(path, watcher, WatcherMode.PERSISTENT);
+      this.dataWatches.addWatch(path, watcher, WatcherMode.PERSISTENT);
+    }
+    for (const path of persistentRecursiveWatches) this.dataWatches.addWatch(path, watcher, WatcherMode.PERSISTENT_RECURSIVE);
+  }
+
+  containsWatcher(path: string, type: number, watcher: Watcher): boolean {
+    if (type === WatcherType.Children) return this.childWatches.containsWatcher(path, watcher);
+    if (type === WatcherType.Data) return this.dataWatches.containsWatcher(path, watcher);
+    return this.childWatches.containsWatcher(path, watcher) || this.dataWatches.containsWatcher(path, watcher);
+  }
+
+  removeWatch(path: string, type: number, watcher: Watcher): boolean {
+    if (type === WatcherType.Children) return this.childWatches.removeWatcher(path, watcher);
+    if (type === WatcherType.Data) return this.dataWatches.removeWatcher(path, watcher);
+    const child = this.childWatches.removeWatcher(path, watcher);
+    const data = this.dataWatches.removeWatcher(path, watcher);
+    return child || data;
+  }
+
+  removeWatcher(watcher: Watcher): void {
+    this.dataWatches.removeAllWatches(watcher);
+    this.childWatches.removeAllWatches(watcher);
+  }
+
+  watchSummary(): { connections: number; paths: number; total: number } {
+    const byWatcher = new Set([...this.dataWatches.byWatcher().keys(), ...this.childWatches.byWatcher().keys()]);
+    const paths = new Set([...this.dataWatches.byPath().keys(), ...this.childWatches.byPath().keys()]);
+    return { connections: byWatcher.size, paths: paths.size, total: this.dataWatches.size + this.childWatches.size };
+  }
+
+  watchesBySession(): Map<bigint, string[]> {
+    const out = new Map<bigint, string[]>();
+    for (const wm of [this.dataWatches, this.childWatches]) {
+      for (const [w, paths] of wm.byWatcher()) {
+        const list = out.get(w.sessionId) ?? [];
+        for (const p of paths) if (!list.includes(p)) list.push(p);
+        out.set(w.sessionId, list);
+      }
+    }
+    return out;
+  }
+
+  watchesByPath(): Map<string, bigint[]> {
+    const out = new Map<string, bigint[]>();
+    for (const wm of [this.dataWatches, this.childWatches]) {
+      for (const [p, watchers] of wm.byPath()) {
+        const list = out.get(p) ?? [];
+        for (const w of watchers) if (!list.includes(w.sessionId)) list.push(w.sessionId);
+        out.set(p, list);
+      }
+    }
+    return out;
+  }
+
+  // --- writes
+
+  processTxn(hdr: TxnHeader, body: TxnBody): ProcessTxnResult {
+    const rc: ProcessTxnResult = { clientId: hdr.clientId, cxid: hdr.cxid, zxid: hdr.zxid, type: hdr.type, err: 0 };
+    try {
+      switch (body.kind) {
+        case 'create': {
+          rc.path = body.path;
+          const stat = this.createNode(body.path, body.data, body.acl, body.ephemeral ? hdr.clientId : 0n, body.parentCVersion, hdr.zxid, hdr.time);
+          if (hdr.type !== OpCode.create) rc.stat = stat;
+          break;
+        }
+        case 'createContainer':
+          rc.path = body.path;
+          rc.stat = this.createNode(body.path, body.data, body.acl, CONTAINER_EPHEMERAL_OWNER, body.parentCVersion, hdr.zxid, hdr.time);
+          break;
+        case 'createTTL':
+          rc.path = body.path;
+          rc.stat = this.createNode(body.path, body.data, body.acl, ttlOwner(body.ttl), body.parentCVersion, hdr.zxid, hdr.time);
+          break;
+        case 'delete':
+          rc.path = body.path;
+          this.deleteNode(body.path, hdr.zxid);
+          break;
+        case 'setData':
+          rc.path = body.path;
+          rc.stat = this.setData(body.path, body.data, body.version, hdr.zxid, hdr.time);
+          break;
+        case 'setACL':
+          rc.path = body.path;
+          rc.stat = this.setACL(body.path, body.acl, body.version);
+          break;
+        case 'check':
+          rc.path = body.path;
+          break;
+        case 'createSession':
+          break;
+        case 'closeSession':
+          this.killSession(hdr.clientId, hdr.zxid, body.paths2Delete);
+          break;
+        case 'error':
+          rc.err = body.err;
+          break;
+        case 'multi':
+          rc.multiResult = [];
+          for (const sub of body.txns) {
+            const subRc = this.processTxn({ ...hdr, type: sub.type }, sub.body);
+            rc.multiResult.push(subRc);
+            if (subRc.err !== 0 && rc.err === 0) rc.err = subRc.err;
+          }
+          break;
+      }
+    } catch (e) {
+      if (!(e instanceof KeeperError)) throw e;
+      // Replaying a log can meet a txn whose effect is already in the snapshot.
+      rc.err = e.code;
+    }
+    if (hdr.zxid > this.lastProcessedZxid) this.lastProcessedZxid = hdr.zxid;
+    return rc;
+  }
+
+  private createNode(
+    path: string,
+    data: Buffer | null,
+    acl: ACL[],
+    ephemeralOwner: bigint,
+    parentCVersion: number,
+    zxid: number,
+    time: number,
+  ): Stat {
+    const parentName = parentOf(path);
+    const parent = this.nodes.get(parentName);
+    if (!parent) throw new KeeperError(Code.NONODE, path);
+    const name = basename(path);
+    if (parent.children.has(name)) throw new KeeperError(Code.NODEEXISTS, path);
+    const cversion = parentCVersion === -1 ? parent.stat.cversion + 1 : parentCVersion;
+    if (cversion > parent.stat.cversion) {
+      parent.stat.cversion = cversion;
+      parent.stat.pzxid = zxid;
+    }
+    const node: DataNode = {
+      data,
+      acl,
+      stat: { czxid: zxid, mzxid: zxid, ctime: time, mtime: time, version: 0, cversion: 0, aversion: 0, ephemeralOwner, pzxid: zxid },
+      children: new Set(),
+      childCapacity: INITIAL_CHILD_CAPACITY,
+    };
+    this.addChildNode(parentName, path, node);
+    if (ephemeralOwner === CONTAINER_EPHEMERAL_OWNER) this.containers.add(path);
+    else if (this.isTTL(ephemeralOwner)) this.ttls.add(path);
+    else if (ephemeralOwner !== 0n) {
+      let e = this.ephemerals.get(ephemeralOwner);
+      if (!e) this.ephemerals.set(ephemeralOwner, (e = { paths: new Set(), capacity: 16 }));
+      e.paths.add(path);
+      e.capacity = capacityAfterAdd(e.capacity, e.paths.size);
+    }
+    this.dataWatches.triggerWatch(path, EventType.NodeCreated);
+    this.childWatches.triggerWatch(parentName, EventType.NodeChildrenChanged);
+    return copyStat(node);
+  }
+
+  private deleteNode(path: string, zxid: number): void {
+    const parentName = parentOf(path);
+    const parent = this.nodes.get(parentName);
+    if (!parent) throw new KeeperError(Code.NONODE, path);
+    const node = this.nodes.get(path);
+    parent.children.delete(basename(path));
+    // Only move pzxid forward: a later create may already have set it.
+    if (zxid > parent.stat.pzxid) parent.stat.pzxid = zxid;
+    if (!node) throw new KeeperError(Code.NONODE, path);
+    this.nodes.delete(path);
+    this.dataSize -= path.length + (node.data?.length ?? 0);
+    const owner = node.stat.ephemeralOwner;
+    if (owner === CONTAINER_EPHEMERAL_OWNER) this.containers.delete(path);
+    else if (this.isTTL(owner)) this.ttls.delete(path);
+    else if (owner !== 0n) this.ephemerals.get(owner)?.paths.delete(path);
+    const fired = this.dataWatches.triggerWatch(path, EventType.NodeDeleted);
+    this.childWatches.triggerWatch(path, EventType.NodeDeleted, fired);
+    this.childWatches.triggerWatch(parentName, EventType.NodeChildrenChanged);
+  }
+
+  private setData(path: string, data: Buffer | null, version: number, zxid: number, time: number): Stat {
+    const n = this.nodes.get(path);
+    if (!n) throw new KeeperError(Code.NONODE, path);
+    this.dataSize += (data?.length ?? 0) - (n.data?.length ?? 0);
+    n.data = data;
+    n.stat.mtime = time;
+    n.stat.mzxid = zxid;
+    n.stat.version = version;
+    const stat = copyStat(n);
+    this.dataWatches.triggerWatch(path, EventType.NodeDataChanged);
+    return stat;
+  }
+
+  private setACL(path: string, acl: ACL[], version: number): Stat {
+    const n = this.nodes.get(path);
+    if (!n) throw new KeeperError(Code.NONODE, path);
+    n.acl = acl;
+    n.stat.aversion = version;
+    return copyStat(n);
+  }
+
+  /** Deletes a closed session's ephemerals: those the txn names, then any it missed. */
+  private killSession(sessionId: bigint, zxid: number, paths2Delete: string[]): void {
+    const own = this.ephemerals.get(sessionId);
+    this.ephemerals.delete(sessionId);
+    const rest = new Set(own?.paths);
+    for (const path of paths2Delete) {
+      rest.delete(path);
+      if (this.nodes.has(path)) this.deleteNode(path, zxid);
+    }
+    for (const path of rest) if (this.nodes.has(path)) this.deleteNode(path, zxid);
+  }
+
+  private isTTL(owner: bigint): boolean {
+    return this.extendedTypesEnabled && owner !== CONTAINER_EPHEMERAL_OWNER && (BigInt.asUintN(64, owner) & EXTENDED_MASK) === EXTENDED_MASK;
+  }
+
+  private putNode(path: string, node: DataNode): void {
+    this.nodes.set(path, node);
+    this.dataSize += path.length + (node.data?.length ?? 0);
+  }
+
+  private addChildNode(parentName: string, path: string, node: DataNode): void {
+    const parent = this.nodes.get(parentName)!;
+    parent.children.add(basename(path));
+    parent.childCapacity = capacityAfterAdd(parent.childCapacity, parent.children.size);
+    this.putNode(path, node);
+  }
+}
+
+/** EphemeralType.TTL.toEphemeralOwner. */
+export function ttlOwner(ttl: number): bigint {
+  return BigInt.asIntN(64, EXTENDED_MASK | BigInt(ttl));
+}
+
+export function copyStat(n: DataNode): Stat {
+  const s = n.stat;
+  return {
+    czxid: s.czxid,
+    mzxid: s.mzxid,
+    ctime: s.ctime,
+    mtime: s.mtime,
+    version: s.version,
+    cversion: s.cversion,
+    aversion: s.aversion,
+    ephemeralOwner: s.ephemeralOwner,
+    dataLength: n.data?.length ?? 0,
+    numChildren: n.children.size,
+    pzxid: s.pzxid,
+  };
+}
+
+function emptyNode(acl: ACL[]): DataNode {
+  return {
+    data: Buffer.alloc(0),
+    acl: acl.map((a) => ({ perms: a.perms, id: { ...a.id } })),
+    stat: { czxid: 0, mzxid: 0, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0 },
+    children: new Set(),
+    childCapacity: INITIAL_CHILD_CAPACITY,
+  };
+}
