@@ -245,23 +245,16 @@ export class ZooKeeperServer {
     const { txn, request, cnxn } = p;
     const rc = this.final.applyTxn(txn);
     this.prep.applied(txn.hdr.zxid);
-    switch (txn.body.kind) {
-      case 'createSession':
-        this.sessionCreated(txn.hdr.clientId, txn.body.timeOut);
-        break;
-      case 'closeSession':
-        this.sessionClosed(txn.hdr.clientId);
-        break;
-      default:
-        break;
-    }
+    if (txn.body.kind === 'createSession') this.sessionCreated(txn.hdr.clientId, txn.body.timeOut);
     if (request && cnxn) {
       cnxn.queue.writesInFlight--;
       this.final.replyToWrite(request, cnxn, txn, rc);
       this.requestFinished(request);
-      if (request.type === OpCode.closeSession) cnxn.close('client closed its session');
-      else this.drain(cnxn);
+      if (request.type !== OpCode.closeSession) this.drain(cnxn);
     }
+    // After the reply: closing the session closes its connection, and the client that asked
+    // must still read the answer to its closeSession first.
+    if (txn.body.kind === 'closeSession') this.sessionClosed(txn.hdr.clientId);
   }
 
   private sessionCreated(id: bigint, timeOut: number): void {
