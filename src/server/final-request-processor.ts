@@ -10,7 +10,7 @@ import { checkACL } from '../tree/acl';
 import type { DataTree, ProcessTxnResult } from '../tree/data-tree';
 import type { Watcher } from '../tree/watch-manager';
 import type { Txn } from '../tree/txn';
-import { writeMultiResults, type MultiResult, type MultiOp } from './multi-op';
+import { writeMultiResults, type MultiResult, type MultiOp } from '../jute/multi';
 import type { Request, RequestOwner } from './request';
 
 /** A connection as the final stage sees it: where replies go, and the watcher it registers. */

@@ -9,7 +9,7 @@ import { checkACL, fixupACL } from '../tree/acl';
 import type { DataTree } from '../tree/data-tree';
 import { validatePath } from '../tree/path';
 import type { Txn, TxnBody, TxnHeader } from '../tree/txn';
-import type { MultiOp } from './multi-op';
+import type { MultiOp } from '../jute/multi';
 import type { Request } from './request';
 
 /** What prepare knows of a node: enough to check versions, ACLs and parenthood. */

@@ -4,7 +4,7 @@ import { Reader } from '../jute/codec';
 import { OpCode } from '../jute/constants';
 import * as R from '../jute/records';
 import type { Id } from '../jute/records';
-import { decodeMultiOps, type MultiOp } from './multi-op';
+import { decodeMultiOps, type MultiOp } from '../jute/multi';
 
 export type RequestBody =
   | { op: 'create'; path: string; data: Buffer | null; acl: R.ACL[]; flags: number; ttl: number }

@@ -18,6 +18,8 @@ export interface CnxnLimits {
   maxBuffer_bytes: number;
   /** zookeeper.DigestAuthenticationProvider.superDigest: who may become super. */
   superDigest?: string;
+  /** Where a connection says why it was closed on an unexpected error. */
+  log(line: string): void;
 }
 
 /** Answers a four-letter word, or undefined if `word` is not one. */
@@ -82,7 +84,9 @@ export class ClientCnxn implements ServerCnxn, Watcher {
       this.readPackets();
     } catch (e) {
       if (e instanceof JuteError) return this.close(`malformed packet: ${e.message}`);
-      throw e;
+      // A bug met by one request costs that connection only, never the server.
+      this.limits.log(`closing connection from ${this.remoteAddress}:${this.remotePort} after an unexpected error: ${(e as Error).stack ?? e}`);
+      this.close('unexpected error');
     }
   }
 

@@ -78,8 +78,9 @@ export class DataTree {
     return this.dataSize;
   }
 
+  /** ZooKeeper also keeps the root under "", so a lookup of "" finds "/". */
   getNode(path: string): DataNode | undefined {
-    return this.nodes.get(path);
+    return this.nodes.get(path === '' ? '/' : path);
   }
 
   /** Every path and node, parents before children (the order a snapshot writes them). */
@@ -93,37 +94,39 @@ export class DataTree {
   // --- reads
 
   getData(path: string, watcher?: Watcher): { data: Buffer | null; stat: Stat } {
-    const n = this.nodes.get(path);
+    const n = this.getNode(path);
     if (!n) throw new KeeperError(Code.NONODE, path);
     if (watcher) this.dataWatches.addWatch(path, watcher);
-    return { data: n.data, stat: copyStat(n) };
+    return { data: n.data, stat: this.clientStat(n) };
   }
 
   /** exists: the watch is set even when the node is missing (it then waits for a create). */
   statNode(path: string, watcher?: Watcher): Stat {
     if (watcher) this.dataWatches.addWatch(path, watcher);
-    const n = this.nodes.get(path);
+    const n = this.getNode(path);
     if (!n) throw new KeeperError(Code.NONODE, path);
-    return copyStat(n);
+    return this.clientStat(n);
   }
 
   getChildren(path: string, watcher?: Watcher): { children: string[]; stat: Stat } {
-    const n = this.nodes.get(path);
+    const n = this.getNode(path);
     if (!n) throw new KeeperError(Code.NONODE, path);
     if (watcher) this.childWatches.addWatch(path, watcher);
-    return { children: javaHashSetOrder(n.children, n.childCapacity), stat: copyStat(n) };
+    return { children: javaHashSetOrder(n.children, n.childCapacity), stat: this.clientStat(n) };
   }
 
   getACL(path: string): { acl: ACL[]; stat: Stat } {
-    const n = this.nodes.get(path);
+    const n = this.getNode(path);
     if (!n) throw new KeeperError(Code.NONODE, path);
-    return { acl: n.acl, stat: copyStat(n) };
+    return { acl: n.acl, stat: this.clientStat(n) };
   }
 
   /** All descendants of `path` (not the node itself). */
   getAllChildrenNumber(path: string): number {
-    const n = this.nodes.get(path);
+    const n = this.getNode(path);
     if (!n) throw new KeeperError(Code.NONODE, path);
+    // ZooKeeper counts the keys under path + "/": under "" that is every node, "/" included.
+    if (path === '') return this.nodes.size;
     let count = 0;
     const stack = [path];
     while (stack.length > 0) {
@@ -360,7 +363,7 @@ export class DataTree {
     }
     this.dataWatches.triggerWatch(path, EventType.NodeCreated);
     this.childWatches.triggerWatch(parentName, EventType.NodeChildrenChanged);
-    return copyStat(node);
+    return this.clientStat(node);
   }
 
   private deleteNode(path: string, zxid: number): void {
@@ -391,7 +394,7 @@ export class DataTree {
     n.stat.mtime = time;
     n.stat.mzxid = zxid;
     n.stat.version = version;
-    const stat = copyStat(n);
+    const stat = this.clientStat(n);
     this.dataWatches.triggerWatch(path, EventType.NodeDataChanged);
     return stat;
   }
@@ -401,7 +404,7 @@ export class DataTree {
     if (!n) throw new KeeperError(Code.NONODE, path);
     n.acl = acl;
     n.stat.aversion = version;
-    return copyStat(n);
+    return this.clientStat(n);
   }
 
   /** Deletes a closed session's ephemerals: those the txn names, then any it missed. */
@@ -420,6 +423,31 @@ export class DataTree {
     return this.extendedTypesEnabled && owner !== CONTAINER_EPHEMERAL_OWNER && (BigInt.asUintN(64, owner) & EXTENDED_MASK) === EXTENDED_MASK;
   }
 
+  /**
+   * The Stat a client sees (DataNode.copyStat). The node keeps cversion as the count of
+   * creates under it (sequence numbers come from that); a client sees creates plus deletes,
+   * which is that count twice less the children still there. Containers and TTL nodes show
+   * no ephemeral owner.
+   */
+  clientStat(n: DataNode): Stat {
+    const s = n.stat;
+    const numChildren = n.children.size;
+    const owner = s.ephemeralOwner;
+    return {
+      czxid: s.czxid,
+      mzxid: s.mzxid,
+      ctime: s.ctime,
+      mtime: s.mtime,
+      version: s.version,
+      cversion: s.cversion * 2 - numChildren,
+      aversion: s.aversion,
+      ephemeralOwner: owner === CONTAINER_EPHEMERAL_OWNER || this.isTTL(owner) ? 0n : owner,
+      dataLength: n.data?.length ?? 0,
+      numChildren,
+      pzxid: s.pzxid,
+    };
+  }
+
   private putNode(path: string, node: DataNode): void {
     this.nodes.set(path, node);
     this.dataSize += path.length + (node.data?.length ?? 0);
@@ -436,23 +464,6 @@ export class DataTree {
 /** EphemeralType.TTL.toEphemeralOwner. */
 export function ttlOwner(ttl: number): bigint {
   return BigInt.asIntN(64, EXTENDED_MASK | BigInt(ttl));
-}
-
-export function copyStat(n: DataNode): Stat {
-  const s = n.stat;
-  return {
-    czxid: s.czxid,
-    mzxid: s.mzxid,
-    ctime: s.ctime,
-    mtime: s.mtime,
-    version: s.version,
-    cversion: s.cversion,
-    aversion: s.aversion,
-    ephemeralOwner: s.ephemeralOwner,
-    dataLength: n.data?.length ?? 0,
-    numChildren: n.children.size,
-    pzxid: s.pzxid,
-  };
 }
 
 function emptyNode(acl: ACL[]): DataNode {

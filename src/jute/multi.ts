@@ -1,10 +1,10 @@
-// The ops of a multi / multiRead request (MultiOperationRecord) and the encoding of their
-// results (MultiResponse): each op or result is a MultiHeader then its record; a header
-// with done=true ends the list.
-import { JuteError, type Reader, type Writer } from '../jute/codec';
-import { OpCode } from '../jute/constants';
-import * as R from '../jute/records';
-import type { Stat } from '../jute/records';
+// The ops of a multi / multiRead request (MultiOperationRecord) and their results
+// (MultiResponse): each op or result is a MultiHeader then its record; a header with
+// done=true ends the list. The server decodes ops and writes results; the client the reverse.
+import { JuteError, type Reader, type Writer } from './codec';
+import { OpCode } from './constants';
+import * as R from './records';
+import type { Stat } from './records';
 
 export type MultiOp =
   | { type: number; op: 'create'; path: string; data: Buffer | null; acl: R.ACL[]; flags: number; ttl: number }
@@ -96,4 +96,67 @@ export function writeMultiResults(w: Writer, results: MultiResult[]): void {
     }
   }
   R.MultiHeader.write(w, { type: -1, done: true, err: -1 });
+}
+
+/** Writes a MultiOperationRecord (the client's side of decodeMultiOps). */
+export function writeMultiOps(w: Writer, ops: MultiOp[]): void {
+  for (const op of ops) {
+    R.MultiHeader.write(w, { type: op.type, done: false, err: -1 });
+    switch (op.op) {
+      case 'create':
+        if (op.type === OpCode.createTTL) R.CreateTTLRequest.write(w, { ...op, ttl: op.ttl });
+        else R.CreateRequest.write(w, op);
+        break;
+      case 'delete':
+        R.DeleteRequest.write(w, op);
+        break;
+      case 'setData':
+        R.SetDataRequest.write(w, op);
+        break;
+      case 'check':
+        R.CheckVersionRequest.write(w, op);
+        break;
+      default:
+        R.PathWatchRequest.write(w, op);
+        break;
+    }
+  }
+  R.MultiHeader.write(w, { type: -1, done: true, err: -1 });
+}
+
+/** Reads a MultiResponse (the client's side of writeMultiResults). */
+export function readMultiResults(r: Reader): MultiResult[] {
+  const results: MultiResult[] = [];
+  for (;;) {
+    const h = R.MultiHeader.read(r);
+    if (h.done) return results;
+    switch (h.type) {
+      case OpCode.error:
+        results.push({ type: OpCode.error, err: R.ErrorResponse.read(r).err });
+        break;
+      case OpCode.create:
+        results.push({ type: h.type, err: 0, path: R.CreateResponse.read(r).path });
+        break;
+      case OpCode.create2:
+      case OpCode.createTTL:
+      case OpCode.createContainer:
+        results.push({ type: h.type, err: 0, ...R.Create2Response.read(r) });
+        break;
+      case OpCode.setData:
+        results.push({ type: h.type, err: 0, stat: R.StatResponse.read(r).stat });
+        break;
+      case OpCode.getChildren:
+        results.push({ type: h.type, err: 0, children: R.GetChildrenResponse.read(r).children });
+        break;
+      case OpCode.getData:
+        results.push({ type: h.type, err: 0, ...R.GetDataResponse.read(r) });
+        break;
+      case OpCode.delete:
+      case OpCode.check:
+        results.push({ type: h.type, err: 0 });
+        break;
+      default:
+        throw new JuteError(`unknown result type ${h.type} in a multi response`);
+    }
+  }
 }

@@ -1,0 +1,5 @@
+// The corpus: each file holds the scenarios of one area.
+import type { Scenario } from '../harness';
+import { PATHS_AND_ERRORS } from './paths-and-errors';
+
+export const ALL_SCENARIOS: Scenario[] = [...PATHS_AND_ERRORS];
