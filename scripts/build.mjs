@@ -1,19 +1,56 @@
-// Bundles the executable's entry into one CommonJS file (dist/zookeeper-ts.cjs).
-// The single-file binary (Node SEA) is made from this bundle by scripts/sea.sh.
+// `npm run build`: bundles the executable's entry into one CommonJS file with esbuild
+// (dist/zookeeper-ts.cjs), then makes that bundle a single executable, dist/zookeeper-ts,
+// with Node's own single-executable-application support: a copy of this node binary with
+// the bundle injected by postject. Both steps work offline. `--bundle-only` stops after the
+// bundle (the tests run the bundle with node; only the packaging tests need the binary).
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
+const { version } = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'));
+const bundleOnly = process.argv.includes('--bundle-only');
 
 await build({
-  entryPoints: ['src/cli/main.ts'],
+  entryPoints: [`${root}/src/cli/main.ts`],
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  outfile: 'dist/zookeeper-ts.cjs',
+  outfile: `${root}/dist/zookeeper-ts.cjs`,
   define: { ZOOKEEPER_TS_VERSION: JSON.stringify(version) },
   banner: { js: '#!/usr/bin/env node' },
   sourcemap: false,
   logLevel: 'warning',
 });
+
+if (!bundleOnly) {
+  const blob = `${root}/dist/sea-prep.blob`;
+  const seaConfig = `${root}/dist/sea-config.json`;
+  const exe = `${root}/dist/zookeeper-ts`;
+  writeFileSync(
+    seaConfig,
+    JSON.stringify({ main: `${root}/dist/zookeeper-ts.cjs`, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false }),
+  );
+  execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
+  rmSync(exe, { force: true });
+  copyFileSync(process.execPath, exe);
+  chmodSync(exe, 0o755);
+  execFileSync(
+    process.execPath,
+    [
+      `${root}/node_modules/postject/dist/cli.js`,
+      exe,
+      'NODE_SEA_BLOB',
+      blob,
+      '--sentinel-fuse',
+      'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
+    ],
+    // postject warns about ELF note sections it does not know on every run; show its
+    // output only when it fails.
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  rmSync(blob);
+  rmSync(seaConfig);
+}
