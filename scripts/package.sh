@@ -7,10 +7,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-version=$(node -p "require('./package.json').version")
+# ZK_PACKAGE_VERSION: another package version of the same build (the upgrade test uses it).
+version=${ZK_PACKAGE_VERSION:-$(node -p "require('./package.json').version")}
 
 [ "${1:-}" = --no-build ] || node scripts/build.mjs
 [ -x dist/zookeeper-ts ] || { echo "dist/zookeeper-ts is missing: run npm run build" >&2; exit 1; }
+only=${ZK_PACKAGE_ONLY:-deb rpm} # ZK_PACKAGE_ONLY=deb builds the .deb alone
 for tool in dpkg-deb rpmbuild gzip; do
   command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install dpkg rpm)" >&2; exit 1; }
 done
@@ -30,8 +32,9 @@ stage() {
 }
 
 # --- .deb
+if [[ " $only " == *" deb "* ]]; then
 deb_root=$(mktemp -d)
-trap 'rm -rf "$deb_root" "${rpm_top:-}"' EXIT
+trap 'rm -rf "${deb_root:-}" "${rpm_top:-}"' EXIT
 stage "$deb_root" /lib
 install -D -m 0644 packaging/common/default "$deb_root/etc/default/zookeeper"
 install -D -m 0644 packaging/deb/copyright "$deb_root/usr/share/doc/zookeeper-ts/copyright"
@@ -46,10 +49,12 @@ install -m 0755 packaging/deb/postinst packaging/deb/prerm packaging/deb/postrm 
 (cd "$deb_root" && find . -path ./DEBIAN -prune -o -type f -print | sed 's|^\./||' | sort | xargs md5sum) > "$deb_root/DEBIAN/md5sums"
 chmod 0644 "$deb_root/DEBIAN/md5sums"
 deb="dist/zookeeper-ts_${version}_amd64.deb"
-dpkg-deb --root-owner-group -Zxz --build "$deb_root" "$deb" >/dev/null
+dpkg-deb --root-owner-group -Zgzip --build "$deb_root" "$deb" >/dev/null
 echo "built $deb"
+fi
 
 # --- .rpm
+if [[ " $only " == *" rpm "* ]]; then
 rpm_top=$(mktemp -d)
 mkdir -p "$rpm_top"/{BUILD,RPMS,SOURCES,SPECS,SRPMS,BUILDROOT}
 stage "$rpm_top/SOURCES/root" /usr/lib
@@ -62,3 +67,4 @@ rpmbuild -bb --quiet \
 rpm="dist/zookeeper-ts-${version}-1.x86_64.rpm"
 cp "$rpm_top/RPMS/x86_64/zookeeper-ts-${version}-1.x86_64.rpm" "$rpm"
 echo "built $rpm"
+fi
