@@ -1,7 +1,7 @@
 // The .rpm: what it holds, its scripts and dependencies, rpmlint, and an install with
 // `rpm --root` into a throwaway root (a Debian one: it has the sh, getent, groupadd and
 // useradd the scripts use), then an erase.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
