@@ -8,6 +8,13 @@ need=()
 [ -x /usr/lib/zookeeper/bin/cli_mt ] || need+=(zookeeper-bin)
 /usr/bin/python3 -c 'import kazoo' 2>/dev/null || need+=(python3-kazoo)
 command -v nc >/dev/null || need+=(netcat-openbsd)
+# The packaging tests: a throwaway Debian root, rpmbuild and rpm, the linters, ps.
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v rpmbuild >/dev/null || need+=(rpm)
+command -v lintian >/dev/null || need+=(lintian)
+command -v rpmlint >/dev/null || need+=(rpmlint)
+command -v ps >/dev/null || need+=(procps)
+command -v systemd-analyze >/dev/null || need+=(systemd)
 # javac: small Java programs in test/support/java tell what Java's own classes do.
 command -v javac >/dev/null || need+=(default-jdk-headless)
 
