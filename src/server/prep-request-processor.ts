@@ -98,6 +98,12 @@ export class PrepRequestProcessor {
     }
   }
 
+  /** Forgets every outstanding change: the txns behind them will never be applied. */
+  clearOutstanding(): void {
+    this.outstanding.length = 0;
+    this.outstandingForPath.clear();
+  }
+
   /** Called once a txn is applied: its outstanding changes are now in the tree. */
   applied(zxid: number): void {
     let drop = 0;

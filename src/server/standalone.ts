@@ -5,6 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeConfig } from '../config/describe-config';
 import { ALL_WORDS, runFourLetterWord, type FourLetterContext } from './four-letter-words';
+import { FileTxnSnapLog } from '../persistence/file-txn-snap-log';
 import { ServerCnxnFactory } from './server-cnxn-factory';
 import { ZooKeeperServer } from './zookeeper-server';
 
@@ -21,7 +22,16 @@ export interface StandaloneServer {
 }
 
 export async function startStandalone(config: ServerConfig, log: Logger): Promise<StandaloneServer> {
+  const persistence = new FileTxnSnapLog({
+    dataDir: config.dataDir,
+    dataLogDir: config.dataLogDir,
+    preAllocSize_bytes: config.preAllocSize * 1024, // zoo.cfg gives it in KB
+    snapCount: config.snapCount,
+    log,
+  });
   const zks = new ZooKeeperServer({
+    persister: persistence,
+    log: (line) => log.error(line),
     tickTime_ms: config.tickTime,
     minSessionTimeout_ms: config.minSessionTimeout,
     maxSessionTimeout_ms: config.maxSessionTimeout,
@@ -52,6 +62,16 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
   };
   factory.fourLetterWord = (word, cnxn) => runFourLetterWord(ctx, word, cnxn);
 
+  // As ZooKeeper: load the database, then snapshot it, so the logs start afresh.
+  const started = performance.now();
+  const restored = persistence.restore(zks.tree);
+  zks.restoreSessions(restored.sessions);
+  log.info(
+    `loaded snapshot 0x${restored.snapshotZxid.toString(16)} and ${restored.txnsReplayed} txns up to zxid 0x${restored.lastZxid.toString(16)}, ` +
+      `${restored.sessions.size} sessions, in ${(performance.now() - started).toFixed(0)} ms`,
+  );
+  persistence.takeSnapshot(zks.tree, zks.sessionTracker.sessionsWithTimeouts());
+
   zks.start();
   try {
     await factory.start();
@@ -73,6 +93,7 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
     async stop() {
       await factory.stop();
       zks.stop();
+      persistence.close();
     },
   };
 }

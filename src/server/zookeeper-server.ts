@@ -15,6 +15,8 @@ import { ServerStats } from './server-stats';
 /** The persist stage: resolves once the txns are durable. Standalone memory-only: at once. */
 export interface TxnPersister {
   persist(txns: Txn[]): Promise<void>;
+  /** After a persisted batch is applied: where snapshots are taken. */
+  afterApply?(tree: DataTree, sessions: () => Map<bigint, number>): void;
 }
 
 export const inMemoryPersister: TxnPersister = { persist: () => Promise.resolve() };
@@ -42,6 +44,8 @@ export interface ZooKeeperServerOptions {
   skipACL: boolean;
   extendedTypesEnabled: boolean;
   persister?: TxnPersister;
+  /** Where the server says what went wrong outside any one request (a disk error). */
+  log?: (line: string) => void;
   /** How often the ContainerManager looks for empty containers and expired TTL nodes. */
   containerCheckInterval_ms?: number;
 }
@@ -85,6 +89,12 @@ export class ZooKeeperServer {
       isSessionValid: (id) => this.sessionTracker.isActive(id),
     });
     this.final = new FinalRequestProcessor(this.tree, { skipACL: opts.skipACL });
+  }
+
+  /** Sessions restored from disk: alive again, each given its full timeout from now. */
+  restoreSessions(sessions: Map<bigint, number>): void {
+    const now = Date.now();
+    for (const [id, timeout] of sessions) this.sessionTracker.addSession(id, timeout, now);
   }
 
   start(): void {
@@ -232,11 +242,45 @@ export class ZooKeeperServer {
       const batch = this.toPersist;
       this.toPersist = [];
       const started = performance.now();
-      await this.persister.persist(batch.map((p) => p.txn));
+      try {
+        await this.persister.persist(batch.map((p) => p.txn));
+      } catch (e) {
+        this.persistFailed(batch, e as Error);
+        continue;
+      }
       this.stats.fsyncTime(performance.now() - started);
       for (const p of batch) this.applyAndReply(p);
+      this.persister.afterApply?.(this.tree, () => this.sessionTracker.sessionsWithTimeouts());
     }
     this.persisting = false;
+  }
+
+  /**
+   * The disk refused a batch (full, or failing): none of it is applied or acknowledged.
+   * Everything prepared after it was prepared on top of it, so it fails too; prepare
+   * starts again from the tree as it is, and the zxids are handed out again.
+   */
+  private persistFailed(batch: Pending[], e: Error): void {
+    const failed = [...batch, ...this.toPersist];
+    this.toPersist = [];
+    this.opts.log?.(`could not persist ${failed.length} txns (zxid 0x${failed[0]!.txn.hdr.zxid.toString(16)} on): ${e.message}; failing them`);
+    this.prep.clearOutstanding();
+    this.lastZxid = this.tree.lastProcessedZxid;
+    for (const p of failed) {
+      const { request, cnxn, txn } = p;
+      if (txn.body.kind === 'createSession') {
+        const waiting = this.awaitingSession.get(txn.hdr.clientId);
+        this.awaitingSession.delete(txn.hdr.clientId);
+        this.sessionTracker.removeSession(txn.hdr.clientId);
+        waiting?.cnxn.close('could not persist the new session');
+        continue;
+      }
+      if (!request || !cnxn) continue;
+      cnxn.queue.writesInFlight--;
+      cnxn.sendResponse(request.xid, this.tree.lastProcessedZxid, Code.SYSTEMERROR);
+      this.requestFinished(request);
+      this.drain(cnxn);
+    }
   }
 
   // --- apply and reply

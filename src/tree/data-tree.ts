@@ -73,6 +73,55 @@ export class DataTree {
     return this.nodes.size + 1;
   }
 
+  // --- snapshots: the order ZooKeeper writes nodes in, and loading them back
+
+  /**
+   * Every node as a snapshot holds it: the root under "", then depth first, children in
+   * the order ZooKeeper's HashSet gives them (so a server reading the snapshot rebuilds the
+   * same child order).
+   */
+  *nodesInSnapshotOrder(): Generator<[string, DataNode]> {
+    const stack: string[] = ['/'];
+    while (stack.length > 0) {
+      const path = stack.pop()!;
+      const node = this.nodes.get(path)!;
+      yield [path === '/' ? '' : path, node];
+      const prefix = path === '/' ? '/' : `${path}/`;
+      const children = javaHashSetOrder(node.children, node.childCapacity);
+      for (let i = children.length - 1; i >= 0; i--) stack.push(prefix + children[i]);
+    }
+  }
+
+  /** Replaces the whole tree by nodes read from a snapshot, parents before children. */
+  loadNodes(entries: Iterable<[string, Omit<DataNode, 'children' | 'childCapacity'>]>, lastProcessedZxid: number): void {
+    this.nodes.clear();
+    this.ephemerals.clear();
+    this.containers.clear();
+    this.ttls.clear();
+    this.dataSize = 0;
+    for (const [rawPath, n] of entries) {
+      const node: DataNode = { ...n, children: new Set(), childCapacity: INITIAL_CHILD_CAPACITY };
+      if (rawPath === '') {
+        this.putNode('/', node);
+        continue;
+      }
+      const parentName = parentOf(rawPath);
+      if (!this.nodes.has(parentName)) throw new Error(`invalid snapshot: no parent ${parentName} for ${rawPath}`);
+      this.addChildNode(parentName, rawPath, node);
+      const owner = node.stat.ephemeralOwner;
+      if (owner === CONTAINER_EPHEMERAL_OWNER) this.containers.add(rawPath);
+      else if (this.isTTL(owner)) this.ttls.add(rawPath);
+      else if (owner !== 0n) {
+        let e = this.ephemerals.get(owner);
+        if (!e) this.ephemerals.set(owner, (e = { paths: new Set(), capacity: 16 }));
+        e.paths.add(rawPath);
+        e.capacity = capacityAfterAdd(e.capacity, e.paths.size);
+      }
+    }
+    if (!this.nodes.has('/')) throw new Error('invalid snapshot: no root node');
+    this.lastProcessedZxid = lastProcessedZxid;
+  }
+
   /** Paths plus data bytes, the root counted twice as ZooKeeper does. */
   approximateDataSize(): number {
     return this.dataSize;

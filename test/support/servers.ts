@@ -12,6 +12,8 @@ export type Flavour = 'apache' | 'ours';
 export interface ServerOptions {
   host: string;
   port?: number;
+  /** An existing dataDir to serve from (kept when the server stops); default a fresh temp one. */
+  dataDir?: string;
   /** Extra zoo.cfg lines (key=value). */
   cfg?: Record<string, string | number | boolean>;
 }
@@ -41,7 +43,7 @@ const JAVA_CP = [
 export async function startServer(flavour: Flavour, opts: ServerOptions): Promise<RunningServer> {
   const port = opts.port ?? 2181;
   const dir = mkdtempSync(join(tmpdir(), `zk-${flavour}-`));
-  const dataDir = join(dir, 'data');
+  const dataDir = opts.dataDir ?? join(dir, 'data');
   const cfg: Record<string, string | number | boolean> = {
     tickTime: 2000,
     dataDir,

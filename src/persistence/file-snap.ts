@@ -1,0 +1,131 @@
+// Snapshots, in Apache ZooKeeper's format (FileSnap): snapshot.<zxid hex> under
+// version-2/, holding a FileHeader ("ZKSN", version 2, dbid -1), the sessions (id,
+// timeout), the ACL cache (index → ACL list), every node as path + DataNode record
+// (data, ACL index, StatPersisted) from the root ("") down, "/" as the end, then the seal:
+// the Adler-32 of all of that, and "/" again. Snapshots by ZooKeeper 3.8 then carry a
+// zxid digest and a second seal; we read past it and write none (ZooKeeper reads such a
+// snapshot as one from before digests).
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Reader, Writer } from '../jute/codec';
+import { OPEN_ACL_UNSAFE } from '../jute/constants';
+import * as R from '../jute/records';
+import type { ACL } from '../jute/records';
+import type { DataNode, DataTree } from '../tree/data-tree';
+import { adler32 } from './adler32';
+import { FILE_VERSION, zxidFromName } from './file-txn-log';
+
+export const SNAP_MAGIC = 0x5a4b534e; // "ZKSN"
+/** ReferenceCountedACLCache's index for OPEN_ACL_UNSAFE given as null. */
+const OPEN_UNSAFE_ACL_ID = -1;
+
+export function snapshotFileName(zxid: number): string {
+  return `snapshot.${zxid.toString(16)}`;
+}
+
+/** Snapshot files of a directory, newest first. */
+export function listSnapshots(dir: string): { name: string; zxid: number }[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((name) => ({ name, zxid: zxidFromName(name, 'snapshot') }))
+    .filter((f): f is { name: string; zxid: number } => f.zxid !== undefined)
+    .sort((a, b) => b.zxid - a.zxid);
+}
+
+/**
+ * Writes the tree and sessions as snapshot.<zxid>, fsynced, under a temporary name first so
+ * that a crash never leaves a half-written file under a snapshot's name.
+ */
+export function writeSnapshot(dir: string, tree: DataTree, sessions: Map<bigint, number>, zxid: number): string {
+  const w = new Writer(1 << 20);
+  R.FileHeader.write(w, { magic: SNAP_MAGIC, version: FILE_VERSION, dbid: -1 });
+  w.int(sessions.size);
+  for (const [id, timeout] of sessions) {
+    w.bigLong(id);
+    w.int(timeout);
+  }
+  // The ACL cache: each distinct ACL list once, nodes refer to it by index.
+  const index = new Map<string, number>();
+  const lists: ACL[][] = [];
+  const nodes: [string, DataNode][] = [...tree.nodesInSnapshotOrder()];
+  for (const [, node] of nodes) {
+    const key = JSON.stringify(node.acl);
+    if (!index.has(key)) {
+      lists.push(node.acl);
+      index.set(key, lists.length);
+    }
+  }
+  w.int(lists.length);
+  lists.forEach((acl, i) => {
+    w.long(i + 1);
+    R.ACLs.write(w, acl);
+  });
+  for (const [path, node] of nodes) {
+    w.ustring(path);
+    w.buffer(node.data);
+    w.long(index.get(JSON.stringify(node.acl))!);
+    R.StatPersisted.write(w, node.stat);
+  }
+  w.ustring('/');
+  w.long(adler32(w.buf.subarray(0, w.pos)));
+  w.ustring('/');
+
+  const name = snapshotFileName(zxid);
+  const tmp = join(dir, `.${name}.tmp`);
+  const fd = openSync(tmp, 'w');
+  try {
+    let done = 0;
+    while (done < w.pos) done += writeSync(fd, w.buf, done, w.pos - done);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, join(dir, name));
+  fsyncDir(dir);
+  return name;
+}
+
+export interface LoadedSnapshot {
+  zxid: number;
+  sessions: Map<bigint, number>;
+  nodes: [string, Omit<DataNode, 'children' | 'childCapacity'>][];
+}
+
+/** Reads one snapshot; throws if it is not whole (bad magic, short, checksum mismatch). */
+export function readSnapshot(path: string, zxid: number): LoadedSnapshot {
+  const buf = readFileSync(path);
+  const r = new Reader(buf);
+  const header = R.FileHeader.read(r);
+  if (header.magic !== SNAP_MAGIC) throw new Error(`${path}: not a snapshot (magic 0x${(header.magic >>> 0).toString(16)})`);
+  const sessions = new Map<bigint, number>();
+  for (let n = r.int(); n > 0; n--) sessions.set(r.bigLong(), r.int());
+  const acls = new Map<number, ACL[]>([[OPEN_UNSAFE_ACL_ID, OPEN_ACL_UNSAFE]]);
+  for (let n = r.int(); n > 0; n--) acls.set(r.long(), R.ACLs.read(r));
+  const nodes: LoadedSnapshot['nodes'] = [];
+  for (let path = r.ustring(); path !== '/'; path = r.ustring()) {
+    const data = r.buffer();
+    const aclId = r.long();
+    const acl = acls.get(aclId);
+    if (!acl) throw new Error(`${path}: node ${path} refers to ACL ${aclId}, which the snapshot does not hold`);
+    nodes.push([path ?? '', { data, acl, stat: R.StatPersisted.read(r) }]);
+  }
+  const sealed = adler32(buf.subarray(0, r.pos));
+  const checksum = r.long();
+  if (checksum !== sealed) throw new Error(`${path}: checksum mismatch (file says ${checksum}, contents give ${sealed})`);
+  return { zxid, sessions, nodes };
+}
+
+/** Makes a rename or a new file in `dir` itself durable. */
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,178 @@
+// The transaction log, in Apache ZooKeeper's format (FileTxnLog): files named
+// log.<zxid of their first txn, hex> under version-2/, each a FileHeader ("ZKLG", version
+// 2, dbid 0) then entries of  checksum (long, Adler-32 of the entry) · length (int) ·
+// entry (TxnHeader + body) · 'B'. The file is grown in preAllocSize steps of zeros, so
+// a zero length marks the end of what was written.
+import { closeSync, fdatasync, fstatSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Reader, Writer } from '../jute/codec';
+import { FileHeader } from '../jute/records';
+import type { Txn } from '../tree/txn';
+import { adler32 } from './adler32';
+import { decodeTxn, encodeTxn } from './txn-codec';
+
+export const TXNLOG_MAGIC = 0x5a4b4c47; // "ZKLG"
+export const FILE_VERSION = 2;
+/** The end-of-record byte after each entry. */
+const EOR = 0x42;
+const fdatasyncAsync = promisify(fdatasync);
+
+/** A log or snapshot file name's zxid: log.1a → 0x1a. */
+export function zxidFromName(name: string, prefix: 'log' | 'snapshot'): number | undefined {
+  const m = new RegExp(`^${prefix}\\.([0-9a-f]+)$`).exec(name);
+  return m ? parseInt(m[1]!, 16) : undefined;
+}
+
+export function logFileName(zxid: number): string {
+  return `log.${zxid.toString(16)}`;
+}
+
+/** The log files of a directory, oldest first. */
+export function listLogs(dir: string): { name: string; zxid: number }[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((name) => ({ name, zxid: zxidFromName(name, 'log') }))
+    .filter((f): f is { name: string; zxid: number } => f.zxid !== undefined)
+    .sort((a, b) => a.zxid - b.zxid);
+}
+
+/** A record in the middle of a log that does not check out: the server must not go on. */
+export class CorruptLogError extends Error {
+  override readonly name = 'CorruptLogError';
+}
+
+export class FileTxnLog {
+  private fd: number | undefined;
+  private position = 0;
+  private fileSize = 0;
+  private readonly entry = new Writer(1024);
+  private readonly out = new Writer(64 * 1024);
+  /** Txns in the current file and its size: what decides when to roll. */
+  txnsInCurrentLog = 0;
+
+  constructor(
+    readonly dir: string,
+    private readonly preAllocSize_bytes: number,
+  ) {}
+
+  /**
+   * Appends the txns and makes them durable (one fdatasync for the batch: group commit).
+   * Resolves only once they are on disk; rejects (ENOSPC, EIO...) if they may not be.
+   */
+  async append(txns: Txn[]): Promise<void> {
+    if (txns.length === 0) return;
+    if (this.fd === undefined) this.open(txns[0]!.hdr.zxid);
+    const out = this.out.reset();
+    for (const txn of txns) {
+      const bytes = encodeTxn(txn, this.entry);
+      out.long(adler32(bytes));
+      out.buffer(bytes);
+      out.ensure(1);
+      out.buf[out.pos++] = EOR;
+    }
+    const fd = this.fd!;
+    this.pad(fd, out.pos);
+    const start = this.position;
+    try {
+      let done = 0;
+      while (done < out.pos) done += writeSync(fd, out.buf, done, out.pos - done, start + done);
+      await fdatasyncAsync(fd);
+    } catch (e) {
+      // Whatever part of the batch reached the file is not acknowledged: overwrite it with
+      // zeros, so that recovery sees the end of the log there and not a torn record.
+      try {
+        writeSync(fd, Buffer.alloc(out.pos), 0, out.pos, start);
+      } catch {
+        // the disk refuses even that; recovery cuts a torn tail off anyway
+      }
+      throw e;
+    }
+    this.position = start + out.pos;
+    this.txnsInCurrentLog += txns.length;
+  }
+
+  /** The next append starts a new file (taken with a snapshot). */
+  rollLog(): void {
+    this.closeFile();
+  }
+
+  close(): void {
+    this.closeFile();
+  }
+
+  private open(firstZxid: number): void {
+    const fd = openSync(join(this.dir, logFileName(firstZxid)), 'wx');
+    const header = FileHeader.encode({ magic: TXNLOG_MAGIC, version: FILE_VERSION, dbid: 0 });
+    writeSync(fd, header, 0, header.length, 0);
+    this.fd = fd;
+    this.position = header.length;
+    this.fileSize = fstatSync(fd).size;
+    this.txnsInCurrentLog = 0;
+  }
+
+  /** FilePadding: keep zeros ahead of the write position, preAllocSize at a time. */
+  private pad(fd: number, bytes: number): void {
+    if (this.preAllocSize_bytes <= 0) return;
+    const end = this.position + bytes;
+    if (end + 4096 < this.fileSize) return;
+    let size = this.fileSize + this.preAllocSize_bytes;
+    if (end > this.fileSize) size = end + this.preAllocSize_bytes - ((end + this.preAllocSize_bytes) % this.preAllocSize_bytes);
+    writeSync(fd, Buffer.alloc(1), 0, 1, size - 1);
+    this.fileSize = size;
+  }
+
+  private closeFile(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** What reading one log file found: its txns, and whether it ended in a torn record. */
+export interface LogRead {
+  txns: Txn[];
+  /** Byte offset just past the last whole record. */
+  validEnd: number;
+  tornTail: boolean;
+}
+
+/**
+ * Reads one log file. A record cut short, or followed by nothing but zeros, is a crash in
+ * mid-append: reading stops before it. A bad record with written data after it is
+ * corruption, and throws a CorruptLogError naming the file and offset.
+ */
+export function readLogFile(path: string): LogRead {
+  const buf = readFileSync(path);
+  const r = new Reader(buf);
+  if (buf.length < 16) return { txns: [], validEnd: 0, tornTail: buf.length > 0 };
+  const header = FileHeader.read(r);
+  if (header.magic !== TXNLOG_MAGIC) throw new CorruptLogError(`${path}: not a transaction log (magic 0x${(header.magic >>> 0).toString(16)})`);
+  const txns: Txn[] = [];
+  for (;;) {
+    const offset = r.pos;
+    if (buf.length - offset < 12) return { txns, validEnd: offset, tornTail: !allZero(buf, offset) };
+    const crc = r.long();
+    const len = buf.readInt32BE(r.pos);
+    if (len === 0 && crc === 0) return { txns, validEnd: offset, tornTail: !allZero(buf, offset) };
+    const whole = len > 0 && r.pos + 4 + len + 1 <= buf.length;
+    const entry = whole ? buf.subarray(r.pos + 4, r.pos + 4 + len) : undefined;
+    const good = entry !== undefined && buf[r.pos + 4 + len] === EOR && adler32(entry) === crc;
+    if (!good) {
+      const after = whole ? r.pos + 4 + len + 1 : buf.length;
+      if (allZero(buf, after)) return { txns, validEnd: offset, tornTail: true };
+      throw new CorruptLogError(`${path}: corrupt record at offset ${offset} (checksum or length does not match) with data after it`);
+    }
+    txns.push(decodeTxn(entry));
+    r.pos += 4 + len + 1;
+  }
+}
+
+function allZero(buf: Buffer, from: number): boolean {
+  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+  return true;
+}

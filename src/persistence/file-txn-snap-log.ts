@@ -1,0 +1,122 @@
+// The server's durable state (FileTxnSnapLog + ZKDatabase): the txn log under
+// dataLogDir/version-2 and snapshots under dataDir/version-2. Restores the tree and
+// sessions at start (newest valid snapshot, then the logs after it), persists each batch
+// of txns with one fsync, and every snapCount txns or so rolls the log and snapshots.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { OpCode } from '../jute/constants';
+import type { DataTree } from '../tree/data-tree';
+import type { Txn } from '../tree/txn';
+import { listLogs, readLogFile, FileTxnLog } from './file-txn-log';
+import { listSnapshots, readSnapshot, writeSnapshot } from './file-snap';
+
+export interface PersistenceOptions {
+  dataDir: string;
+  dataLogDir: string;
+  preAllocSize_bytes: number;
+  snapCount: number;
+  log: { info(line: string): void; warn(line: string): void };
+}
+
+export interface Restored {
+  sessions: Map<bigint, number>;
+  lastZxid: number;
+  snapshotZxid: number;
+  txnsReplayed: number;
+}
+
+export class FileTxnSnapLog {
+  readonly snapDir: string;
+  readonly logDir: string;
+  private readonly txnLog: FileTxnLog;
+  /** ZooKeeper spreads snapshots of an ensemble apart with a random share of snapCount. */
+  private randRoll: number;
+
+  constructor(private readonly opts: PersistenceOptions) {
+    this.snapDir = join(opts.dataDir, 'version-2');
+    this.logDir = join(opts.dataLogDir, 'version-2');
+    mkdirSync(this.snapDir, { recursive: true });
+    mkdirSync(this.logDir, { recursive: true });
+    this.txnLog = new FileTxnLog(this.logDir, opts.preAllocSize_bytes);
+    this.randRoll = this.nextRandRoll();
+  }
+
+  /** Loads the newest snapshot that checks out into `tree`, then replays the logs after it. */
+  restore(tree: DataTree): Restored {
+    const snaps = listSnapshots(this.snapDir);
+    const logs = listLogs(this.logDir);
+    let sessions = new Map<bigint, number>();
+    let snapshotZxid = 0;
+    if (snaps.length === 0) {
+      if (logs.length > 0) {
+        throw new Error(`${this.logDir} holds transaction logs but ${this.snapDir} no snapshot: refusing to start from a partial history`);
+      }
+    } else {
+      let loaded = false;
+      for (const s of snaps) {
+        try {
+          const snap = readSnapshot(join(this.snapDir, s.name), s.zxid);
+          tree.loadNodes(snap.nodes, snap.zxid);
+          sessions = snap.sessions;
+          snapshotZxid = snap.zxid;
+          loaded = true;
+          break;
+        } catch (e) {
+          this.opts.log.warn(`skipping snapshot ${s.name}: ${(e as Error).message}`);
+        }
+      }
+      if (!loaded) throw new Error(`no valid snapshot in ${this.snapDir}`);
+    }
+
+    // The log that holds snapshotZxid + 1 starts at or before it: the newest one starting
+    // at or below the snapshot, and every later one.
+    let first = 0;
+    for (let i = 0; i < logs.length; i++) if (logs[i]!.zxid <= snapshotZxid) first = i;
+    let replayed = 0;
+    for (const f of logs.slice(first)) {
+      const read = readLogFile(join(this.logDir, f.name));
+      if (read.tornTail) this.opts.log.warn(`${f.name}: a torn record at offset ${read.validEnd} (a crash during a write) is ignored`);
+      for (const txn of read.txns) {
+        if (txn.hdr.zxid <= tree.lastProcessedZxid) continue;
+        applySessionTxn(sessions, txn);
+        tree.processTxn(txn.hdr, txn.body);
+        replayed++;
+      }
+    }
+    return { sessions, lastZxid: tree.lastProcessedZxid, snapshotZxid, txnsReplayed: replayed };
+  }
+
+  /** The persist stage: resolves once the batch is on disk. */
+  persist(txns: Txn[]): Promise<void> {
+    return this.txnLog.append(txns);
+  }
+
+  /** After a batch is applied: roll the log and snapshot once enough txns went by. */
+  afterApply(tree: DataTree, sessions: () => Map<bigint, number>): void {
+    if (this.txnLog.txnsInCurrentLog <= this.opts.snapCount / 2 + this.randRoll) return;
+    this.randRoll = this.nextRandRoll();
+    this.takeSnapshot(tree, sessions());
+  }
+
+  /** Rolls the log and writes snapshot.<last applied zxid>. */
+  takeSnapshot(tree: DataTree, sessions: Map<bigint, number>): void {
+    this.txnLog.rollLog();
+    const started = performance.now();
+    const name = writeSnapshot(this.snapDir, tree, sessions, tree.lastProcessedZxid);
+    this.opts.log.info(`snapshot ${name} written in ${(performance.now() - started).toFixed(0)} ms`);
+  }
+
+  close(): void {
+    this.txnLog.close();
+  }
+
+  private nextRandRoll(): number {
+    return Math.floor(Math.random() * (this.opts.snapCount / 2));
+  }
+}
+
+/** The sessions a snapshot plus log describe: created and closed by their txns. */
+function applySessionTxn(sessions: Map<bigint, number>, txn: Txn): void {
+  if (txn.hdr.type === OpCode.createSession && txn.body.kind === 'createSession') sessions.set(txn.hdr.clientId, txn.body.timeOut);
+  else if (txn.hdr.type === OpCode.closeSession) sessions.delete(txn.hdr.clientId);
+}
