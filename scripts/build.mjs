@@ -21,6 +21,9 @@ await build({
   outfile: `${root}/dist/zookeeper-ts.cjs`,
   define: { ZOOKEEPER_TS_VERSION: JSON.stringify(version) },
   banner: { js: '#!/usr/bin/env node' },
+  // node-cron's ESM build looks up import.meta.url at load time, which a CommonJS bundle
+  // does not have; its CommonJS build does the same with __dirname.
+  alias: { 'node-cron': './node_modules/node-cron/dist/node-cron.cjs' },
   sourcemap: false,
   logLevel: 'warning',
 });

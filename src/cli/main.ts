@@ -1,7 +1,8 @@
 // The executable's entry: `zookeeper-ts server|status|version`. Argument parsing is
 // commander's; each command lives in its own module.
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { VERSION_STRING } from '../server/four-letter-words';
+import { runPurge } from './purge-command';
 import { runServer } from './server-command';
 import { runStatus } from './status-command';
 
@@ -22,6 +23,20 @@ program
   .argument('[zoo.cfg]', 'configuration file', '/etc/zookeeper/zoo.cfg')
   .action(async (cfg: string) => {
     process.exitCode = await runStatus(cfg);
+  });
+
+program
+  .command('purge')
+  .description('delete old snapshots and transaction logs, as zkCleanup.sh does')
+  .argument('<dataDir>', 'the snapshot directory (dataDir)')
+  .argument('[dataLogDir]', 'the transaction log directory, when it is not dataDir')
+  .requiredOption('-n, --count <count>', 'snapshots to keep (at least 3)', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError('a whole number is needed');
+    return n;
+  })
+  .action((dataDir: string, dataLogDir: string | undefined, opts: { count: number }) => {
+    process.exitCode = runPurge(dataDir, dataLogDir, opts.count);
   });
 
 program

@@ -5,7 +5,7 @@
 // the Adler-32 of all of that, and "/" again. Snapshots by ZooKeeper 3.8 then carry a
 // zxid digest and a second seal; we read past it and write none (ZooKeeper reads such a
 // snapshot as one from before digests).
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Reader, Writer } from '../jute/codec';
 import { OPEN_ACL_UNSAFE } from '../jute/constants';
@@ -82,9 +82,12 @@ export function writeSnapshot(dir: string, tree: DataTree, sessions: Map<bigint,
     let done = 0;
     while (done < w.pos) done += writeSync(fd, w.buf, done, w.pos - done);
     fsyncSync(fd);
-  } finally {
+  } catch (e) {
     closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
   }
+  closeSync(fd);
   renameSync(tmp, join(dir, name));
   fsyncDir(dir);
   return name;

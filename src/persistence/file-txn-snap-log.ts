@@ -95,7 +95,13 @@ export class FileTxnSnapLog {
   afterApply(tree: DataTree, sessions: () => Map<bigint, number>): void {
     if (this.txnLog.txnsInCurrentLog <= this.opts.snapCount / 2 + this.randRoll) return;
     this.randRoll = this.nextRandRoll();
-    this.takeSnapshot(tree, sessions());
+    try {
+      this.takeSnapshot(tree, sessions());
+    } catch (e) {
+      // The log holds everything the snapshot would: a failed snapshot loses nothing,
+      // and the next roll tries again.
+      this.opts.log.warn(`snapshot failed: ${(e as Error).message}`);
+    }
   }
 
   /** Rolls the log and writes snapshot.<last applied zxid>. */

@@ -5,7 +5,9 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeConfig } from '../config/describe-config';
 import { ALL_WORDS, runFourLetterWord, type FourLetterContext } from './four-letter-words';
+import { DatadirCleanupManager } from '../persistence/datadir-cleanup-manager';
 import { FileTxnSnapLog } from '../persistence/file-txn-snap-log';
+import { MIN_SNAP_RETAIN_COUNT } from '../persistence/purge';
 import { ServerCnxnFactory } from './server-cnxn-factory';
 import { ZooKeeperServer } from './zookeeper-server';
 
@@ -85,12 +87,25 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
     }
     throw e;
   }
+  // ZooKeeper raises a snapRetainCount under the minimum to it, with a warning.
+  if (config.autopurgeSnapRetainCount < MIN_SNAP_RETAIN_COUNT) {
+    log.warn(`autopurge.snapRetainCount ${config.autopurgeSnapRetainCount} is below ${MIN_SNAP_RETAIN_COUNT}; using ${MIN_SNAP_RETAIN_COUNT}`);
+  }
+  const cleanup = new DatadirCleanupManager({
+    dataDir: config.dataDir,
+    dataLogDir: config.dataLogDir,
+    snapRetainCount: Math.max(config.autopurgeSnapRetainCount, MIN_SNAP_RETAIN_COUNT),
+    purgeInterval_hours: config.autopurgePurgeInterval,
+    log,
+  });
+  cleanup.start();
   const { host, port } = factory.address;
   log.info(`binding to port ${host}:${port}; serving as standalone with tickTime ${config.tickTime} ms`);
   return {
     zks,
     factory,
     async stop() {
+      cleanup.stop();
       await factory.stop();
       zks.stop();
       persistence.close();
