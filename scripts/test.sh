@@ -23,4 +23,6 @@ esac
 files=$(find $dirs -name "*.test.ts" 2>/dev/null | sort || true)
 if [ -z "$files" ]; then echo "no test files under $dirs" >&2; exit 1; fi
 # One file at a time: the compat suites start servers on fixed loopback ports.
-exec node --import tsx --test --test-concurrency=1 $files
+# --test-force-exit: a test that failed with a client or server still running must not
+# hold the whole run open; --test-timeout bounds any one test at 10 minutes.
+exec node --import tsx --test --test-concurrency=1 --test-force-exit --test-timeout=600000 $files

@@ -45,15 +45,19 @@ const COMMANDS = [
 async function cliMtSession(server: RunningServer): Promise<string> {
   // cli_mt writes everything on stderr without buffering, so lines arrive as printed.
   const cli = new Conversation(CLI_MT, [server.connectString]);
-  await cli.waitFor(/Got a new session id: 0x[0-9a-f]+\n/);
-  for (const command of COMMANDS) {
-    const from = cli.transcript.length;
-    if (SILENT.has(command)) await cli.send(command, /(?:)/).then(() => sleep(SILENT_PAUSE_ms));
-    else await cli.send(command, ANSWERED);
-    assert.doesNotMatch(cli.transcript.slice(from), /Unknown command|Command not found/, command);
+  let code: number | null;
+  try {
+    await cli.waitFor(/Got a new session id: 0x[0-9a-f]+\n/);
+    for (const command of COMMANDS) {
+      const from = cli.transcript.length;
+      if (SILENT.has(command)) await cli.send(command, /(?:)/).then(() => sleep(SILENT_PAUSE_ms));
+      else await cli.send(command, ANSWERED);
+      assert.doesNotMatch(cli.transcript.slice(from), /Unknown command|Command not found/, command);
+    }
+    await cli.send('quit', /Quitting/);
+  } finally {
+    code = await cli.end();
   }
-  await cli.send('quit', /Quitting/);
-  const code = await cli.end();
   return normalise(`${cli.transcript}--- exit code ${code}\n`, server);
 }
 

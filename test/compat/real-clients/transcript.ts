@@ -96,7 +96,11 @@ export class Conversation {
       if (this.child.exitCode !== null) {
         throw new Error(`client exited (${this.child.exitCode}) before printing ${pattern}; it printed:\n${this.out}`);
       }
-      if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeout_ms} ms; output so far:\n${this.out}`);
+      if (Date.now() > deadline) {
+        // A client left running would keep the test runner waiting for it forever.
+        this.child.kill('SIGKILL');
+        throw new Error(`no ${pattern} within ${timeout_ms} ms; output so far:\n${this.out}`);
+      }
       await sleep(20);
     }
     while (Date.now() - this.lastData_ms < quiet_ms) await sleep(20);

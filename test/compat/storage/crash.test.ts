@@ -30,36 +30,42 @@ test(`every acknowledged write survives ${KILLS} SIGKILLs mid-load`, async () =>
     const next = new Array<number>(WRITERS).fill(0);
     for (let round = 0; round < KILLS; round++) {
       const server = await startServer('ours', { host: HOST, dataDir, cfg });
-      // Go on from what survived: what was sent but lost is sent again, so that each
-      // connection's writes stay one unbroken sequence.
-      const probe = await ZooKeeperClient.connect(server.connectString);
-      for (let w = 0; w < WRITERS; w++) next[w] = (await probe.getChildren(`/w${w}`)).length;
-      probe.disconnect();
-      // Each writer pipelines creates of /w<w>/<n>; the data names the node, so a
-      // half-applied or misplaced write shows.
-      const stop = { now: false };
-      const writers = Array.from({ length: WRITERS }, async (_, w) => {
-        // The kill may come before this writer is even connected.
-        const c = await ZooKeeperClient.connect(server.connectString).catch(() => undefined);
-        if (!c) return;
-        const inFlight = new Set<Promise<void>>();
-        while (!stop.now && c.isConnected) {
-          const path = `/w${w}/${String(next[w]!++).padStart(8, '0')}`;
-          const data = `data of ${path}`;
-          const p: Promise<void> = c.create(path, Buffer.from(data)).then(
-            () => void acked.set(path, data),
-            () => undefined, // lost with the connection: not acknowledged
-          );
-          inFlight.add(p);
-          void p.finally(() => inFlight.delete(p));
-          if (inFlight.size >= 16) await Promise.race(inFlight);
-        }
-        await Promise.allSettled(inFlight);
-      });
-      await new Promise((r) => setTimeout(r, 50 + Math.floor(Math.random() * 250)));
-      await server.kill();
-      stop.now = true;
-      await Promise.all(writers);
+      try {
+        // Go on from what survived: what was sent but lost is sent again, so that each
+        // connection's writes stay one unbroken sequence.
+        const probe = await ZooKeeperClient.connect(server.connectString);
+        for (let w = 0; w < WRITERS; w++) next[w] = (await probe.getChildren(`/w${w}`)).length;
+        probe.disconnect();
+        // Each writer pipelines creates of /w<w>/<n>; the data names the node, so a
+        // half-applied or misplaced write shows.
+        const stop = { now: false };
+        const writers = Array.from({ length: WRITERS }, async (_, w) => {
+          // The kill may come before this writer is even connected.
+          const c = await ZooKeeperClient.connect(server.connectString).catch(() => undefined);
+          if (!c) return;
+          const inFlight = new Set<Promise<void>>();
+          while (!stop.now && c.isConnected) {
+            const path = `/w${w}/${String(next[w]!++).padStart(8, '0')}`;
+            const data = `data of ${path}`;
+            const p: Promise<void> = c.create(path, Buffer.from(data)).then(
+              () => void acked.set(path, data),
+              () => undefined, // lost with the connection: not acknowledged
+            );
+            inFlight.add(p);
+            void p.finally(() => inFlight.delete(p));
+            if (inFlight.size >= 16) await Promise.race(inFlight);
+          }
+          await Promise.allSettled(inFlight);
+        });
+        await new Promise((r) => setTimeout(r, 50 + Math.floor(Math.random() * 250)));
+        await server.kill();
+        stop.now = true;
+        await Promise.all(writers);
+      } catch (e) {
+        throw new Error(`round ${round}: ${(e as Error).message}`, { cause: e });
+      } finally {
+        await server.kill();
+      }
     }
 
     const server = await startServer('ours', { host: HOST, dataDir, cfg });
