@@ -17,6 +17,17 @@ export type MultiResult =
   | { type: number; err: 0; path?: string; stat?: Stat; children?: string[]; data?: Buffer | null }
   | { type: typeof OpCode.error; err: number };
 
+/**
+ * ZooKeeper rebuilds each create op of a multi from its flags (Op.create), whatever the
+ * header said: create2 becomes create (and answers with a path only), a container or
+ * TTL mode picks its own opcode; flags it does not know count as PERSISTENT.
+ */
+function createOpcode(flags: number): number {
+  if (flags === 5 || flags === 6) return OpCode.createTTL;
+  if (flags === 4) return OpCode.createContainer;
+  return OpCode.create;
+}
+
 /** A multi's op count is bounded by the packet size, so a loop here always ends. */
 export function decodeMultiOps(r: Reader): MultiOp[] {
   const ops: MultiOp[] = [];
@@ -28,12 +39,12 @@ export function decodeMultiOps(r: Reader): MultiOp[] {
       case OpCode.create2:
       case OpCode.createContainer: {
         const c = R.CreateRequest.read(r);
-        ops.push({ type: h.type, op: 'create', path: c.path, data: c.data, acl: c.acl, flags: c.flags, ttl: -1 });
+        ops.push({ type: createOpcode(c.flags), op: 'create', path: c.path, data: c.data, acl: c.acl, flags: c.flags, ttl: -1 });
         break;
       }
       case OpCode.createTTL: {
         const c = R.CreateTTLRequest.read(r);
-        ops.push({ type: h.type, op: 'create', path: c.path, data: c.data, acl: c.acl, flags: c.flags, ttl: c.ttl });
+        ops.push({ type: createOpcode(c.flags), op: 'create', path: c.path, data: c.data, acl: c.acl, flags: c.flags, ttl: c.ttl });
         break;
       }
       case OpCode.delete: {

@@ -1,6 +1,7 @@
 // FinalRequestProcessor: applies a committed txn to the DataTree and answers the request
 // that made it; answers reads straight from the tree. Watch events fire inside
 // DataTree.processTxn, so they are on the wire before the reply that reveals the change.
+import { userName } from '../tree/auth';
 import type { Codec } from '../jute/codec';
 import { OpCode, Perms } from '../jute/constants';
 import { Code, KeeperError } from '../jute/keeper-error';
@@ -121,7 +122,7 @@ export class FinalRequestProcessor {
           return cnxn.sendResponse(xid, zxid, 0);
         case 'whoAmI':
           return cnxn.sendResponse(xid, zxid, 0, R.WhoAmIResponse, {
-            clientInfo: cnxn.authInfo.map((id) => ({ authScheme: id.scheme, user: id.id })),
+            clientInfo: cnxn.authInfo.map((id) => ({ authScheme: id.scheme, user: userName(id) as string })),
           });
         default:
           throw new Error(`not a read: ${body.op}`);

@@ -8,7 +8,7 @@ import { KeeperState, OpCode, Xid } from '../jute/constants';
 import { Code } from '../jute/keeper-error';
 import * as R from '../jute/records';
 import type { Id } from '../jute/records';
-import { authenticate } from '../tree/auth';
+import { authenticate, inJavaSetOrder } from '../tree/auth';
 import type { Watcher, WatchedEvent } from '../tree/watch-manager';
 import { decodeRequestBody, type Request } from './request';
 import type { ServerCnxn, ZooKeeperServer } from './zookeeper-server';
@@ -140,6 +140,8 @@ export class ClientCnxn implements ServerCnxn, Watcher {
       return this.close(`authentication failed for scheme ${auth.scheme}`);
     }
     for (const id of ids) if (!this.authInfo.some((a) => a.scheme === id.scheme && a.id === id.id)) this.authInfo.push(id);
+    const ordered = inJavaSetOrder(this.authInfo);
+    this.authInfo.splice(0, ordered.length, ...ordered);
     this.sendResponse(xid, 0, Code.OK);
   }
 

@@ -323,7 +323,8 @@ export class ZooKeeperServer {
   private scheduleExpiry(): void {
     if (!this.running) return;
     const next = this.sessionTracker.nextExpiration_ms();
-    const delay = next === undefined ? this.opts.tickTime_ms : Math.max(0, next - Date.now());
+    // At least once a tick: a session created meanwhile may expire before `next`.
+    const delay = next === undefined ? this.opts.tickTime_ms : Math.min(this.opts.tickTime_ms, Math.max(0, next - Date.now()));
     this.expiryTimer = setTimeout(() => {
       for (const id of this.sessionTracker.expiredSessions(Date.now())) {
         this.sessionTracker.setSessionClosing(id);

@@ -2,6 +2,7 @@
 // digest (user:password → user:base64(sha1)), ip (the peer's address), and the
 // superDigest that makes a digest user the super user. Same digests as ZooKeeper's
 // DigestAuthenticationProvider, so ACLs made with Apache's tools match here.
+import { javaStringHash } from './child-order';
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Id } from '../jute/records';
@@ -96,4 +97,34 @@ function ipBytes(address: string): number[] | undefined {
     });
   }
   return undefined;
+}
+
+/**
+ * A connection's identities in the order ZooKeeper holds them: a set backed by a
+ * ConcurrentHashMap (16 buckets while it holds at most 12), iterated bucket by bucket,
+ * insertion order within one. whoAmI lists them, and an `auth` ACL is built from them, in
+ * this order. The bucket comes from Id.hashCode (jute's 17/37 scheme over both strings).
+ */
+export function inJavaSetOrder(ids: Id[]): Id[] {
+  const bucketOf = (id: Id) => {
+    const h = (Math.imul(37, Math.imul(37, 17) + javaStringHash(id.scheme)) + javaStringHash(id.id)) | 0;
+    const spread = (h ^ (h >>> 16)) & 0x7fffffff;
+    return spread & 15;
+  };
+  return ids
+    .map((id, i) => ({ id, i, b: bucketOf(id) }))
+    .sort((x, y) => x.b - y.b || x.i - y.i)
+    .map((x) => x.id);
+}
+
+/** What whoAmI reports as the user of an identity (AuthenticationProvider.getUserName). */
+export function userName(id: Id): string | null {
+  switch (id.scheme) {
+    case 'digest':
+      return id.id.split(':')[0]!;
+    case 'super':
+      return null; // no provider is registered under "super"
+    default:
+      return id.id;
+  }
 }

@@ -176,7 +176,26 @@ export async function runScenario(server: RunningServer, scenario: Scenario, ind
     await ctx.closeAll();
     await admin.close();
   }
-  return ctx.lines;
+  return perClient(ctx.lines);
+}
+
+/**
+ * Lines grouped by who saw them, each client's in the order its connection delivered
+ * them. Across clients the order is a race (one client's event against another's reply)
+ * that neither server promises; within one connection it is the protocol.
+ */
+function perClient(lines: Line[]): Line[] {
+  const order: string[] = [];
+  const by = new Map<string, Line[]>();
+  for (const l of lines) {
+    const who = l[0] as string;
+    if (!by.has(who)) {
+      by.set(who, []);
+      order.push(who);
+    }
+    by.get(who)!.push(l);
+  }
+  return order.flatMap((who) => by.get(who)!);
 }
 
 /** Servers of one flavour, one per distinct cfg, started on first use. */
