@@ -38,9 +38,19 @@ export async function runServer(cfgFile: string | undefined): Promise<number> {
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
   });
+  // Shutdown must end: a peer that never closes its side, or a stray timer, must not keep
+  // a stopped server alive (an init script would then have to SIGKILL it).
+  const watchdog = setTimeout(() => {
+    log.warn(`shutdown still waiting after ${SHUTDOWN_GRACE_ms} ms on ${process.getActiveResourcesInfo().join(', ')}; exiting`);
+    process.exit(0);
+  }, SHUTDOWN_GRACE_ms);
+  watchdog.unref();
   await server.stop();
+  log.info('shut down');
   return 0;
 }
+
+const SHUTDOWN_GRACE_ms = 5000;
 
 /** One event per line: time, level, component, message. */
 function consoleLogger(): Logger {

@@ -172,7 +172,13 @@ export function readLogFile(path: string): LogRead {
   }
 }
 
+const ZEROS = Buffer.alloc(1 << 16);
+
+/** Whether buf holds only zeros from `from` on (the preallocated tail of a log). */
 function allZero(buf: Buffer, from: number): boolean {
-  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+  for (let i = from; i < buf.length; i += ZEROS.length) {
+    const end = Math.min(i + ZEROS.length, buf.length);
+    if (buf.compare(ZEROS, 0, end - i, i, end) !== 0) return false;
+  }
   return true;
 }

@@ -1,6 +1,7 @@
 // The four-letter words on the client port (srvr, stat, ruok, mntr, ...), gated by
 // 4lw.commands.whitelist exactly as ZooKeeper gates them.
 import { homedir, hostname, release as osRelease, totalmem, type as osType, userInfo } from 'node:os';
+import { javaDate } from '../session/session-tracker';
 import type { ClientCnxn } from './server-cnxn';
 import type { ServerCnxnFactory } from './server-cnxn-factory';
 import type { ZooKeeperServer } from './zookeeper-server';
@@ -24,12 +25,15 @@ export interface FourLetterContext {
 
 type Command = (ctx: FourLetterContext, cnxn: ClientCnxn) => string;
 
+/** zookeeper.nio.sessionlessCnxnTimeout's default, also the connection expiry interval. */
+const SESSIONLESS_CNXN_TIMEOUT_ms = 10_000;
+
 const commands: Record<string, Command> = {
   ruok: () => 'imok',
   isro: () => 'rw',
   srvr: (ctx) => serverSummary(ctx, false),
   stat: (ctx) => serverSummary(ctx, true),
-  cons: (ctx) => [...ctx.factory.connections].map((c) => connectionLine(c)).join('') + '\n',
+  cons: (ctx) => [...ctx.factory.connections].map((c) => connectionLine(c, false)).join('') + '\n',
   crst: (ctx) => {
     for (const c of ctx.factory.connections) c.resetStats();
     return 'Connection stats reset.\n';
@@ -49,8 +53,10 @@ const commands: Record<string, Command> = {
   wchp: (ctx) => dumpWatches(ctx.zks.tree.watchesByPath(), (p) => p as string),
   dump: (ctx) => dump(ctx),
   dirs: (ctx) => `datadir_size: ${ctx.dataDirSize()}\nlogdir_size: ${ctx.dataLogDirSize()}\n`,
-  gtmk: () => `${traceMask}\n`,
-  stmk: () => `${traceMask}\n`, // setting the mask is not supported: the 8-byte argument is ignored
+  gtmk: () => `${traceMask}`,
+  // ZooKeeper reads an 8-byte mask after the word; there is no tracing here to set, and
+  // without the mask ZooKeeper answers nothing, as we always do.
+  stmk: () => '',
 };
 
 /** ZooTrace's mask: kept only to answer gtmk/stmk as ZooKeeper does (306 by default). */
@@ -69,8 +75,17 @@ export function runFourLetterWord(ctx: FourLetterContext, word: string, cnxn: Cl
   return command(ctx, cnxn);
 }
 
-function connectionLine(c: ClientCnxn): string {
-  return ` /${c.remoteAddress}:${c.remotePort}[${c.sessionId === 0n ? 0 : 1}](queued=${c.outstandingRequests},recved=${c.packetsReceived},sent=${c.packetsSent})\n`;
+/** ServerCnxn.dumpConnectionInfo: `stat` gives the brief form, `cons` the full one. */
+function connectionLine(c: ClientCnxn, brief = true): string {
+  let line = ` /${c.remoteAddress}:${c.remotePort}[${c.sessionId === 0n ? 0 : 1}](queued=${c.outstandingRequests},recved=${c.packetsReceived},sent=${c.packetsSent}`;
+  if (!brief && c.sessionId !== 0n) {
+    line +=
+      `,sid=0x${BigInt.asUintN(64, c.sessionId).toString(16)},lop=${c.lastOp},est=${c.established_ms},to=${c.sessionTimeout_ms}` +
+      (c.lastCxid >= 0 ? `,lcxid=0x${c.lastCxid.toString(16)}` : '') +
+      `,lzxid=0x${c.lastZxid < 0 ? 'ffffffffffffffff' : c.lastZxid.toString(16)},lresp=${c.lastResponse_ms},llat=${c.lastLatency_ms}` +
+      `,minlat=${c.minLatency_ms === Number.MAX_SAFE_INTEGER ? 0 : c.minLatency_ms},avglat=${c.avgLatency_ms},maxlat=${c.maxLatency_ms}`;
+  }
+  return line + ')\n';
 }
 
 function serverSummary(ctx: FourLetterContext, withClients: boolean): string {
@@ -118,10 +133,21 @@ function dump(ctx: FourLetterContext): string {
     out += `0x${id.toString(16)}:\n`;
     for (const p of [...paths].sort()) out += `\t${p}\n`;
   }
+  // ZooKeeper's connection expiry queue: each connection in the bucket of its next expiry
+  // (last activity + its session timeout, or 10 s without a session, rounded up to 10 s).
   out += 'Connections dump:\n';
-  out += `Connections Sets (${factory.connections.size})/(${factory.connections.size}):\n`;
-  for (const c of factory.connections) out += `\tip: /${c.remoteAddress}:${c.remotePort} sessionId: 0x${c.sessionId.toString(16)}\n`;
-  return out + '\n';
+  const buckets = new Map<number, ClientCnxn[]>();
+  for (const c of factory.connections) {
+    const expiry = Math.ceil((c.lastActivity_ms + (c.sessionTimeout_ms || SESSIONLESS_CNXN_TIMEOUT_ms)) / SESSIONLESS_CNXN_TIMEOUT_ms) * SESSIONLESS_CNXN_TIMEOUT_ms;
+    buckets.set(expiry, [...(buckets.get(expiry) ?? []), c]);
+  }
+  out += `Connections Sets (${buckets.size})/(${factory.connections.size}):\n`;
+  for (const at of [...buckets.keys()].sort((a, b) => a - b)) {
+    const set = buckets.get(at)!;
+    out += `${set.length} expire at ${javaDate(at)}:\n`;
+    for (const c of set) out += `\tip: /${c.remoteAddress}:${c.remotePort} sessionId: 0x${c.sessionId.toString(16)}\n`;
+  }
+  return out;
 }
 
 function environment(ctx: FourLetterContext): string {
@@ -161,7 +187,7 @@ function monitor(ctx: FourLetterContext): string {
     ['zk_non_mtls_remote_conn_count', 0],
     ['zk_packets_sent', s.packetsSent],
     ['zk_packets_received', s.packetsReceived],
-    ['zk_watch_count', tree.watchSummary().total],
+    ['zk_watch_count', tree.watchCount()],
     ['zk_min_latency', s.minLatency_ms],
     ['zk_max_file_descriptor_count', 0],
     ['zk_approximate_data_size', tree.approximateDataSize()],

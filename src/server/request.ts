@@ -32,6 +32,8 @@ export interface RequestOwner {
   readonly sessionId: bigint;
   readonly authInfo: Id[];
   readonly remoteAddress: string;
+  /** Per-connection figures for `cons`, once a request is answered. */
+  updateStatsForResponse?(cxid: number, type: number, received_ms: number): void;
 }
 
 export interface Request {

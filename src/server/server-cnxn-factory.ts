@@ -46,8 +46,10 @@ export class ServerCnxnFactory {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const c of this.connections) c.close('server shutting down');
-    if (server) await new Promise<void>((r) => server.close(() => r()));
+    const closed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
+    // Dropped, not half-closed: a client that never closes its side must not hold us up.
+    for (const c of this.connections) c.destroy();
+    await closed;
   }
 
   private accept(socket: Socket): void {

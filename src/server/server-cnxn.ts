@@ -38,6 +38,18 @@ export class ClientCnxn implements ServerCnxn, Watcher {
   readonly established = new Date();
   packetsReceived = 0;
   packetsSent = 0;
+  /** For `cons`: when the connection came, and its last answered request. */
+  readonly established_ms = Date.now();
+  /** When the client last sent something: where the connection sits in the expiry queue (dump). */
+  lastActivity_ms = Date.now();
+  lastOp = 'NA';
+  lastCxid = -1;
+  lastResponse_ms = 0;
+  lastLatency_ms = 0;
+  minLatency_ms = Number.MAX_SAFE_INTEGER;
+  maxLatency_ms = 0;
+  private latencyCount = 0;
+  private latencyTotal_ms = 0;
   lastZxid = -1;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -109,6 +121,7 @@ export class ClientCnxn implements ServerCnxn, Watcher {
       if (this.pendingBytes < 4 + len) return;
       const packet = this.take(4 + len);
       this.packetsReceived++;
+      this.lastActivity_ms = Date.now();
       this.handlePacket(new Reader(packet, 4));
     }
   }
@@ -216,6 +229,12 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     this.socket.end();
   }
 
+  /** Drops the connection at once (server shutdown). */
+  destroy(): void {
+    this.closing = true;
+    this.socket.destroy();
+  }
+
   pauseReading(): void {
     this.socket.pause();
   }
@@ -224,8 +243,35 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     this.socket.resume();
   }
 
+  updateStatsForResponse(cxid: number, type: number, received_ms: number): void {
+    // Special xids (pings, auth, setWatches) do not count as the client's last cxid.
+    if (cxid >= 0) this.lastCxid = cxid;
+    this.lastOp = LAST_OP[type] ?? 'NA';
+    const now = performance.now();
+    this.lastResponse_ms = Math.floor(now);
+    const latency = Math.floor(now - received_ms);
+    this.lastLatency_ms = latency;
+    this.minLatency_ms = Math.min(this.minLatency_ms, latency);
+    this.maxLatency_ms = Math.max(this.maxLatency_ms, latency);
+    this.latencyCount++;
+    this.latencyTotal_ms += latency;
+  }
+
+  get avgLatency_ms(): number {
+    return this.latencyCount === 0 ? 0 : Math.floor(this.latencyTotal_ms / this.latencyCount);
+  }
+
   /** crst: zero the per-connection counters. */
   resetStats(): void {
+    this.lastOp = 'NA';
+    this.lastCxid = -1;
+    this.lastZxid = -1;
+    this.lastResponse_ms = 0;
+    this.lastLatency_ms = 0;
+    this.minLatency_ms = Number.MAX_SAFE_INTEGER;
+    this.maxLatency_ms = 0;
+    this.latencyCount = 0;
+    this.latencyTotal_ms = 0;
     this.packetsReceived = 0;
     this.packetsSent = 0;
   }
@@ -235,3 +281,36 @@ export class ClientCnxn implements ServerCnxn, Watcher {
 function normaliseAddress(addr: string): string {
   return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
 }
+
+/** The abbreviations `cons` shows as a connection's last operation (lop=), by opcode. */
+const LAST_OP: Record<number, string> = {
+  [OpCode.ping]: 'PING',
+  [OpCode.createSession]: 'SESS',
+  [OpCode.multi]: 'MULT',
+  [OpCode.multiRead]: 'MLTR',
+  [OpCode.create]: 'CREA',
+  [OpCode.create2]: 'CREA',
+  [OpCode.createTTL]: 'CREA',
+  [OpCode.createContainer]: 'CREA',
+  [OpCode.delete]: 'DELE',
+  [OpCode.deleteContainer]: 'DELE',
+  [OpCode.setData]: 'SETD',
+  [OpCode.reconfig]: 'RECO',
+  [OpCode.setACL]: 'SETA',
+  [OpCode.closeSession]: 'CLOS',
+  [OpCode.sync]: 'SYNC',
+  [OpCode.check]: 'CHEC',
+  [OpCode.exists]: 'EXIS',
+  [OpCode.getData]: 'GETD',
+  [OpCode.setWatches]: 'SETW',
+  [OpCode.setWatches2]: 'STW2',
+  [OpCode.addWatch]: 'ADDW',
+  [OpCode.getACL]: 'GETA',
+  [OpCode.getChildren]: 'GETC',
+  [OpCode.getChildren2]: 'GETC',
+  [OpCode.getAllChildrenNumber]: 'GETACN',
+  [OpCode.checkWatches]: 'CHKW',
+  [OpCode.removeWatches]: 'REMW',
+  [OpCode.whoAmI]: 'HOMI',
+  [OpCode.getEphemerals]: 'GETE',
+};

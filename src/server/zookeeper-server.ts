@@ -215,6 +215,7 @@ export class ZooKeeperServer {
 
   private requestFinished(request: Request): void {
     this.inProcess--;
+    request.owner.updateStatsForResponse?.(request.xid, request.type, request.received_ms);
     this.stats.requestLatency(performance.now() - request.received_ms);
     if (this.paused.size > 0 && this.inProcess <= this.opts.globalOutstandingLimit) {
       for (const c of this.paused) c.resumeReading();

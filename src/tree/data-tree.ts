@@ -284,32 +284,35 @@ export class DataTree {
     this.childWatches.removeAllWatches(watcher);
   }
 
+  /** Watches of both kinds (mntr's zk_watch_count). */
+  watchCount(): number {
+    return this.dataWatches.size + this.childWatches.size;
+  }
+
+  /**
+   * wchs, wchc and wchp: ZooKeeper reports its data watch manager only (exists and
+   * getData watches, and persistent ones); child watches are not listed there.
+   */
   watchSummary(): { connections: number; paths: number; total: number } {
-    const byWatcher = new Set([...this.dataWatches.byWatcher().keys(), ...this.childWatches.byWatcher().keys()]);
-    const paths = new Set([...this.dataWatches.byPath().keys(), ...this.childWatches.byPath().keys()]);
-    return { connections: byWatcher.size, paths: paths.size, total: this.dataWatches.size + this.childWatches.size };
+    return { connections: this.dataWatches.byWatcher().size, paths: this.dataWatches.byPath().size, total: this.dataWatches.size };
   }
 
   watchesBySession(): Map<bigint, string[]> {
     const out = new Map<bigint, string[]>();
-    for (const wm of [this.dataWatches, this.childWatches]) {
-      for (const [w, paths] of wm.byWatcher()) {
-        const list = out.get(w.sessionId) ?? [];
-        for (const p of paths) if (!list.includes(p)) list.push(p);
-        out.set(w.sessionId, list);
-      }
+    for (const [w, paths] of this.dataWatches.byWatcher()) {
+      const list = out.get(w.sessionId) ?? [];
+      for (const p of paths) if (!list.includes(p)) list.push(p);
+      out.set(w.sessionId, list);
     }
     return out;
   }
 
   watchesByPath(): Map<string, bigint[]> {
     const out = new Map<string, bigint[]>();
-    for (const wm of [this.dataWatches, this.childWatches]) {
-      for (const [p, watchers] of wm.byPath()) {
-        const list = out.get(p) ?? [];
-        for (const w of watchers) if (!list.includes(w.sessionId)) list.push(w.sessionId);
-        out.set(p, list);
-      }
+    for (const [p, watchers] of this.dataWatches.byPath()) {
+      const list = out.get(p) ?? [];
+      for (const w of watchers) if (!list.includes(w.sessionId)) list.push(w.sessionId);
+      out.set(p, list);
     }
     return out;
   }
