@@ -202,7 +202,8 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
     this.closed = true;
     this.connected = false;
     clearInterval(this.pingTimer);
-    const err = e ?? new KeeperError(Code.CONNECTIONLOSS);
+    // However the socket ended (reset, EPIPE, close), to a caller it is a lost connection.
+    const err = e instanceof KeeperError ? e : new KeeperError(Code.CONNECTIONLOSS);
     this.onConnect?.(err);
     for (const p of this.pending.splice(0)) p.reject(err);
     for (const q of this.special.values()) for (const p of q.splice(0)) p.reject(err);

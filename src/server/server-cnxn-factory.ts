@@ -57,7 +57,10 @@ export class ServerCnxnFactory {
     const count = this.perIp.get(ip) ?? 0;
     if (this.opts.maxClientCnxns > 0 && count >= this.opts.maxClientCnxns) {
       this.opts.log(`Too many connections from /${ip} - max is ${this.opts.maxClientCnxns}`);
-      socket.destroy();
+      // Closed, as ZooKeeper closes it (an orderly close, not a reset); whatever it sent is dropped.
+      socket.on('error', () => socket.destroy());
+      socket.resume();
+      socket.end();
       return;
     }
     this.perIp.set(ip, count + 1);

@@ -421,4 +421,40 @@ export const CORE: Scenario[] = [
       t.note('still connected', a.zk.isConnected);
     },
   },
+  // --- limits: the offending connection pays, everyone else carries on
+  {
+    name: 'limits: maxClientCnxns refuses one connection too many from an address',
+    cfg: { maxClientCnxns: 3 },
+    async run(t) {
+      // The harness's own connection is the first from this address.
+      const a = await t.client('a');
+      await t.client('b');
+      await t.tryClient('c, one too many', {});
+      await a.do('a still served', (z) => z.getChildren(t.root));
+    },
+  },
+  {
+    name: 'limits: a packet over jute.maxbuffer closes that connection only',
+    async run(t) {
+      const a = await t.client('a');
+      const other = await t.client('other');
+      await a.do('2 MB create', (z) => z.create(`${t.root}/big`, Buffer.alloc(2 * 1024 * 1024, 1)));
+      t.note('a connected', a.zk.isConnected);
+      await other.do('other still served', (z) => z.exists(`${t.root}/big`));
+      await other.do('just under the limit', (z) => z.create(`${t.root}/almost`, Buffer.alloc(1024 * 1024 - 200, 1)).then((p) => p.length));
+    },
+  },
+  {
+    name: 'limits: past globalOutstandingLimit requests wait, and all are answered in order',
+    cfg: { globalOutstandingLimit: 5 },
+    async run(t) {
+      const a = await t.client('a');
+      const other = await t.client('other');
+      const calls: Promise<unknown>[] = [];
+      for (let i = 0; i < 200; i++) calls.push(a.zk.create(`${t.root}/n-`, null, { mode: CreateMode.PERSISTENT_SEQUENTIAL }));
+      const names = await Promise.all(calls);
+      t.note('answered in order', names.every((n, i) => n === `${t.root}/n-${String(i).padStart(10, '0')}`));
+      await other.do('other served', (z) => z.getAllChildrenNumber(t.root));
+    },
+  },
 ];
