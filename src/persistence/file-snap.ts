@@ -5,7 +5,8 @@
 // the Adler-32 of all of that, and "/" again. Snapshots by ZooKeeper 3.8 then carry a
 // zxid digest and a second seal; we read past it and write none (ZooKeeper reads such a
 // snapshot as one from before digests).
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { Reader, Writer } from '../jute/codec';
 import { OPEN_ACL_UNSAFE } from '../jute/constants';
@@ -37,51 +38,85 @@ export function listSnapshots(dir: string): { name: string; zxid: number }[] {
     .sort((a, b) => b.zxid - a.zxid);
 }
 
+/** Nodes serialized per slice of a background snapshot, between which clients are served. */
+const NODES_PER_SLICE = 2000;
+
 /**
  * Writes the tree and sessions as snapshot.<zxid>, fsynced, under a temporary name first so
  * that a crash never leaves a half-written file under a snapshot's name.
+ *
+ * With `yieldBetweenSlices`, the tree is walked in slices with the event loop served in
+ * between: a fuzzy snapshot, as ZooKeeper's. Nodes may then show changes made after zxid;
+ * replaying the log from zxid + 1 over it gives the same tree, since every txn applies the
+ * same way twice (see FileTxnSnapLog.restore).
  */
-export function writeSnapshot(dir: string, tree: DataTree, sessions: Map<bigint, number>, zxid: number): string {
-  const w = new Writer(1 << 20);
-  R.FileHeader.write(w, { magic: SNAP_MAGIC, version: FILE_VERSION, dbid: -1 });
-  w.int(sessions.size);
-  for (const [id, timeout] of sessions) {
-    w.bigLong(id);
-    w.int(timeout);
-  }
-  // The ACL cache: each distinct ACL list once, nodes refer to it by index.
+export async function writeSnapshot(
+  dir: string,
+  tree: DataTree,
+  sessions: Map<bigint, number>,
+  zxid: number,
+  yieldBetweenSlices?: () => Promise<void>,
+): Promise<string> {
+  // The ACL cache comes before the nodes in the file but is known only once every node was
+  // seen: nodes are serialized first, into chunks, and the file put together at the end.
   const index = new Map<string, number>();
   const lists: ACL[][] = [];
-  const nodes: [string, DataNode][] = [...tree.nodesInSnapshotOrder()];
-  for (const [, node] of nodes) {
+  const chunks: Buffer[] = [];
+  let w = new Writer(1 << 20);
+  let inSlice = 0;
+  for (const [path, node] of tree.nodesInSnapshotOrder()) {
     const key = JSON.stringify(node.acl);
-    if (!index.has(key)) {
+    let aclId = index.get(key);
+    if (aclId === undefined) {
       lists.push(node.acl);
-      index.set(key, lists.length);
+      index.set(key, (aclId = lists.length));
     }
-  }
-  w.int(lists.length);
-  lists.forEach((acl, i) => {
-    w.long(i + 1);
-    R.ACLs.write(w, acl);
-  });
-  for (const [path, node] of nodes) {
     w.ustring(path);
     w.buffer(node.data);
-    w.long(index.get(JSON.stringify(node.acl))!);
+    w.long(aclId);
     R.StatPersisted.write(w, node.stat);
+    if (++inSlice >= NODES_PER_SLICE) {
+      chunks.push(w.toBuffer());
+      w = new Writer(1 << 20);
+      inSlice = 0;
+      if (yieldBetweenSlices) await yieldBetweenSlices();
+    }
   }
   w.ustring('/');
-  w.long(adler32(w.buf.subarray(0, w.pos)));
-  w.ustring('/');
+  chunks.push(w.toBuffer());
+
+  const head = new Writer(1 << 16);
+  R.FileHeader.write(head, { magic: SNAP_MAGIC, version: FILE_VERSION, dbid: -1 });
+  head.int(sessions.size);
+  for (const [id, timeout] of sessions) {
+    head.bigLong(id);
+    head.int(timeout);
+  }
+  head.int(lists.length);
+  lists.forEach((acl, i) => {
+    head.long(i + 1);
+    R.ACLs.write(head, acl);
+  });
+  const parts = [head.toBuffer(), ...chunks];
+  let checksum = 1;
+  for (const part of parts) checksum = adler32(part, checksum);
+  const seal = new Writer(32);
+  seal.long(checksum);
+  seal.ustring('/');
+  parts.push(seal.toBuffer());
 
   const name = snapshotFileName(zxid);
   const tmp = join(dir, `.${name}.tmp`);
   const fd = openSync(tmp, 'w');
   try {
-    let done = 0;
-    while (done < w.pos) done += writeSync(fd, w.buf, done, w.pos - done);
-    fsyncSync(fd);
+    let at = 0;
+    for (const part of parts) {
+      let done = 0;
+      while (done < part.length) done += writeSync(fd, part, done, part.length - done, at + done);
+      at += part.length;
+    }
+    if (yieldBetweenSlices) await fsyncAsync(fd);
+    else fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
     rmSync(tmp, { force: true });
@@ -92,6 +127,8 @@ export function writeSnapshot(dir: string, tree: DataTree, sessions: Map<bigint,
   fsyncDir(dir);
   return name;
 }
+
+const fsyncAsync = promisify(fsync);
 
 export interface LoadedSnapshot {
   zxid: number;

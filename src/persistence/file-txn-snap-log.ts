@@ -2,9 +2,10 @@
 // dataLogDir/version-2 and snapshots under dataDir/version-2. Restores the tree and
 // sessions at start (newest valid snapshot, then the logs after it), persists each batch
 // of txns with one fsync, and every snapCount txns or so rolls the log and snapshots.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpCode } from '../jute/constants';
+import { Code } from '../jute/keeper-error';
 import type { DataTree } from '../tree/data-tree';
 import type { Txn } from '../tree/txn';
 import { listLogs, readLogFile, FileTxnLog } from './file-txn-log';
@@ -29,6 +30,7 @@ export class FileTxnSnapLog {
   readonly snapDir: string;
   readonly logDir: string;
   private readonly txnLog: FileTxnLog;
+  private snapshotting = false;
   /** ZooKeeper spreads snapshots of an ensemble apart with a random share of snapCount. */
   private randRoll: number;
 
@@ -38,6 +40,8 @@ export class FileTxnSnapLog {
     mkdirSync(this.snapDir, { recursive: true });
     mkdirSync(this.logDir, { recursive: true });
     this.txnLog = new FileTxnLog(this.logDir, opts.preAllocSize_bytes);
+    // A snapshot cut short by a crash never got its name: its temporary file goes.
+    for (const f of readdirSync(this.snapDir)) if (/^\.snapshot\.[0-9a-f]+\.tmp$/.test(f)) rmSync(join(this.snapDir, f), { force: true });
     this.randRoll = this.nextRandRoll();
   }
 
@@ -73,13 +77,20 @@ export class FileTxnSnapLog {
     let first = 0;
     for (let i = 0; i < logs.length; i++) if (logs[i]!.zxid <= snapshotZxid) first = i;
     let replayed = 0;
+    let lastReplayed = 0;
     for (const f of logs.slice(first)) {
       const read = readLogFile(join(this.logDir, f.name));
       if (read.tornTail) this.opts.log.warn(`${f.name}: a torn record at offset ${read.validEnd} (a crash during a write) is ignored`);
       for (const txn of read.txns) {
-        if (txn.hdr.zxid <= tree.lastProcessedZxid) continue;
+        // Only txns after the snapshot's zxid; a fuzzy snapshot may already show some of
+        // their effects, and applying them again leaves the same tree.
+        if (txn.hdr.zxid <= snapshotZxid || txn.hdr.zxid <= lastReplayed) continue;
+        lastReplayed = txn.hdr.zxid;
         applySessionTxn(sessions, txn);
-        tree.processTxn(txn.hdr, txn.body);
+        const rc = tree.processTxn(txn.hdr, txn.body);
+        if (rc.err === Code.NODEEXISTS && 'parentCVersion' in txn.body) {
+          tree.replayedCreateExisted(txn.body.path, txn.body.parentCVersion, txn.hdr.zxid);
+        }
         replayed++;
       }
     }
@@ -91,24 +102,29 @@ export class FileTxnSnapLog {
     return this.txnLog.append(txns);
   }
 
-  /** After a batch is applied: roll the log and snapshot once enough txns went by. */
+  /**
+   * After a batch is applied: once enough txns went by, roll the log and snapshot in the
+   * background (in slices, clients served in between); one snapshot at a time.
+   */
   afterApply(tree: DataTree, sessions: () => Map<bigint, number>): void {
-    if (this.txnLog.txnsInCurrentLog <= this.opts.snapCount / 2 + this.randRoll) return;
+    if (this.snapshotting || this.txnLog.txnsInCurrentLog <= this.opts.snapCount / 2 + this.randRoll) return;
     this.randRoll = this.nextRandRoll();
-    try {
-      this.takeSnapshot(tree, sessions());
-    } catch (e) {
-      // The log holds everything the snapshot would: a failed snapshot loses nothing,
-      // and the next roll tries again.
-      this.opts.log.warn(`snapshot failed: ${(e as Error).message}`);
-    }
-  }
-
-  /** Rolls the log and writes snapshot.<last applied zxid>. */
-  takeSnapshot(tree: DataTree, sessions: Map<bigint, number>): void {
+    this.snapshotting = true;
     this.txnLog.rollLog();
     const started = performance.now();
-    const name = writeSnapshot(this.snapDir, tree, sessions, tree.lastProcessedZxid);
+    const zxid = tree.lastProcessedZxid;
+    writeSnapshot(this.snapDir, tree, sessions(), zxid, () => new Promise((r) => setImmediate(r)))
+      .then((name) => this.opts.log.info(`snapshot ${name} written in the background in ${(performance.now() - started).toFixed(0)} ms`))
+      // The log holds everything the snapshot would: a failed snapshot loses nothing.
+      .catch((e: Error) => this.opts.log.warn(`snapshot failed: ${e.message}`))
+      .finally(() => (this.snapshotting = false));
+  }
+
+  /** Rolls the log and writes snapshot.<last applied zxid> at once (at start). */
+  async takeSnapshot(tree: DataTree, sessions: Map<bigint, number>): Promise<void> {
+    this.txnLog.rollLog();
+    const started = performance.now();
+    const name = await writeSnapshot(this.snapDir, tree, sessions, tree.lastProcessedZxid);
     this.opts.log.info(`snapshot ${name} written in ${(performance.now() - started).toFixed(0)} ms`);
   }
 

@@ -72,7 +72,7 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
     `loaded snapshot 0x${restored.snapshotZxid.toString(16)} and ${restored.txnsReplayed} txns up to zxid 0x${restored.lastZxid.toString(16)}, ` +
       `${restored.sessions.size} sessions, in ${(performance.now() - started).toFixed(0)} ms`,
   );
-  persistence.takeSnapshot(zks.tree, zks.sessionTracker.sessionsWithTimeouts());
+  await persistence.takeSnapshot(zks.tree, zks.sessionTracker.sessionsWithTimeouts());
 
   zks.start();
   try {

@@ -84,11 +84,26 @@ export class DataTree {
     const stack: string[] = ['/'];
     while (stack.length > 0) {
       const path = stack.pop()!;
-      const node = this.nodes.get(path)!;
+      // A snapshot taken in slices walks a tree that changes between them: a node deleted
+      // since its parent was listed is skipped (its delete is in the log after the snapshot).
+      const node = this.nodes.get(path);
+      if (!node) continue;
       yield [path === '/' ? '' : path, node];
       const prefix = path === '/' ? '/' : `${path}/`;
       const children = javaHashSetOrder(node.children, node.childCapacity);
       for (let i = children.length - 1; i >= 0; i--) stack.push(prefix + children[i]);
+    }
+  }
+
+  /**
+   * Replaying a create over a fuzzy snapshot that already holds the node: the parent's
+   * cversion and pzxid still move to the txn's (FileTxnSnapLog does the same).
+   */
+  replayedCreateExisted(path: string, parentCVersion: number, zxid: number): void {
+    const parent = this.nodes.get(parentOf(path));
+    if (parent && parentCVersion > parent.stat.cversion) {
+      parent.stat.cversion = parentCVersion;
+      parent.stat.pzxid = zxid;
     }
   }
 
