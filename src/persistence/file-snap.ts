@@ -39,7 +39,7 @@ export function listSnapshots(dir: string): { name: string; zxid: number }[] {
 }
 
 /** Nodes serialized per slice of a background snapshot, between which clients are served. */
-const NODES_PER_SLICE = 2000;
+const NODES_PER_SLICE = 500;
 
 /**
  * Writes the tree and sessions as snapshot.<zxid>, fsynced, under a temporary name first so
@@ -59,17 +59,17 @@ export async function writeSnapshot(
 ): Promise<string> {
   // The ACL cache comes before the nodes in the file but is known only once every node was
   // seen: nodes are serialized first, into chunks, and the file put together at the end.
-  const index = new Map<string, number>();
+  // The tree shares one array per distinct ACL list, so lists are told apart by identity.
+  const index = new Map<ACL[], number>();
   const lists: ACL[][] = [];
   const chunks: Buffer[] = [];
   let w = new Writer(1 << 20);
   let inSlice = 0;
   for (const [path, node] of tree.nodesInSnapshotOrder()) {
-    const key = JSON.stringify(node.acl);
-    let aclId = index.get(key);
+    let aclId = index.get(node.acl);
     if (aclId === undefined) {
       lists.push(node.acl);
-      index.set(key, (aclId = lists.length));
+      index.set(node.acl, (aclId = lists.length));
     }
     w.ustring(path);
     w.buffer(node.data);

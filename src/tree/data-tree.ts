@@ -56,6 +56,7 @@ export class DataTree {
   readonly childWatches = new WatchManager();
   lastProcessedZxid = 0;
   private dataSize = 0;
+  private readonly aclCache = new Map<string, ACL[]>();
 
   constructor(private readonly extendedTypesEnabled = false) {
     // As a fresh Apache ZooKeeper: "/", "/zookeeper", "/zookeeper/quota" and the
@@ -135,6 +136,18 @@ export class DataTree {
     }
     if (!this.nodes.has('/')) throw new Error('invalid snapshot: no root node');
     this.lastProcessedZxid = lastProcessedZxid;
+  }
+
+  /**
+   * One shared array per distinct ACL list (ZooKeeper's ReferenceCountedACLCache does the
+   * same): most nodes carry one of a few lists, and a snapshot indexes them by identity.
+   * Lists no node uses any more stay until restart; there are few.
+   */
+  private internAcl(acl: ACL[]): ACL[] {
+    const key = JSON.stringify(acl);
+    let shared = this.aclCache.get(key);
+    if (!shared) this.aclCache.set(key, (shared = acl));
+    return shared;
   }
 
   /** Paths plus data bytes, the root counted twice as ZooKeeper does. */
@@ -469,7 +482,7 @@ export class DataTree {
   private setACL(path: string, acl: ACL[], version: number): Stat {
     const n = this.nodes.get(path);
     if (!n) throw new KeeperError(Code.NONODE, path);
-    n.acl = acl;
+    n.acl = this.internAcl(acl);
     n.stat.aversion = version;
     return this.clientStat(n);
   }
@@ -516,6 +529,7 @@ export class DataTree {
   }
 
   private putNode(path: string, node: DataNode): void {
+    node.acl = this.internAcl(node.acl);
     this.nodes.set(path, node);
     this.dataSize += path.length + (node.data?.length ?? 0);
   }
