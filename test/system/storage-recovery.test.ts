@@ -2,7 +2,7 @@
 // a torn log tail is cut off; a corrupt record in the middle of a log stops the server
 // with the file and offset named; a snapshot that fails its checksum is skipped for an
 // older one; purge keeps N snapshots and the logs they need, and the server still starts
-// from what is left; autopurge does the same on its schedule.
+// from what is left; autopurge does the same on its schedule; sessions outlive a restart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,6 +10,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ZooKeeperClient } from '../../src/client/zookeeper-client';
+import { CreateMode } from '../../src/jute/constants';
 import { DatadirCleanupManager } from '../../src/persistence/datadir-cleanup-manager';
 import { listLogs, readLogFile } from '../../src/persistence/file-txn-log';
 import { listSnapshots } from '../../src/persistence/file-snap';
@@ -158,5 +159,36 @@ test(
       cleanup.stop();
     }
     assert.deepEqual(await childrenOf(dir, '/e'), ['1', '2', '3', '4']);
+  }),
+);
+
+test(
+  'sessions survive a restart: one that comes back keeps its ephemerals, one that does not is expired',
+  withDataDir(async (dir) => {
+    const cfg = { ...CFG, tickTime: 500, minSessionTimeout: 2000, maxSessionTimeout: 4000 };
+    let server = await startServer('ours', { host: HOST, dataDir: dir, cfg });
+    const staying = await ZooKeeperClient.connect(server.connectString, { sessionTimeout_ms: 4000 });
+    const leaving = await ZooKeeperClient.connect(server.connectString, { sessionTimeout_ms: 2000 });
+    await staying.create('/stays', null, { mode: CreateMode.EPHEMERAL });
+    await leaving.create('/goes', null, { mode: CreateMode.EPHEMERAL });
+    const again = { sessionId: staying.sessionId, passwd: staying.passwd };
+    staying.disconnect();
+    leaving.disconnect();
+    await server.kill();
+
+    server = await startServer('ours', { host: HOST, dataDir: dir, cfg });
+    try {
+      const back = await ZooKeeperClient.connect(server.connectString, { ...again, sessionTimeout_ms: 4000 });
+      assert.equal(back.sessionId, again.sessionId, 'the session is the same after the restart');
+      const watcher = await ZooKeeperClient.connect(server.connectString);
+      assert.ok(await watcher.exists('/goes'), 'the other session is alive until its timeout');
+      await new Promise((r) => setTimeout(r, 3500));
+      assert.equal(await watcher.exists('/goes'), null, 'expired: its ephemeral is gone');
+      assert.ok(await watcher.exists('/stays'), 'the session that came back keeps its ephemeral');
+      await back.close();
+      await watcher.close();
+    } finally {
+      await server.stop();
+    }
   }),
 );
