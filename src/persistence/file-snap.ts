@@ -5,7 +5,7 @@
 // the Adler-32 of all of that, and "/" again. Snapshots by ZooKeeper 3.8 then carry a
 // zxid digest and a second seal; we read past it and write none (ZooKeeper reads such a
 // snapshot as one from before digests).
-import { closeSync, fsync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { Reader, Writer } from '../jute/codec';
@@ -14,7 +14,7 @@ import * as R from '../jute/records';
 import type { ACL } from '../jute/records';
 import type { DataNode, DataTree } from '../tree/data-tree';
 import { adler32 } from './adler32';
-import { FILE_VERSION, zxidFromName } from './file-txn-log';
+import { FILE_VERSION, listDataFiles } from './file-txn-log';
 
 export const SNAP_MAGIC = 0x5a4b534e; // "ZKSN"
 /** ReferenceCountedACLCache's index for OPEN_ACL_UNSAFE given as null. */
@@ -26,16 +26,7 @@ export function snapshotFileName(zxid: number): string {
 
 /** Snapshot files of a directory, newest first. */
 export function listSnapshots(dir: string): { name: string; zxid: number }[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names
-    .map((name) => ({ name, zxid: zxidFromName(name, 'snapshot') }))
-    .filter((f): f is { name: string; zxid: number } => f.zxid !== undefined)
-    .sort((a, b) => b.zxid - a.zxid);
+  return listDataFiles(dir, 'snapshot').reverse();
 }
 
 /** Nodes serialized per slice of a background snapshot, between which clients are served. */

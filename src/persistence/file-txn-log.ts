@@ -28,8 +28,8 @@ export function logFileName(zxid: number): string {
   return `log.${zxid.toString(16)}`;
 }
 
-/** The log files of a directory, oldest first. */
-export function listLogs(dir: string): { name: string; zxid: number }[] {
+/** The files of one kind (log or snapshot) in a directory, with their zxids, oldest first. */
+export function listDataFiles(dir: string, prefix: 'log' | 'snapshot'): { name: string; zxid: number }[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -37,9 +37,14 @@ export function listLogs(dir: string): { name: string; zxid: number }[] {
     return [];
   }
   return names
-    .map((name) => ({ name, zxid: zxidFromName(name, 'log') }))
+    .map((name) => ({ name, zxid: zxidFromName(name, prefix) }))
     .filter((f): f is { name: string; zxid: number } => f.zxid !== undefined)
     .sort((a, b) => a.zxid - b.zxid);
+}
+
+/** The log files of a directory, oldest first. */
+export function listLogs(dir: string): { name: string; zxid: number }[] {
+  return listDataFiles(dir, 'log');
 }
 
 /** A record in the middle of a log that does not check out: the server must not go on. */

@@ -82,8 +82,8 @@ function connectionLine(c: ClientCnxn, brief = true): string {
     line +=
       `,sid=0x${BigInt.asUintN(64, c.sessionId).toString(16)},lop=${c.lastOp},est=${c.established_ms},to=${c.sessionTimeout_ms}` +
       (c.lastCxid >= 0 ? `,lcxid=0x${c.lastCxid.toString(16)}` : '') +
-      `,lzxid=0x${c.lastZxid < 0 ? 'ffffffffffffffff' : c.lastZxid.toString(16)},lresp=${c.lastResponse_ms},llat=${c.lastLatency_ms}` +
-      `,minlat=${c.minLatency_ms === Number.MAX_SAFE_INTEGER ? 0 : c.minLatency_ms},avglat=${c.avgLatency_ms},maxlat=${c.maxLatency_ms}`;
+      `,lzxid=0x${c.lastZxid < 0 ? 'ffffffffffffffff' : c.lastZxid.toString(16)},lresp=${c.lastResponse_ms},llat=${c.latency.last_ms}` +
+      `,minlat=${c.latency.min_ms},avglat=${Math.floor(c.latency.avg_ms)},maxlat=${c.latency.max_ms}`;
   }
   return line + ')\n';
 }

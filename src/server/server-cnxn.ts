@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net';
 import { JuteError, Reader, Writer, type Codec } from '../jute/codec';
 import { KeeperState, OpCode, Xid } from '../jute/constants';
+import { Latency } from './latency';
 import { Code } from '../jute/keeper-error';
 import * as R from '../jute/records';
 import type { Id } from '../jute/records';
@@ -45,11 +46,7 @@ export class ClientCnxn implements ServerCnxn, Watcher {
   lastOp = 'NA';
   lastCxid = -1;
   lastResponse_ms = 0;
-  lastLatency_ms = 0;
-  minLatency_ms = Number.MAX_SAFE_INTEGER;
-  maxLatency_ms = 0;
-  private latencyCount = 0;
-  private latencyTotal_ms = 0;
+  readonly latency = new Latency();
   lastZxid = -1;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -249,16 +246,7 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     this.lastOp = LAST_OP[type] ?? 'NA';
     const now = performance.now();
     this.lastResponse_ms = Math.floor(now);
-    const latency = Math.floor(now - received_ms);
-    this.lastLatency_ms = latency;
-    this.minLatency_ms = Math.min(this.minLatency_ms, latency);
-    this.maxLatency_ms = Math.max(this.maxLatency_ms, latency);
-    this.latencyCount++;
-    this.latencyTotal_ms += latency;
-  }
-
-  get avgLatency_ms(): number {
-    return this.latencyCount === 0 ? 0 : Math.floor(this.latencyTotal_ms / this.latencyCount);
+    this.latency.add(now - received_ms);
   }
 
   /** crst: zero the per-connection counters. */
@@ -267,11 +255,7 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     this.lastCxid = -1;
     this.lastZxid = -1;
     this.lastResponse_ms = 0;
-    this.lastLatency_ms = 0;
-    this.minLatency_ms = Number.MAX_SAFE_INTEGER;
-    this.maxLatency_ms = 0;
-    this.latencyCount = 0;
-    this.latencyTotal_ms = 0;
+    this.latency.reset();
     this.packetsReceived = 0;
     this.packetsSent = 0;
   }

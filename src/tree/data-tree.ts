@@ -124,15 +124,7 @@ export class DataTree {
       const parentName = parentOf(rawPath);
       if (!this.nodes.has(parentName)) throw new Error(`invalid snapshot: no parent ${parentName} for ${rawPath}`);
       this.addChildNode(parentName, rawPath, node);
-      const owner = node.stat.ephemeralOwner;
-      if (owner === CONTAINER_EPHEMERAL_OWNER) this.containers.add(rawPath);
-      else if (this.isTTL(owner)) this.ttls.add(rawPath);
-      else if (owner !== 0n) {
-        let e = this.ephemerals.get(owner);
-        if (!e) this.ephemerals.set(owner, (e = { paths: new Set(), capacity: 16 }));
-        e.paths.add(rawPath);
-        e.capacity = capacityAfterAdd(e.capacity, e.paths.size);
-      }
+      this.registerOwner(rawPath, node.stat.ephemeralOwner);
     }
     if (!this.nodes.has('/')) throw new Error('invalid snapshot: no root node');
     this.lastProcessedZxid = lastProcessedZxid;
@@ -433,17 +425,22 @@ export class DataTree {
       childCapacity: INITIAL_CHILD_CAPACITY,
     };
     this.addChildNode(parentName, path, node);
-    if (ephemeralOwner === CONTAINER_EPHEMERAL_OWNER) this.containers.add(path);
-    else if (this.isTTL(ephemeralOwner)) this.ttls.add(path);
-    else if (ephemeralOwner !== 0n) {
-      let e = this.ephemerals.get(ephemeralOwner);
-      if (!e) this.ephemerals.set(ephemeralOwner, (e = { paths: new Set(), capacity: 16 }));
-      e.paths.add(path);
-      e.capacity = capacityAfterAdd(e.capacity, e.paths.size);
-    }
+    this.registerOwner(path, ephemeralOwner);
     this.dataWatches.triggerWatch(path, EventType.NodeCreated);
     this.childWatches.triggerWatch(parentName, EventType.NodeChildrenChanged);
     return this.clientStat(node);
+  }
+
+  /** Files a new node under containers, TTL nodes or its session's ephemerals, by owner. */
+  private registerOwner(path: string, owner: bigint): void {
+    if (owner === CONTAINER_EPHEMERAL_OWNER) this.containers.add(path);
+    else if (this.isTTL(owner)) this.ttls.add(path);
+    else if (owner !== 0n) {
+      let e = this.ephemerals.get(owner);
+      if (!e) this.ephemerals.set(owner, (e = { paths: new Set(), capacity: 16 }));
+      e.paths.add(path);
+      e.capacity = capacityAfterAdd(e.capacity, e.paths.size);
+    }
   }
 
   private deleteNode(path: string, zxid: number): void {
