@@ -124,31 +124,37 @@ const fsyncAsync = promisify(fsync);
 export interface LoadedSnapshot {
   zxid: number;
   sessions: Map<bigint, number>;
-  nodes: [string, Omit<DataNode, 'children' | 'childCapacity'>][];
+  /**
+   * The nodes, decoded as they are consumed (a million nodes are not held twice); the seal
+   * is checked after the last, and a mismatch throws there.
+   */
+  nodes: Iterable<[string, Omit<DataNode, 'children' | 'childCapacity'>]>;
 }
 
 /** Reads one snapshot; throws if it is not whole (bad magic, short, checksum mismatch). */
-export function readSnapshot(path: string, zxid: number): LoadedSnapshot {
-  const buf = readFileSync(path);
+export function readSnapshot(file: string, zxid: number): LoadedSnapshot {
+  const buf = readFileSync(file);
   const r = new Reader(buf);
   const header = R.FileHeader.read(r);
-  if (header.magic !== SNAP_MAGIC) throw new Error(`${path}: not a snapshot (magic 0x${(header.magic >>> 0).toString(16)})`);
+  if (header.magic !== SNAP_MAGIC) throw new Error(`${file}: not a snapshot (magic 0x${(header.magic >>> 0).toString(16)})`);
   const sessions = new Map<bigint, number>();
   for (let n = r.int(); n > 0; n--) sessions.set(r.bigLong(), r.int());
+  // Every node with the same ACL index gets the same array: the tree shares it as is.
   const acls = new Map<number, ACL[]>([[OPEN_UNSAFE_ACL_ID, OPEN_ACL_UNSAFE]]);
   for (let n = r.int(); n > 0; n--) acls.set(r.long(), R.ACLs.read(r));
-  const nodes: LoadedSnapshot['nodes'] = [];
-  for (let path = r.ustring(); path !== '/'; path = r.ustring()) {
-    const data = r.buffer();
-    const aclId = r.long();
-    const acl = acls.get(aclId);
-    if (!acl) throw new Error(`${path}: node ${path} refers to ACL ${aclId}, which the snapshot does not hold`);
-    nodes.push([path ?? '', { data, acl, stat: R.StatPersisted.read(r) }]);
+  function* nodes(): Generator<[string, Omit<DataNode, 'children' | 'childCapacity'>]> {
+    for (let path = r.ustring(); path !== '/'; path = r.ustring()) {
+      const data = r.buffer();
+      const aclId = r.long();
+      const acl = acls.get(aclId);
+      if (!acl) throw new Error(`${file}: node ${path} refers to ACL ${aclId}, which the snapshot does not hold`);
+      yield [path ?? '', { data, acl, stat: R.StatPersisted.read(r) }];
+    }
+    const sealed = adler32(buf.subarray(0, r.pos));
+    const checksum = r.long();
+    if (checksum !== sealed) throw new Error(`${file}: checksum mismatch (file says ${checksum}, contents give ${sealed})`);
   }
-  const sealed = adler32(buf.subarray(0, r.pos));
-  const checksum = r.long();
-  if (checksum !== sealed) throw new Error(`${path}: checksum mismatch (file says ${checksum}, contents give ${sealed})`);
-  return { zxid, sessions, nodes };
+  return { zxid, sessions, nodes: nodes() };
 }
 
 /** Makes a rename or a new file in `dir` itself durable. */

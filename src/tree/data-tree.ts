@@ -57,6 +57,7 @@ export class DataTree {
   lastProcessedZxid = 0;
   private dataSize = 0;
   private readonly aclCache = new Map<string, ACL[]>();
+  private readonly sharedAcls = new Set<ACL[]>();
 
   constructor(private readonly extendedTypesEnabled = false) {
     // As a fresh Apache ZooKeeper: "/", "/zookeeper", "/zookeeper/quota" and the
@@ -136,9 +137,13 @@ export class DataTree {
    * Lists no node uses any more stay until restart; there are few.
    */
   private internAcl(acl: ACL[]): ACL[] {
+    if (this.sharedAcls.has(acl)) return acl; // already one of them (a snapshot's nodes)
     const key = JSON.stringify(acl);
     let shared = this.aclCache.get(key);
-    if (!shared) this.aclCache.set(key, (shared = acl));
+    if (!shared) {
+      this.aclCache.set(key, (shared = acl));
+      this.sharedAcls.add(acl);
+    }
     return shared;
   }
 
