@@ -112,7 +112,10 @@ export class FileTxnLog {
   }
 
   private open(firstZxid: number): void {
-    const fd = openSync(join(this.dir, logFileName(firstZxid)), 'wx');
+    // A log of this name can be there already: written by a run that crashed before any of
+    // it was whole (recovery found no txn in it, so the zxid is handed out again). None of
+    // it was acknowledged; it is replaced.
+    const fd = openSync(join(this.dir, logFileName(firstZxid)), 'w');
     const header = FileHeader.encode({ magic: TXNLOG_MAGIC, version: FILE_VERSION, dbid: 0 });
     writeSync(fd, header, 0, header.length, 0);
     this.fd = fd;

@@ -56,6 +56,12 @@ export async function startServer(flavour: Flavour, opts: ServerOptions): Promis
   const cfgFile = join(dir, 'zoo.cfg');
   writeFileSync(cfgFile, Object.entries(cfg).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
 
+  // Another server already on this address would answer our readiness probe for a server
+  // that in fact failed to bind: refuse to start rather than test the wrong one.
+  if ((await fourLetterWord(opts.host, port, 'srvr', 500).catch(() => '')) !== '') {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${opts.host}:${port} is already served by another process`);
+  }
   let child: ChildProcess;
   if (flavour === 'apache') {
     if (!existsSync(ZK_JAR)) throw new Error(`Apache ZooKeeper is missing (${ZK_JAR}): run scripts/install-test-deps.sh`);

@@ -12,7 +12,8 @@ import { join, resolve } from 'node:path';
 import { ZooKeeperClient } from '../../src/client/zookeeper-client';
 import { CreateMode } from '../../src/jute/constants';
 import { DatadirCleanupManager } from '../../src/persistence/datadir-cleanup-manager';
-import { listLogs, readLogFile } from '../../src/persistence/file-txn-log';
+import { listLogs, readLogFile, TXNLOG_MAGIC } from '../../src/persistence/file-txn-log';
+import { FileHeader } from '../../src/jute/records';
 import { listSnapshots } from '../../src/persistence/file-snap';
 import { startServer } from '../support/servers';
 
@@ -190,5 +191,18 @@ test(
     } finally {
       await server.stop();
     }
+  }),
+);
+
+test(
+  'a log file left with no whole txn by a crash is replaced when its zxid comes round again',
+  withDataDir(async (dir) => {
+    await writeThenCrash(dir, ['/g']);
+    const { txns } = readLogFile(newestLog(dir));
+    const next = txns.at(-1)!.hdr.zxid + 1;
+    // What a kill between opening a new log and its first fsync leaves: a header, no txn.
+    writeFileSync(join(v2(dir), `log.${next.toString(16)}`), FileHeader.encode({ magic: TXNLOG_MAGIC, version: 2, dbid: 0 }));
+    await writeThenCrash(dir, ['/g/after']);
+    assert.deepEqual(await childrenOf(dir, '/g'), ['after']);
   }),
 );
