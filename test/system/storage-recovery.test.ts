@@ -24,10 +24,13 @@ const CFG = { preAllocSize: 64 };
 /** Starts ours on dataDir, creates the nodes, then SIGKILLs it. */
 async function writeThenCrash(dataDir: string, paths: string[]): Promise<void> {
   const server = await startServer('ours', { host: HOST, dataDir, cfg: CFG });
-  const zk = await ZooKeeperClient.connect(server.connectString);
-  for (const p of paths) await zk.create(p, Buffer.from(`data of ${p}`));
-  zk.disconnect();
-  await server.kill();
+  try {
+    const zk = await ZooKeeperClient.connect(server.connectString);
+    for (const p of paths) await zk.create(p, Buffer.from(`data of ${p}`));
+    zk.disconnect();
+  } finally {
+    await server.kill();
+  }
 }
 
 async function childrenOf(dataDir: string, path: string): Promise<string[]> {
