@@ -15,17 +15,25 @@ command -v lintian >/dev/null || need+=(lintian)
 command -v rpmlint >/dev/null || need+=(rpmlint)
 command -v ps >/dev/null || need+=(procps)
 command -v systemd-analyze >/dev/null || need+=(systemd)
+# A real Prometheus scrapes the metrics endpoint; promtool checks the exposition and rules.
+# Installed without recommends (its node exporter and web UI are not needed).
+bare=()
+command -v promtool >/dev/null || bare+=(prometheus)
 # javac: small Java programs in test/support/java tell what Java's own classes do.
 command -v javac >/dev/null || need+=(default-jdk-headless)
 
-if [ ${#need[@]} -gt 0 ]; then
-  echo "== installing test dependencies: ${need[*]}"
+if [ $((${#need[@]} + ${#bare[@]})) -gt 0 ]; then
+  echo "== installing test dependencies: ${need[*]} ${bare[*]}"
   if [ "$(id -u)" != 0 ]; then
-    echo "missing ${need[*]}: run as root or install them with apt-get" >&2
+    echo "missing ${need[*]} ${bare[*]}: run as root or install them with apt-get" >&2
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${need[@]}" >/dev/null \
     || { echo "could not install ${need[*]} with apt-get" >&2; exit 1; }
+  if [ ${#bare[@]} -gt 0 ]; then
+    apt-get install -y -qq --no-install-recommends "${bare[@]}" >/dev/null \
+      || { echo "could not install ${bare[*]} with apt-get" >&2; exit 1; }
+  fi
 fi

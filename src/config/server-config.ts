@@ -98,7 +98,7 @@ const KNOWN: Record<string, Parser> = {
   'admin.serverAddress': (p, c) => (c.adminServerAddress = nonEmpty(p)),
   'admin.serverPort': (p, c) => (c.adminServerPort = port(p)),
   'admin.commandURL': (p, c) => (c.adminCommandURL = nonEmpty(p)),
-  'metricsProvider.className': (p, c) => (c.metricsProviderClassName = nonEmpty(p)),
+  'metricsProvider.className': (p, c) => (c.metricsProviderClassName = oneOf(p, METRICS_PROVIDERS)),
   'metricsProvider.httpHost': (p, c) => (c.metricsProviderHttpHost = nonEmpty(p)),
   'metricsProvider.httpPort': (p, c) => (c.metricsProviderHttpPort = port(p)),
   'metricsProvider.exportJvmInfo': (p, c) => (c.metricsProviderExportJvmInfo = bool(p)),
@@ -143,7 +143,8 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     autopurgePurgeInterval: 0,
     fourLetterWordsWhitelist: ['srvr'],
     adminEnableServer: true,
-    adminServerAddress: '0.0.0.0',
+    // The embedded default serves this host only; a zoo.cfg gets ZooKeeper's 0.0.0.0.
+    adminServerAddress: '127.0.0.1',
     adminServerPort: 8080,
     adminCommandURL: '/commands',
     metricsProviderClassName: 'org.apache.zookeeper.metrics.impl.DefaultMetricsProvider',
@@ -166,7 +167,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
 
 /** Parses zoo.cfg text; `readMyid` supplies dataDir/myid when server.N lines need it. */
 export function parseConfig(text: string, file: string, readMyid: (dataDir: string) => string | undefined = () => undefined): ServerConfig {
-  const cfg = defaultConfig({ file, clientPortAddress: '0.0.0.0', clientPortAddressSet: false });
+  const cfg = defaultConfig({ file, clientPortAddress: '0.0.0.0', clientPortAddressSet: false, adminServerAddress: '0.0.0.0' });
   let minSet = false;
   let maxSet = false;
   let clientPortSeen = false;
@@ -277,6 +278,17 @@ function bool(p: Property): boolean {
 /** skipACL takes "yes"/"no" in ZooKeeper (anything but "yes" is no). */
 function yesNo(p: Property): boolean {
   return p.value.toLowerCase() === 'yes' || p.value.toLowerCase() === 'true';
+}
+
+/** The metrics providers there are: ZooKeeper's default (mntr, monitor) and Prometheus. */
+const METRICS_PROVIDERS = [
+  'org.apache.zookeeper.metrics.impl.DefaultMetricsProvider',
+  'org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider',
+];
+
+function oneOf(p: Property, allowed: string[]): string {
+  if (!allowed.includes(p.value)) fail(p, `one of ${allowed.join(', ')}`);
+  return p.value;
 }
 
 function nonEmpty(p: Property): string {

@@ -2,7 +2,7 @@
 // dataLogDir/version-2 and snapshots under dataDir/version-2. Restores the tree and
 // sessions at start (newest valid snapshot, then the logs after it), persists each batch
 // of txns with one fsync, and every snapCount txns or so rolls the log and snapshots.
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpCode } from '../jute/constants';
 import { Code } from '../jute/keeper-error';
@@ -17,6 +17,15 @@ export interface PersistenceOptions {
   preAllocSize_bytes: number;
   snapCount: number;
   log: { info(line: string): void; warn(line: string): void };
+  /** Told of each snapshot written, and how long it took (the snapshottime metric). */
+  snapshotWritten?(zxid: number, took_ms: number): void;
+}
+
+/** The newest snapshot on disk: written by us, or the one restored from (last_snapshot). */
+export interface SnapshotInfo {
+  zxid: number;
+  /** When it was written, in seconds since the epoch, as ZooKeeper reports it. */
+  timestamp_s: number;
 }
 
 export interface Restored {
@@ -24,6 +33,8 @@ export interface Restored {
   lastZxid: number;
   snapshotZxid: number;
   txnsReplayed: number;
+  snapLoad_ms: number;
+  txnsLoad_ms: number;
 }
 
 export class FileTxnSnapLog {
@@ -31,6 +42,7 @@ export class FileTxnSnapLog {
   readonly logDir: string;
   private readonly txnLog: FileTxnLog;
   private snapshotting = false;
+  lastSnapshot: SnapshotInfo | undefined;
   /** ZooKeeper spreads snapshots of an ensemble apart with a random share of snapCount. */
   private randRoll: number;
 
@@ -47,6 +59,7 @@ export class FileTxnSnapLog {
 
   /** Loads the newest snapshot that checks out into `tree`, then replays the logs after it. */
   restore(tree: DataTree): Restored {
+    const started = performance.now();
     const snaps = listSnapshots(this.snapDir);
     const logs = listLogs(this.logDir);
     let sessions = new Map<bigint, number>();
@@ -63,6 +76,7 @@ export class FileTxnSnapLog {
           tree.loadNodes(snap.nodes, snap.zxid);
           sessions = snap.sessions;
           snapshotZxid = snap.zxid;
+          this.lastSnapshot = { zxid: snap.zxid, timestamp_s: Math.floor(statSync(join(this.snapDir, s.name)).mtimeMs / 1000) };
           loaded = true;
           break;
         } catch (e) {
@@ -74,6 +88,7 @@ export class FileTxnSnapLog {
 
     // The log that holds snapshotZxid + 1 starts at or before it: the newest one starting
     // at or below the snapshot, and every later one.
+    const snapLoaded = performance.now();
     let first = 0;
     for (let i = 0; i < logs.length; i++) if (logs[i]!.zxid <= snapshotZxid) first = i;
     let replayed = 0;
@@ -94,7 +109,14 @@ export class FileTxnSnapLog {
         replayed++;
       }
     }
-    return { sessions, lastZxid: tree.lastProcessedZxid, snapshotZxid, txnsReplayed: replayed };
+    return {
+      sessions,
+      lastZxid: tree.lastProcessedZxid,
+      snapshotZxid,
+      txnsReplayed: replayed,
+      snapLoad_ms: snapLoaded - started,
+      txnsLoad_ms: performance.now() - snapLoaded,
+    };
   }
 
   /** The persist stage: resolves once the batch is on disk. */
@@ -114,7 +136,10 @@ export class FileTxnSnapLog {
     const started = performance.now();
     const zxid = tree.lastProcessedZxid;
     writeSnapshot(this.snapDir, tree, sessions(), zxid, () => new Promise((r) => setImmediate(r)))
-      .then((name) => this.opts.log.info(`snapshot ${name} written in the background in ${(performance.now() - started).toFixed(0)} ms`))
+      .then((name) => {
+        this.snapshotDone(zxid, started);
+        this.opts.log.info(`snapshot ${name} written in the background in ${(performance.now() - started).toFixed(0)} ms`);
+      })
       // The log holds everything the snapshot would: a failed snapshot loses nothing.
       .catch((e: Error) => this.opts.log.warn(`snapshot failed: ${e.message}`))
       .finally(() => (this.snapshotting = false));
@@ -125,11 +150,17 @@ export class FileTxnSnapLog {
     this.txnLog.rollLog();
     const started = performance.now();
     const name = await writeSnapshot(this.snapDir, tree, sessions, tree.lastProcessedZxid);
+    this.snapshotDone(tree.lastProcessedZxid, started);
     this.opts.log.info(`snapshot ${name} written in ${(performance.now() - started).toFixed(0)} ms`);
   }
 
   close(): void {
     this.txnLog.close();
+  }
+
+  private snapshotDone(zxid: number, started: number): void {
+    this.lastSnapshot = { zxid, timestamp_s: Math.floor(Date.now() / 1000) };
+    this.opts.snapshotWritten?.(zxid, performance.now() - started);
   }
 
   private nextRandRoll(): number {

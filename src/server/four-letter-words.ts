@@ -3,6 +3,8 @@
 import { homedir, hostname, release as osRelease, totalmem, type as osType, userInfo } from 'node:os';
 import { javaDate } from '../session/session-tracker';
 import type { ClientCnxn } from './server-cnxn';
+import { javaDouble, type MetricValue } from '../metrics/metrics-provider';
+import { hostEnvironment } from '../admin/host-facts';
 import type { ServerCnxnFactory } from './server-cnxn-factory';
 import type { ZooKeeperServer } from './zookeeper-server';
 
@@ -21,9 +23,10 @@ export interface FourLetterContext {
   /** The words allowed: 4lw.commands.whitelist, expanded ('*' = all). */
   whitelist: ReadonlySet<string>;
   mode: 'standalone' | 'leader' | 'follower' | 'observer';
+  dataDir: string;
 }
 
-type Command = (ctx: FourLetterContext, cnxn: ClientCnxn) => string;
+type Command = (ctx: FourLetterContext, cnxn: ClientCnxn) => string | Promise<string>;
 
 /** zookeeper.nio.sessionlessCnxnTimeout's default, also the connection expiry interval. */
 const SESSIONLESS_CNXN_TIMEOUT_ms = 10_000;
@@ -40,6 +43,7 @@ const commands: Record<string, Command> = {
   },
   srst: (ctx) => {
     ctx.zks.stats.reset();
+    ctx.zks.metrics.provider.resetAll();
     return 'Server stats reset.\n';
   },
   conf: (ctx) => ctx.describeConfig(),
@@ -67,7 +71,7 @@ export const ALL_WORDS = [
 ] as const;
 
 /** The answer to `word`, or undefined if it is no four-letter word (then it is a packet length). */
-export function runFourLetterWord(ctx: FourLetterContext, word: string, cnxn: ClientCnxn): string | undefined {
+export function runFourLetterWord(ctx: FourLetterContext, word: string, cnxn: ClientCnxn): string | Promise<string> | undefined {
   if (!(ALL_WORDS as readonly string[]).includes(word)) return undefined;
   if (!ctx.whitelist.has(word)) return `${word} is not executed because it is not in the whitelist.\n`;
   const command = commands[word];
@@ -97,7 +101,7 @@ function serverSummary(ctx: FourLetterContext, withClients: boolean): string {
     for (const c of factory.connections) out += connectionLine(c);
     out += '\n';
   }
-  out += `Latency min/avg/max: ${s.minLatency_ms}/${javaDouble(s.avgLatency_ms)}/${s.maxLatency_ms}\n`;
+  out += `Latency min/avg/max: ${s.minLatency_ms}/${javaDouble(s.avgLatencyRounded_ms)}/${s.maxLatency_ms}\n`;
   out += `Received: ${s.packetsReceived}\n`;
   out += `Sent: ${s.packetsSent}\n`;
   out += `Connections: ${factory.connections.size}\n`;
@@ -108,10 +112,6 @@ function serverSummary(ctx: FourLetterContext, withClients: boolean): string {
   return out;
 }
 
-/** How Java prints a double: "0.0", "1.5", "0.3333333333333333". */
-export function javaDouble(x: number): string {
-  return Number.isInteger(x) ? `${x}.0` : String(x);
-}
 
 function dumpWatches<K>(byKey: Map<K, Iterable<unknown>>, show: (k: K | unknown) => string): string {
   let out = '';
@@ -150,57 +150,39 @@ function dump(ctx: FourLetterContext): string {
   return out;
 }
 
-function environment(ctx: FourLetterContext): string {
-  const mem = process.memoryUsage();
-  const lines = [
-    'Environment:',
-    `zookeeper.version=${VERSION_STRING}`,
-    `host.name=${hostname()}`,
-    `node.version=${process.version}`,
-    `os.name=${osType()}`,
-    `os.arch=${process.arch === 'x64' ? 'amd64' : process.arch}`,
-    `os.version=${osRelease()}`,
-    `user.name=${safeUserName()}`,
-    `user.home=${homedir()}`,
-    `user.dir=${process.cwd()}`,
-    `os.memory.free=${Math.round((mem.heapTotal - mem.heapUsed) / 1048576)}MB`,
-    `os.memory.max=${Math.round(totalmem() / 1048576)}MB`,
-    `os.memory.total=${Math.round(mem.rss / 1048576)}MB`,
-  ];
-  void ctx;
-  return lines.join('\n') + '\n';
+async function environment(ctx: FourLetterContext): Promise<string> {
+  return ['Environment:', ...(await environmentEntries(ctx)).map(([k, v]) => `${k}=${v}`)].join('\n') + '\n';
 }
 
-function monitor(ctx: FourLetterContext): string {
-  const { zks, factory } = ctx;
-  const s = zks.stats;
-  const tree = zks.tree;
-  const rows: [string, string | number][] = [
-    ['zk_version', VERSION_STRING],
-    ['zk_server_state', ctx.mode],
-    ['zk_ephemerals_count', tree.ephemeralsCount()],
-    ['zk_num_alive_connections', factory.connections.size],
-    ['zk_avg_latency', javaDouble(s.avgLatency_ms)],
-    ['zk_outstanding_requests', zks.outstandingRequests],
-    ['zk_znode_count', tree.nodeCount],
-    ['zk_global_sessions', zks.sessionTracker.sessionCount()],
-    ['zk_non_mtls_remote_conn_count', 0],
-    ['zk_packets_sent', s.packetsSent],
-    ['zk_packets_received', s.packetsReceived],
-    ['zk_watch_count', tree.watchCount()],
-    ['zk_min_latency', s.minLatency_ms],
-    ['zk_max_file_descriptor_count', 0],
-    ['zk_approximate_data_size', tree.approximateDataSize()],
-    ['zk_open_file_descriptor_count', 0],
-    ['zk_local_sessions', 0],
-    ['zk_uptime', Math.round(process.uptime() * 1000)],
-    ['zk_max_latency', s.maxLatency_ms],
-    ['zk_avg_fsynctime', javaDouble(s.fsyncCount === 0 ? 0 : s.fsyncTotal_ms / s.fsyncCount)],
-    ['zk_max_fsynctime', Math.round(s.fsyncMax_ms)],
-    ['zk_cnt_fsynctime', s.fsyncCount],
-    ['zk_sum_fsynctime', Math.round(s.fsyncTotal_ms)],
+/** ZooKeeper's Environment list, with the Node runtime where it has the JVM, then host facts. */
+export async function environmentEntries(ctx: { dataDir: string }): Promise<Array<[string, string]>> {
+  const mem = process.memoryUsage();
+  return [
+    ['zookeeper.version', VERSION_STRING],
+    ['host.name', hostname()],
+    ['node.version', process.version],
+    ['os.name', osType()],
+    ['os.arch', process.arch === 'x64' ? 'amd64' : process.arch],
+    ['os.version', osRelease()],
+    ['user.name', safeUserName()],
+    ['user.home', homedir()],
+    ['user.dir', process.cwd()],
+    ['os.memory.free', `${Math.round((mem.heapTotal - mem.heapUsed) / 1048576)}MB`],
+    ['os.memory.max', `${Math.round(totalmem() / 1048576)}MB`],
+    ['os.memory.total', `${Math.round(mem.rss / 1048576)}MB`],
+    ...(await hostEnvironment(ctx.dataDir)),
   ];
-  return rows.map(([k, v]) => `${k}\t${v}`).join('\n') + '\n';
+}
+
+/** mntr: the server's version and state, then every metric the provider holds, as zk_<key>. */
+async function monitor(ctx: FourLetterContext): Promise<string> {
+  const rows = await monitorValues(ctx);
+  return rows.map(([k, v]) => `zk_${k}\t${String(v)}`).join('\n') + '\n';
+}
+
+/** What mntr and the AdminServer's monitor command show (ZooKeeper's dumpMonitorValues + the provider's dump). */
+export async function monitorValues(ctx: { zks: ZooKeeperServer; mode: string }): Promise<Array<[string, MetricValue | string]>> {
+  return [['version', VERSION_STRING], ['server_state', ctx.mode], ...(await ctx.zks.metrics.provider.dump())];
 }
 
 function safeUserName(): string {

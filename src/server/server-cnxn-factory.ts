@@ -57,6 +57,7 @@ export class ServerCnxnFactory {
     const count = this.perIp.get(ip) ?? 0;
     if (this.opts.maxClientCnxns > 0 && count >= this.opts.maxClientCnxns) {
       this.opts.log(`Too many connections from /${ip} - max is ${this.opts.maxClientCnxns}`);
+      this.zks.metrics.CONNECTION_REJECTED.add(1);
       // Closed, as ZooKeeper closes it (an orderly close, not a reset); whatever it sent is dropped.
       socket.on('error', () => socket.destroy());
       socket.resume();

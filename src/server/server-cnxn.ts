@@ -24,7 +24,7 @@ export interface CnxnLimits {
 }
 
 /** Answers a four-letter word, or undefined if `word` is not one. */
-export type FourLetterWordHandler = (word: string, cnxn: ClientCnxn) => string | undefined;
+export type FourLetterWordHandler = (word: string, cnxn: ClientCnxn) => string | Promise<string> | undefined;
 
 let nextCnxnId = 1;
 
@@ -89,6 +89,7 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     if (this.closing) return;
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
+    this.zks.metrics.BYTES_RECEIVED_COUNT.add(chunk.length);
     try {
       this.readPackets();
     } catch (e) {
@@ -106,8 +107,9 @@ export class ClientCnxn implements ServerCnxn, Watcher {
         const word = head.toString('latin1');
         const answer = this.fourLetterWord(word, this);
         if (answer !== undefined) {
-          this.socket.end(answer);
           this.closing = true;
+          if (typeof answer === 'string') this.socket.end(answer);
+          else answer.then((a) => this.socket.end(a), (e: Error) => this.socket.end(`${e.message}\n`));
           return;
         }
       }
@@ -136,6 +138,7 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     if (h.type === OpCode.auth) return this.handleAuth(h.xid, R.AuthPacket.read(r));
     if (h.type === OpCode.sasl) {
       // No SASL is configured: ZooKeeper's SASL server would fail the same way.
+      this.zks.stats.authFailed++;
       this.sendResponse(h.xid, 0, Code.AUTHFAILED);
       return this.close('SASL is not configured');
     }
@@ -146,6 +149,7 @@ export class ClientCnxn implements ServerCnxn, Watcher {
   private handleAuth(xid: number, auth: R.AuthPacket): void {
     const ids = authenticate(auth.scheme, auth.auth ?? Buffer.alloc(0), this.remoteAddress, this.limits.superDigest);
     if (ids === undefined) {
+      this.zks.stats.authFailed++;
       this.sendResponse(xid, 0, Code.AUTHFAILED);
       return this.close(`authentication failed for scheme ${auth.scheme}`);
     }
@@ -183,6 +187,7 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     w.int(0); // the length, patched below
     R.ReplyHeader.write(w, { xid, zxid, err });
     if (codec && value !== undefined && err === 0) codec.write(w, value);
+    if (xid !== Xid.ping) this.zks.stats.responseSize(w.pos - 4);
     this.flushFrame(w);
   }
 
@@ -208,6 +213,7 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     w.buf.writeInt32BE(w.pos - 4, 0);
     this.packetsSent++;
     this.zks.stats.packetSent();
+    this.zks.metrics.RESPONSE_BYTES.add(w.pos);
     if (!this.corked) {
       // Replies of one event-loop turn leave in one write.
       this.corked = true;
@@ -232,11 +238,16 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     this.socket.destroy();
   }
 
+  /** Reading stopped by globalOutstandingLimit (interest_ops 0 in the AdminServer's view). */
+  readingPaused = false;
+
   pauseReading(): void {
+    this.readingPaused = true;
     this.socket.pause();
   }
 
   resumeReading(): void {
+    this.readingPaused = false;
     this.socket.resume();
   }
 

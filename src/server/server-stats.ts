@@ -9,12 +9,24 @@ export class ServerStats {
   fsyncCount = 0;
   fsyncTotal_ms = 0;
   fsyncMax_ms = 0;
+  /** Sizes of the replies sent (ZooKeeper's client_response stats); -1 before any. */
+  lastResponseSize = -1;
+  minResponseSize = -1;
+  maxResponseSize = -1;
+  authFailed = 0;
+  readonly startedAt_ms = Date.now();
   packetReceived(): void {
     this.packetsReceived++;
   }
 
   packetSent(): void {
     this.packetsSent++;
+  }
+
+  responseSize(bytes: number): void {
+    this.lastResponseSize = bytes;
+    if (this.minResponseSize < 0 || bytes < this.minResponseSize) this.minResponseSize = bytes;
+    if (bytes > this.maxResponseSize) this.maxResponseSize = bytes;
   }
 
   /** A request answered `latency_ms` after it arrived. */
@@ -45,5 +57,11 @@ export class ServerStats {
     this.packetsReceived = 0;
     this.packetsSent = 0;
     this.latency.reset();
+    this.lastResponseSize = this.minResponseSize = this.maxResponseSize = -1;
+  }
+
+  /** The average as ZooKeeper shows it: rounded to 4 places. */
+  get avgLatencyRounded_ms(): number {
+    return Math.round(this.latency.avg_ms * 10_000) / 10_000;
   }
 }

@@ -4,12 +4,20 @@ import type { ServerConfig } from '../config/server-config';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeConfig } from '../config/describe-config';
-import { ALL_WORDS, runFourLetterWord, type FourLetterContext } from './four-letter-words';
+import { ALL_WORDS, runFourLetterWord } from './four-letter-words';
 import { DatadirCleanupManager } from '../persistence/datadir-cleanup-manager';
 import { FileTxnSnapLog } from '../persistence/file-txn-snap-log';
 import { MIN_SNAP_RETAIN_COUNT } from '../persistence/purge';
 import { ServerCnxnFactory } from './server-cnxn-factory';
 import { ZooKeeperServer } from './zookeeper-server';
+import { AdminServer } from '../admin/admin-server';
+import type { AdminContext } from '../admin/commands';
+import { hostGauges } from '../admin/host-facts';
+import { MetricsServer } from '../admin/metrics-server';
+import { DefaultMetricsProvider } from '../metrics/default-metrics-provider';
+import { PrometheusMetricsProvider, PROMETHEUS_PROVIDER_CLASS } from '../metrics/prometheus-metrics-provider';
+import { createServerMetrics } from '../metrics/server-metrics';
+import { registerServerGauges } from './server-gauges';
 
 export interface Logger {
   info(line: string): void;
@@ -24,7 +32,11 @@ export interface StandaloneServer {
 }
 
 export async function startStandalone(config: ServerConfig, log: Logger): Promise<StandaloneServer> {
+  const prometheus =
+    config.metricsProviderClassName === PROMETHEUS_PROVIDER_CLASS ? new PrometheusMetricsProvider(config.metricsProviderExportJvmInfo) : undefined;
+  const metrics = createServerMetrics(prometheus ?? new DefaultMetricsProvider());
   const persistence = new FileTxnSnapLog({
+    snapshotWritten: (_zxid, took_ms) => metrics.SNAPSHOT_TIME.add(took_ms),
     dataDir: config.dataDir,
     dataLogDir: config.dataLogDir,
     preAllocSize_bytes: config.preAllocSize * 1024, // zoo.cfg gives it in KB
@@ -42,6 +54,7 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
     superDigest: config.superDigest,
     skipACL: config.skipACL,
     extendedTypesEnabled: config.extendedTypesEnabled,
+    metrics,
   });
   const factory = new ServerCnxnFactory(zks, {
     host: config.clientPortAddress,
@@ -52,11 +65,14 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
     log: (line) => log.warn(line),
   });
   const whitelist = new Set<string>(config.fourLetterWordsWhitelist.includes('*') ? ALL_WORDS : config.fourLetterWordsWhitelist);
-  const ctx: FourLetterContext = {
+  const ctx: AdminContext = {
     zks,
     factory,
     whitelist,
     mode: 'standalone',
+    config,
+    dataDir: config.dataDir,
+    lastSnapshot: () => persistence.lastSnapshot,
     describeConfig: () =>
       describeConfig(config, { dataDir: directorySize(join(config.dataDir, 'version-2')), dataLog: directorySize(join(config.dataLogDir, 'version-2')) }),
     dataDirSize: () => directorySize(join(config.dataDir, 'version-2')),
@@ -64,9 +80,45 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
   };
   factory.fourLetterWord = (word, cnxn) => runFourLetterWord(ctx, word, cnxn);
 
+  registerServerGauges(metrics.provider, zks, factory);
+  if (prometheus) for (const [name, help, read] of hostGauges(config.dataDir)) prometheus.registerAsyncGauge(name, help, read);
+
+  // The HTTP listeners first: a port taken fails the start before a long database load.
+  const metricsServer = prometheus
+    ? new MetricsServer(prometheus, { host: config.metricsProviderHttpHost, port: config.metricsProviderHttpPort, cfgFile: config.file, log: log.error })
+    : undefined;
+  const adminServer = config.adminEnableServer
+    ? new AdminServer(ctx, { host: config.adminServerAddress, port: config.adminServerPort, commandURL: config.adminCommandURL, log: log.error })
+    : undefined;
+  try {
+    await metricsServer?.start();
+    await adminServer?.start();
+  } catch (e) {
+    await metricsServer?.stop();
+    persistence.close();
+    throw e;
+  }
+  if (metricsServer) log.info(`Prometheus metrics at http://${config.metricsProviderHttpHost}:${metricsServer.port}/metrics`);
+  if (adminServer) log.info(`AdminServer at http://${config.adminServerAddress}:${adminServer.port}${config.adminCommandURL}`);
+  const stopHttp = async () => {
+    await adminServer?.stop();
+    await metricsServer?.stop();
+  };
+
   // As ZooKeeper: load the database, then snapshot it, so the logs start afresh.
   const started = performance.now();
-  const restored = persistence.restore(zks.tree);
+  let restored;
+  try {
+    restored = persistence.restore(zks.tree);
+  } catch (e) {
+    await stopHttp();
+    persistence.close();
+    throw e;
+  }
+  metrics.DB_INIT_TIME.add(performance.now() - started);
+  metrics.STARTUP_SNAP_LOAD_TIME.add(restored.snapLoad_ms);
+  metrics.STARTUP_TXNS_LOAD_TIME.add(restored.txnsLoad_ms);
+  metrics.STARTUP_TXNS_LOADED.add(restored.txnsReplayed);
   zks.restoreSessions(restored.sessions);
   log.info(
     `loaded snapshot 0x${restored.snapshotZxid.toString(16)} and ${restored.txnsReplayed} txns up to zxid 0x${restored.lastZxid.toString(16)}, ` +
@@ -79,6 +131,7 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
     await factory.start();
   } catch (e) {
     zks.stop();
+    await stopHttp();
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') {
       throw new Error(
@@ -106,6 +159,7 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
     factory,
     async stop() {
       cleanup.stop();
+      await stopHttp();
       await factory.stop();
       zks.stop();
       persistence.close();

@@ -11,6 +11,8 @@ import { FinalRequestProcessor, type ReplyTarget } from './final-request-process
 import { PrepRequestProcessor } from './prep-request-processor';
 import { isWrite, type Request } from './request';
 import { ServerStats } from './server-stats';
+import { DefaultMetricsProvider } from '../metrics/default-metrics-provider';
+import { createServerMetrics, type ServerMetrics } from '../metrics/server-metrics';
 
 /** The persist stage: resolves once the txns are durable. Standalone memory-only: at once. */
 export interface TxnPersister {
@@ -48,6 +50,8 @@ export interface ZooKeeperServerOptions {
   log?: (line: string) => void;
   /** How often the ContainerManager looks for empty containers and expired TTL nodes. */
   containerCheckInterval_ms?: number;
+  /** Where metrics go; ZooKeeper's default provider (for mntr) when not given. */
+  metrics?: ServerMetrics;
 }
 
 interface Pending {
@@ -59,6 +63,7 @@ interface Pending {
 export class ZooKeeperServer {
   readonly tree: DataTree;
   readonly stats = new ServerStats();
+  readonly metrics: ServerMetrics;
   readonly sessionTracker: SessionTracker;
   private readonly prep: PrepRequestProcessor;
   private readonly final: FinalRequestProcessor;
@@ -81,6 +86,8 @@ export class ZooKeeperServer {
 
   constructor(readonly opts: ZooKeeperServerOptions) {
     this.tree = new DataTree(opts.extendedTypesEnabled);
+    const metrics = (this.metrics = opts.metrics ?? createServerMetrics(new DefaultMetricsProvider()));
+    this.tree.dataWatches.onTriggered = this.tree.childWatches.onTriggered = (type, n) => metrics.watchesTriggered(type, n);
     this.sessionTracker = new SessionTracker(opts.tickTime_ms, opts.serverId, Date.now());
     this.persister = opts.persister ?? inMemoryPersister;
     this.prep = new PrepRequestProcessor(this.tree, {
@@ -132,6 +139,7 @@ export class ZooKeeperServer {
     cnxn.sessionTimeout_ms = timeout;
     if (req.sessionId === 0n) {
       const now = Date.now();
+      this.metrics.CONNECTION_REQUEST_COUNT.add(1);
       const id = this.sessionTracker.createSession(timeout, now);
       cnxn.sessionId = id;
       const passwd = this.sessionTracker.passwordFor(id);
@@ -167,6 +175,7 @@ export class ZooKeeperServer {
   /** Every request of a connected client, in the order the client sent them. */
   submit(request: Request, cnxn: ServerCnxn): void {
     this.stats.packetReceived();
+    this.metrics.PREP_PROCESSOR_REQUEST_QUEUED.add(1);
     this.sessionTracker.touchSession(cnxn.sessionId, cnxn.sessionTimeout_ms, Date.now());
     if (request.body.op === 'unknown') {
       cnxn.sendResponse(request.xid, -1, Code.UNIMPLEMENTED);
@@ -216,7 +225,14 @@ export class ZooKeeperServer {
   private requestFinished(request: Request): void {
     this.inProcess--;
     request.owner.updateStatsForResponse?.(request.xid, request.type, request.received_ms);
-    this.stats.requestLatency(performance.now() - request.received_ms);
+    const latency_ms = performance.now() - request.received_ms;
+    this.stats.requestLatency(latency_ms);
+    if (isWrite(request.body)) {
+      this.metrics.UPDATE_LATENCY.add(latency_ms);
+      this.metrics.PROPAGATION_LATENCY.add(latency_ms);
+    } else {
+      this.metrics.READ_LATENCY.add(latency_ms);
+    }
     if (this.paused.size > 0 && this.inProcess <= this.opts.globalOutstandingLimit) {
       for (const c of this.paused) c.resumeReading();
       this.paused.clear();
@@ -249,7 +265,11 @@ export class ZooKeeperServer {
         this.persistFailed(batch, e as Error);
         continue;
       }
-      this.stats.fsyncTime(performance.now() - started);
+      const fsync_ms = performance.now() - started;
+      this.stats.fsyncTime(fsync_ms);
+      this.metrics.FSYNC_TIME.add(fsync_ms);
+      this.metrics.SYNC_PROCESSOR_BATCH_SIZE.add(batch.length);
+      this.metrics.SYNC_PROCESSOR_REQUEST_QUEUED.add(batch.length);
       for (const p of batch) this.applyAndReply(p);
       this.persister.afterApply?.(this.tree, () => this.sessionTracker.sessionsWithTimeouts());
     }
@@ -328,6 +348,7 @@ export class ZooKeeperServer {
     const delay = next === undefined ? this.opts.tickTime_ms : Math.min(this.opts.tickTime_ms, Math.max(0, next - Date.now()));
     this.expiryTimer = setTimeout(() => {
       for (const id of this.sessionTracker.expiredSessions(Date.now())) {
+        this.metrics.STALE_SESSIONS_EXPIRED.add(1);
         this.sessionTracker.setSessionClosing(id);
         this.enqueue({ txn: this.prep.prepareSessionExpiry(id, this.nextZxid(), Date.now()) });
       }

@@ -115,6 +115,12 @@ export class SessionTracker {
   }
 
   /** The `dump` four-letter word's session section. */
+  /** Expiry time → the sessions due then, soonest first (the AdminServer's dump). */
+  expiryMap(): Map<number, bigint[]> {
+    const due = [...this.buckets.entries()].filter(([, set]) => set.size > 0).sort(([a], [b]) => a - b);
+    return new Map(due.map(([at, set]) => [at, [...set].map((s) => s.id)]));
+  }
+
   dump(): string {
     const due = [...this.buckets.entries()].filter(([, set]) => set.size > 0).sort(([a], [b]) => a - b);
     let out = `Session Sets (${due.length})/(${this.sessions.size}):\n`;

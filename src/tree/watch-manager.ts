@@ -24,6 +24,9 @@ export const WatcherMode = {
 export type WatcherMode = (typeof WatcherMode)[keyof typeof WatcherMode];
 
 export class WatchManager {
+  /** Told how many watchers each event that found any reached (ZooKeeper's *_watch_count metrics). */
+  onTriggered: ((type: number, watchers: number) => void) | undefined;
+
   /** path → watcher → mode. */
   private readonly watchTable = new Map<string, Map<Watcher, WatcherMode>>();
   private readonly watch2Paths = new Map<Watcher, Set<string>>();
@@ -73,6 +76,7 @@ export class WatchManager {
     }
     const event: WatchedEvent = { type, state: KeeperState.SyncConnected, path };
     for (const w of fired) if (!suppress?.has(w)) w.process(event);
+    if (fired.size > 0) this.onTriggered?.(type, fired.size);
     return fired;
   }
 

@@ -1,0 +1,53 @@
+// The metrics API the server records into, as ZooKeeper's MetricsProvider: counters,
+// summaries (optionally per key), and gauges read on demand. The provider decides how
+// values are kept and shown — ZooKeeper's default (avg/min/max/percentiles, for mntr) or
+// Prometheus.
+
+export interface Counter {
+  add(delta: number): void;
+}
+
+export interface Summary {
+  add(value: number): void;
+}
+
+export interface SummarySet {
+  add(key: string, value: number): void;
+}
+
+/** A callback read whenever the metric is shown. */
+export type Gauge = () => MetricValue;
+
+/**
+ * A value Java holds as a double: printed "0.0", "1.5" (mntr, the AdminServer's JSON),
+ * where a long prints "0".
+ */
+export class JavaDouble {
+  constructor(readonly value: number) {}
+  toString(): string {
+    return javaDouble(this.value);
+  }
+  toJSON(): number {
+    return this.value;
+  }
+}
+
+export type MetricValue = number | JavaDouble;
+
+/** How Java prints a double: "0.0", "1.5", "0.3333333333333333", "NaN". */
+export function javaDouble(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+  return Number.isInteger(x) ? `${x}.0` : String(x);
+}
+
+export interface MetricsProvider {
+  counter(name: string): Counter;
+  summary(name: string, advanced: boolean): Summary;
+  summarySet(name: string, advanced: boolean): SummarySet;
+  registerGauge(name: string, gauge: Gauge): void;
+  /** Every value, flat, under the keys mntr and the monitor command print. */
+  dump(): Promise<Array<[key: string, value: MetricValue]>>;
+  /** srst: back to zero where the provider allows it (Prometheus does not). */
+  resetAll(): void;
+}

@@ -1,0 +1,64 @@
+// ServerMetrics: every metric of ZooKeeper's catalogue registered with the provider, and
+// named handles for those this server records. The rest stay at zero, as on a
+// standalone Apache server (they count learners, commit processor threads, netty...).
+import { EventType } from '../jute/constants';
+import { SERVER_METRICS } from './metric-names';
+import type { Counter, MetricsProvider, Summary, SummarySet } from './metrics-provider';
+
+export type ServerMetrics = ReturnType<typeof createServerMetrics>;
+
+export function createServerMetrics(provider: MetricsProvider) {
+  const counters = new Map<string, Counter>();
+  const summaries = new Map<string, Summary>();
+  const summarySets = new Map<string, SummarySet>();
+  for (const [name, kind] of SERVER_METRICS) {
+    if (kind === 'counter') counters.set(name, provider.counter(name));
+    else if (kind === 'summary' || kind === 'summary_advanced') summaries.set(name, provider.summary(name, kind === 'summary_advanced'));
+    else summarySets.set(name, provider.summarySet(name, kind === 'summary_set_advanced'));
+  }
+  const pick = <T>(map: Map<string, T>, name: string): T => {
+    const m = map.get(name);
+    if (!m) throw new Error(`${name} is not in ZooKeeper's metric catalogue`);
+    return m;
+  };
+  const counter = (name: string) => pick(counters, name);
+  const summary = (name: string) => pick(summaries, name);
+  const watchCount: Record<number, Summary> = {
+    [EventType.NodeCreated]: summary('node_created_watch_count'),
+    [EventType.NodeDeleted]: summary('node_deleted_watch_count'),
+    [EventType.NodeDataChanged]: summary('node_changed_watch_count'),
+    [EventType.NodeChildrenChanged]: summary('node_children_watch_count'),
+  };
+
+  return {
+    provider,
+    // Requests: latency from arrival to answer, split as ZooKeeper splits it.
+    READ_LATENCY: summary('readlatency'),
+    UPDATE_LATENCY: summary('updatelatency'),
+    /** A write from arrival until it is applied (standalone: the whole pipeline). */
+    PROPAGATION_LATENCY: summary('propagation_latency'),
+    PREP_PROCESSOR_REQUEST_QUEUED: counter('prep_processor_request_queued'),
+    SYNC_PROCESSOR_REQUEST_QUEUED: counter('sync_processor_request_queued'),
+
+    // The txn log and snapshots.
+    FSYNC_TIME: summary('fsynctime'),
+    SYNC_PROCESSOR_BATCH_SIZE: summary('sync_processor_batch_size'),
+    SNAPSHOT_TIME: summary('snapshottime'),
+    DB_INIT_TIME: summary('dbinittime'),
+    STARTUP_SNAP_LOAD_TIME: summary('startup_snap_load_time'),
+    STARTUP_TXNS_LOADED: summary('startup_txns_loaded'),
+    STARTUP_TXNS_LOAD_TIME: summary('startup_txns_load_time'),
+
+    // Connections and sessions.
+    CONNECTION_REQUEST_COUNT: counter('connection_request_count'),
+    CONNECTION_REJECTED: counter('connection_rejected'),
+    BYTES_RECEIVED_COUNT: counter('bytes_received_count'),
+    RESPONSE_BYTES: counter('response_bytes'),
+    STALE_SESSIONS_EXPIRED: counter('stale_sessions_expired'),
+
+    /** Watchers reached by one event, by its type. */
+    watchesTriggered(type: number, watchers: number): void {
+      watchCount[type]?.add(watchers);
+    },
+  };
+}
