@@ -27,7 +27,9 @@ export class ServerCnxnFactory {
   /** Resolves once listening; rejects (e.g. EADDRINUSE) without leaving anything open. */
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const server = createServer((socket) => this.accept(socket));
+      // Half-open allowed: `echo mntr | nc` closes its side at once, and an answer that
+      // takes a moment (metrics, host facts) must still reach it. ClientCnxn ends the rest.
+      const server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
       server.once('error', reject);
       server.listen({ host: this.opts.host, port: this.opts.port, backlog: 511 }, () => {
         server.off('error', reject);

@@ -53,6 +53,8 @@ export class ClientCnxn implements ServerCnxn, Watcher {
   private connected = false;
   private closing = false;
   private corked = false;
+  /** A four-letter word's answer is being computed: the socket stays open for it. */
+  private answering = false;
   private readonly writer = new Writer(4096);
 
   constructor(
@@ -68,6 +70,10 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => socket.destroy());
+    // The client closed its side: close ours too, unless a four-letter answer is on its way.
+    socket.on('end', () => {
+      if (!this.answering) socket.end();
+    });
     socket.on('close', () => {
       this.closing = true;
       if (this.connected) this.zks.connectionClosed(this);
@@ -109,7 +115,10 @@ export class ClientCnxn implements ServerCnxn, Watcher {
         if (answer !== undefined) {
           this.closing = true;
           if (typeof answer === 'string') this.socket.end(answer);
-          else answer.then((a) => this.socket.end(a), (e: Error) => this.socket.end(`${e.message}\n`));
+          else {
+            this.answering = true;
+            answer.then((a) => this.socket.end(a), (e: Error) => this.socket.end(`${e.message}\n`));
+          }
           return;
         }
       }
