@@ -5,6 +5,7 @@ import { VERSION_STRING } from '../server/four-letter-words';
 import { runPurge } from './purge-command';
 import { runServer } from './server-command';
 import { runStatus } from './status-command';
+import { parseCliArgs, ZooKeeperMain } from './shell/zookeeper-main';
 
 const program = new Command();
 program.name('zookeeper-ts').description('A coordination server that speaks Apache ZooKeeper 3.8\'s client protocol').showHelpAfterError();
@@ -37,6 +38,20 @@ program
   })
   .action((dataDir: string, dataLogDir: string | undefined, opts: { count: number }) => {
     process.exitCode = runPurge(dataDir, dataLogDir, opts.count);
+  });
+
+program
+  .command('cli')
+  .description('a shell with zkCli\'s commands and output: cli [-server host:port[,host:port...]] [-timeout ms] [cmd args...]')
+  .helpOption(false)
+  .allowUnknownOption()
+  .allowExcessArguments()
+  .argument('[args...]', "zkCli's own options (-server, -timeout), then one command to run instead of a session")
+  .action(async (_args: string[], _opts: unknown, cmd: Command) => {
+    // zkCli's single-dash long options are its own syntax: ZooKeeperMain parses them.
+    const code = await new ZooKeeperMain(parseCliArgs(cmd.args)).run();
+    // A reconnect timer or a half-closed socket must not keep a finished shell alive.
+    process.stdout.write('', () => process.exit(code));
   });
 
 program

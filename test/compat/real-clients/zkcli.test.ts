@@ -4,88 +4,13 @@
 // its WATCHER:: lines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunningServer } from '../../support/servers';
-import { Conversation, dump, FLAVOURS, HOSTS, normalise, run, withServer, ZK_CLI_CP } from './transcript';
-
-const MAIN = 'org.apache.zookeeper.ZooKeeperMain';
-/** A path without a leading '/' is refused by zkCli itself, at once, without the server. */
-const SENTINEL = 'get sentinel';
-const SENTINEL_ANSWER = 'Path must start with / character\n';
-
-const CONNECTED_EVENT = '\nWATCHER::\n\nWatchedEvent state:SyncConnected type:None path:null\n';
-
-const BEFORE_WATCH = [
-  'create /t1 hello',
-  'create /t1 again',
-  'create -e /t1/eph e1',
-  'create -s /t1/seq- s1',
-  'create -s /t1/seq- s2',
-  'create -e -s /t1/eseq- s3',
-  'create /t1/missing/child',
-  'get /t1',
-  'get -s /t1',
-  'get /t1/nope',
-  'ls /t1',
-  'ls -s /t1',
-  'ls -R /t1',
-  'set /t1 world',
-  'set -s /t1 world2',
-  'set -v 99 /t1 stale',
-  'stat /t1',
-  'stat /t1/eph',
-  'stat /nope',
-  'getAllChildrenNumber /t1',
-  'getEphemerals /t1',
-  'sync /t1',
-  'delete /t1',
-  'delete /t1/eph',
-  'delete -v 5 /t1/seq-0000000001',
-  'ls /t1',
-  'create /w w0',
-  'get -w /w',
-  'ls -w /w',
-  'stat -w /appears',
-];
-/** What the second client does while zkCli waits: each change fires one of zkCli's watches. */
-const SECOND_CLIENT = ['create /w/c', 'set /w w1', 'create /appears x', 'quit'];
-const AFTER_WATCH = ['get -s /w', 'deleteall /t1', 'deleteall /w', 'delete /appears', 'ls /', 'ls /zookeeper'];
-
-async function zkCliSession(server: RunningServer): Promise<string> {
-  const cli = new Conversation('java', ['-cp', ZK_CLI_CP, MAIN, '-server', server.connectString]);
-  await cli.waitFor(/WatchedEvent state:SyncConnected type:None path:null\n/);
-  let transcript = cli.transcript;
-  const step = async (command: string) => {
-    const from = cli.transcript.length;
-    await cli.send(`${command}\n${SENTINEL}`, new RegExp(SENTINEL_ANSWER));
-    const answer = cli.transcript.slice(from).replace(SENTINEL_ANSWER, '');
-    transcript += `> ${command}\n${answer}`;
-  };
-  for (const command of BEFORE_WATCH) await step(command);
-
-  const from = cli.transcript.length;
-  const second = await run('java', ['-cp', ZK_CLI_CP, MAIN, '-server', server.connectString], {
-    input: SECOND_CLIENT.join('\n') + '\n',
-  });
-  assert.equal(second.code, 0, `second zkCli failed:\n${second.output}`);
-  await cli.waitFor(/type:NodeCreated path:\/appears\n/, from);
-  // Its connect event is printed by zkCli's event thread, racing its first command's answer.
-  const secondOutput = second.output.replace(CONNECTED_EVENT, '');
-  transcript += `--- second client: ${SECOND_CLIENT.join('; ')}\n${secondOutput}--- zkCli after it\n`;
-  transcript += cli.transcript.slice(from);
-
-  for (const command of AFTER_WATCH) await step(command);
-  const last = cli.transcript.length;
-  await cli.send('quit', /state:Closed/);
-  transcript += `> quit\n${cli.transcript.slice(last)}`;
-  // zkCli exits with the code of its last failed command: part of what is compared.
-  transcript += `--- zkCli exit code ${await cli.end()}\n`;
-  return normalise(transcript, server);
-}
+import { dump, FLAVOURS, HOSTS, withServer } from './transcript';
+import { zkCliSession } from './zkcli-session';
 
 test('zkCli prints the same session against Apache ZooKeeper and against ours', async () => {
   const transcripts: Record<string, string> = {};
   for (const flavour of FLAVOURS) {
-    transcripts[flavour] = await withServer(flavour, HOSTS.zkcli[flavour], zkCliSession);
+    transcripts[flavour] = await withServer(flavour, HOSTS.zkcli[flavour], (server) => zkCliSession(server));
     dump('zkcli', flavour, transcripts[flavour]!);
     if (flavour === 'apache') {
       // The scenario must really show what it is meant to compare.

@@ -1,0 +1,234 @@
+// `zookeeper-ts cli`: ZooKeeperMain, zkCli's shell. One command from the argument list
+// (for scripts: its exit code is the command's), or a session reading lines — with a
+// prompt, tab completion of commands and znode paths, and history kept across runs when
+// it talks to a terminal; plainly, line by line, when reading a script on stdin.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { CliSession } from './cli-session';
+import { CliError, COMMANDS_BY_NAME, parseCommand, USAGE, type CliContext } from './cli-commands';
+import { formatEvent } from './printers';
+
+export interface CliOptions {
+  server: string;
+  timeout_ms: number;
+  /** The command and its arguments, when given on the command line. */
+  command: string[];
+}
+
+const HISTORY_FILE = join(homedir(), '.zookeeper-ts_history');
+const HISTORY_KEPT = 500;
+/** Shell commands beside the CliCommands (ZooKeeperMain's own). */
+const SHELL_COMMANDS = new Set(['connect', 'history', 'printwatches', 'quit', 'redo']);
+const UNSUPPORTED = new Set(['delquota', 'listquota', 'reconfig', 'setquota']);
+
+/** zkCli's own syntax: -server, -timeout, -r and -client-configuration, then the command. */
+export function parseCliArgs(argv: string[]): CliOptions {
+  const opts: CliOptions = { server: 'localhost:2181', timeout_ms: 30_000, command: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-server') opts.server = argv[++i] ?? opts.server;
+    else if (a === '-timeout') opts.timeout_ms = Number(argv[++i] ?? opts.timeout_ms);
+    else if (a === '-r' || a === '-waitforconnection') continue;
+    else if (a === '-client-configuration') i++;
+    else {
+      opts.command = argv.slice(i);
+      break;
+    }
+  }
+  return opts;
+}
+
+/** MyCommandOptions.parseCommand: words, or "..." / '...' with the quotes taken off. */
+export function tokenize(line: string): string[] {
+  return [...line.matchAll(/\s*([^"'\s]\S*|"[^"]*"|'[^']*')\s*/g)].map((m) => {
+    const v = m[1]!;
+    return /^(['"]).*\1$/.test(v) && v.length >= 2 ? v.slice(1, -1) : v;
+  });
+}
+
+export class ZooKeeperMain {
+  private readonly session: CliSession;
+  private readonly history = new Map<number, string>();
+  private commandCount = 0;
+  private exitCode = 0;
+  private printWatches = true;
+  private connecting: Promise<void>;
+
+  constructor(private readonly opts: CliOptions) {
+    console.log(`Connecting to ${opts.server}`);
+    this.session = this.newSession(opts.server);
+    this.connecting = this.session.connect().catch((e: Error) => this.err(e.message));
+  }
+
+  private newSession(server: string): CliSession {
+    return new CliSession(server, this.opts.timeout_ms, (state, type, path) => {
+      if (!this.printWatches) return;
+      this.out(`\nWATCHER::\n\n${formatEvent(state, type, path)}\n`);
+    });
+  }
+
+  private current: CliSession | undefined;
+  private get live(): CliSession {
+    return this.current ?? this.session;
+  }
+
+  private out(text: string): void {
+    process.stdout.write(text);
+  }
+
+  private err(line: string): void {
+    process.stderr.write(`${line}\n`);
+  }
+
+  /** Runs the session to its end; resolves with the exit code. */
+  async run(): Promise<number> {
+    if (this.opts.command.length > 0) {
+      await this.connecting;
+      await this.processCmd(this.opts.command);
+      // As zkCli: the process ends without closing the session (it expires on the server).
+      return this.exitCode;
+    }
+    console.log('Welcome to ZooKeeper!');
+    const tty = process.stdin.isTTY === true;
+    console.log(tty ? 'JLine support is enabled' : 'JLine support is disabled');
+    await this.connecting;
+    if (tty) await this.interactive();
+    else {
+      const rl = createInterface({ input: process.stdin, terminal: false });
+      for await (const line of rl) {
+        if (await this.executeLine(line)) break;
+      }
+    }
+    return this.exitCode;
+  }
+
+  private async interactive(): Promise<void> {
+    const saved = existsSync(HISTORY_FILE) ? readFileSync(HISTORY_FILE, 'utf8').split('\n').filter((l) => l !== '').reverse() : [];
+    const rl = createInterface({
+      input: process.stdin,
+      output: process.stdout,
+      terminal: true,
+      history: saved,
+      historySize: HISTORY_KEPT,
+      completer: (line: string, cb: (err: null, result: [string[], string]) => void) => void this.complete(line).then((r) => cb(null, r)),
+    });
+    rl.on('history', (h: string[]) => {
+      try {
+        writeFileSync(HISTORY_FILE, [...h].reverse().join('\n') + '\n', { mode: 0o600 });
+      } catch {
+        // a read-only home: history just is not kept
+      }
+    });
+    for (;;) {
+      const line = await new Promise<string | undefined>((resolve) => {
+        rl.question(this.prompt(), resolve);
+        rl.once('close', () => resolve(undefined));
+      });
+      if (line === undefined || (await this.executeLine(line))) break;
+    }
+    rl.close();
+  }
+
+  private prompt(): string {
+    const state = this.live.alive ? 'CONNECTED' : 'CLOSED';
+    return `[zk: ${this.live.connectString}(${state}) ${this.commandCount}] `;
+  }
+
+  /** JLineZNodeCompleter: a command name first, a znode path after it. */
+  private async complete(line: string): Promise<[string[], string]> {
+    const tokens = line.split(' ');
+    const last = tokens[tokens.length - 1] ?? '';
+    if (tokens.length === 1) {
+      const names = [...new Set([...COMMANDS_BY_NAME.keys(), ...SHELL_COMMANDS, ...USAGE.map(([n]) => n)])].sort();
+      return [names.filter((n) => n.startsWith(last)), last];
+    }
+    if (!last.startsWith('/')) return [[], last];
+    const cut = last.lastIndexOf('/');
+    const dir = cut === 0 ? '/' : last.slice(0, cut);
+    const prefix = last.slice(cut + 1);
+    try {
+      const children = await this.live.zk.getChildren(dir);
+      const base = dir === '/' ? '' : dir;
+      return [children.filter((c) => c.startsWith(prefix)).sort().map((c) => `${base}/${c}`), last];
+    } catch {
+      return [[], last];
+    }
+  }
+
+  /** One line of input; true when the shell should end (quit). */
+  async executeLine(line: string): Promise<boolean> {
+    if (line === '') return false;
+    this.history.set(this.commandCount, line);
+    const quit = await this.processCmd(tokenize(line));
+    this.commandCount++;
+    return quit;
+  }
+
+  private async processCmd(tokens: string[]): Promise<boolean> {
+    try {
+      const quit = await this.processZKCmd(tokens);
+      // quit leaves with the code of the command before it, as zkCli's does.
+      if (!quit) this.exitCode = 0;
+      return quit;
+    } catch (e) {
+      if (!(e instanceof CliError)) throw e;
+      this.exitCode = e.exitCode;
+      this.err(e.message);
+      return false;
+    }
+  }
+
+  private async processZKCmd(tokens: string[]): Promise<boolean> {
+    const cmd = tokens[0];
+    if (cmd === undefined) {
+      this.usage();
+      throw new CliError('No command entered');
+    }
+    if (!COMMANDS_BY_NAME.has(cmd) && !SHELL_COMMANDS.has(cmd) && !UNSUPPORTED.has(cmd)) {
+      this.usage();
+      throw new CliError(`Command not found: Command not found ${cmd}`, 127);
+    }
+    if (cmd === 'quit') {
+      await this.live.close();
+      return true;
+    }
+    if (cmd === 'redo' && tokens.length >= 2) {
+      const i = Number(tokens[1]);
+      if (!Number.isInteger(i) || this.commandCount <= i || i < 0) throw new CliError('Command index out of range');
+      const again = tokenize(this.history.get(i) ?? '');
+      if (again[0] === 'redo') throw new CliError('No redoing redos');
+      this.history.set(this.commandCount, this.history.get(i)!);
+      return this.processCmd(again);
+    }
+    if (cmd === 'history') {
+      for (let i = this.commandCount - 10; i <= this.commandCount; i++) {
+        if (i >= 0) this.out(`${i} - ${this.history.get(i)}\n`);
+      }
+    } else if (cmd === 'printwatches') {
+      if (tokens.length === 1) this.out(`printwatches is ${this.printWatches ? 'on' : 'off'}\n`);
+      else this.printWatches = tokens[1] === 'on';
+    } else if (cmd === 'connect') {
+      await this.live.close();
+      this.current = this.newSession(tokens[1] ?? this.live.connectString);
+      await this.current.connect().catch((e: Error) => this.err(e.message));
+    }
+    // Everything below needs a live session (and says so even after history & co).
+    if (!this.live.alive) {
+      this.out('Not connected\n');
+      return false;
+    }
+    if (UNSUPPORTED.has(cmd)) throw new CliError(`${cmd} is not supported by this shell; use Apache ZooKeeper's zkCli for it`);
+    const command = COMMANDS_BY_NAME.get(cmd);
+    if (!command) return false;
+    const ctx: CliContext = { session: this.live, out: (t) => this.out(t), err: (l) => this.err(l) };
+    await command.exec(ctx, parseCommand(command, tokens));
+    return false;
+  }
+
+  private usage(): void {
+    this.err('ZooKeeper -server host:port -client-configuration properties-file cmd args');
+    for (const [name, usage] of USAGE) this.err(`\t${name} ${usage}`);
+  }
+}
