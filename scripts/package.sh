@@ -27,6 +27,8 @@ stage() {
   install -d -m 0750 "$dest/var/lib/zookeeper" "$dest/var/log/zookeeper"
   install -D -m 0644 packaging/common/logrotate "$dest/etc/logrotate.d/zookeeper-ts"
   install -D -m 0644 README.md "$dest/usr/share/doc/zookeeper-ts/README.md"
+  install -D -m 0644 monitoring/zookeeper-alerts.yml "$dest/usr/share/zookeeper-ts/monitoring/zookeeper-alerts.yml"
+  install -D -m 0644 monitoring/grafana-dashboard.json "$dest/usr/share/zookeeper-ts/monitoring/grafana-dashboard.json"
   install -d "$dest/usr/share/man/man1"
   gzip -9n < packaging/common/zookeeper-ts.1 > "$dest/usr/share/man/man1/zookeeper-ts.1.gz"
 }

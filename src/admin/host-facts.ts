@@ -23,16 +23,25 @@ export async function dataDirFilesystem(dataDir: string): Promise<DataDirFilesys
   return best && { mount: best.mount, size_bytes: best.size, available_bytes: best.available };
 }
 
-/** Lines for envi after ZooKeeper's own: host.* = what the machine is. */
+/** A fact, or undefined when the host will not tell (a tool missing, a restricted /proc). */
+async function maybe<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lines for envi after ZooKeeper's own: host.* = what the machine is ("<NA>" where unknown, as ZooKeeper's). */
 export async function hostEnvironment(dataDir: string): Promise<Array<[string, string]>> {
-  const [cpu, mem, os, fs] = await Promise.all([si.cpu(), si.mem(), si.osInfo(), dataDirFilesystem(dataDir)]);
+  const [cpu, mem, os, fs] = await Promise.all([maybe(() => si.cpu()), maybe(() => si.mem()), maybe(() => si.osInfo()), maybe(() => dataDirFilesystem(dataDir))]);
   const mb = (n: number) => `${Math.round(n / 1048576)}MB`;
   return [
-    ['host.os', `${os.distro} ${os.release}`.trim()],
-    ['host.cpu.model', `${cpu.manufacturer} ${cpu.brand}`.trim()],
-    ['host.cpu.cores', String(cpu.cores)],
-    ['host.memory.total', mb(mem.total)],
-    ['host.memory.available', mb(mem.available)],
+    ['host.os', os ? `${os.distro} ${os.release}`.trim() : '<NA>'],
+    ['host.cpu.model', cpu ? `${cpu.manufacturer} ${cpu.brand}`.trim() : '<NA>'],
+    ['host.cpu.cores', cpu ? String(cpu.cores) : '<NA>'],
+    ['host.memory.total', mem ? mb(mem.total) : '<NA>'],
+    ['host.memory.available', mem ? mb(mem.available) : '<NA>'],
     ['host.datadir.mount', fs?.mount ?? '<NA>'],
     ['host.datadir.size', fs ? mb(fs.size_bytes) : '<NA>'],
     ['host.datadir.available', fs ? mb(fs.available_bytes) : '<NA>'],
@@ -42,10 +51,13 @@ export async function hostEnvironment(dataDir: string): Promise<Array<[string, s
 /** Gauges for /metrics: name, help, and how to read it. */
 export function hostGauges(dataDir: string): Array<[string, string, () => Promise<number | undefined>]> {
   return [
-    ['host_cpu_usage_ratio', 'share of all CPUs busy since the last reading (0-1)', async () => (await si.currentLoad()).currentLoad / 100],
-    ['host_memory_total_bytes', 'physical memory of the host', async () => (await si.mem()).total],
-    ['host_memory_available_bytes', 'memory available for new work on the host', async () => (await si.mem()).available],
-    ['host_datadir_filesystem_size_bytes', 'size of the filesystem holding dataDir', async () => (await dataDirFilesystem(dataDir))?.size_bytes],
-    ['host_datadir_filesystem_available_bytes', 'space left on the filesystem holding dataDir', async () => (await dataDirFilesystem(dataDir))?.available_bytes],
+    ['host_cpu_usage_ratio', 'share of all CPUs busy since the last reading (0-1)', async () => {
+      const load = await maybe(() => si.currentLoad());
+      return load && load.currentLoad / 100;
+    }],
+    ['host_memory_total_bytes', 'physical memory of the host', async () => (await maybe(() => si.mem()))?.total],
+    ['host_memory_available_bytes', 'memory available for new work on the host', async () => (await maybe(() => si.mem()))?.available],
+    ['host_datadir_filesystem_size_bytes', 'size of the filesystem holding dataDir', async () => (await maybe(() => dataDirFilesystem(dataDir)))?.size_bytes],
+    ['host_datadir_filesystem_available_bytes', 'space left on the filesystem holding dataDir', async () => (await maybe(() => dataDirFilesystem(dataDir)))?.available_bytes],
   ];
 }

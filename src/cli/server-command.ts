@@ -2,10 +2,18 @@
 // start the standalone server, stop it cleanly on SIGTERM/SIGINT.
 import { mkdirSync } from 'node:fs';
 import { ConfigError, defaultConfig, loadConfig } from '../config/server-config';
-import { startStandalone, type Logger } from '../server/standalone';
+import { createLogger, levelFromEnvironment, type Level } from '../log/logger';
+import { startStandalone } from '../server/standalone';
 
 export async function runServer(cfgFile: string | undefined): Promise<number> {
-  const log = consoleLogger();
+  let level: Level;
+  try {
+    level = levelFromEnvironment();
+  } catch (e) {
+    console.error((e as Error).message);
+    return 2;
+  }
+  const log = createLogger('server', level);
   let config;
   try {
     config = cfgFile === undefined ? defaultConfig() : loadConfig(cfgFile);
@@ -51,13 +59,3 @@ export async function runServer(cfgFile: string | undefined): Promise<number> {
 }
 
 const SHUTDOWN_GRACE_ms = 5000;
-
-/** One event per line: time, level, component, message. */
-function consoleLogger(): Logger {
-  const line = (level: string, msg: string) => `${new Date().toISOString()} ${level} [server] ${msg}`;
-  return {
-    info: (m) => console.log(line('INFO', m)),
-    warn: (m) => console.error(line('WARN', m)),
-    error: (m) => console.error(line('ERROR', m)),
-  };
-}

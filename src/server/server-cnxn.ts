@@ -21,6 +21,8 @@ export interface CnxnLimits {
   superDigest?: string;
   /** Where a connection says why it was closed on an unexpected error. */
   log(line: string): void;
+  /** Where a connection says why it closed (DEBUG: one line per connection). */
+  debug?(line: string): void;
 }
 
 /** Answers a four-letter word, or undefined if `word` is not one. */
@@ -53,6 +55,8 @@ export class ClientCnxn implements ServerCnxn, Watcher {
   private connected = false;
   private closing = false;
   private corked = false;
+  /** Why we closed the connection, for the DEBUG line when it is gone. */
+  private closeReason: string | undefined;
   /** A four-letter word's answer is being computed: the socket stays open for it. */
   private answering = false;
   private readonly writer = new Writer(4096);
@@ -75,6 +79,9 @@ export class ClientCnxn implements ServerCnxn, Watcher {
       if (!this.answering) socket.end();
     });
     socket.on('close', () => {
+      this.limits.debug?.(
+        `closed connection from ${this.remoteAddress}:${this.remotePort} (session 0x${this.sessionId.toString(16)}): ${this.closeReason ?? 'closed by the client'}`,
+      );
       this.closing = true;
       if (this.connected) this.zks.connectionClosed(this);
       this.onClose(this);
@@ -114,6 +121,7 @@ export class ClientCnxn implements ServerCnxn, Watcher {
         const answer = this.fourLetterWord(word, this);
         if (answer !== undefined) {
           this.closing = true;
+          this.closeReason = `answered the four-letter word ${word}`;
           if (typeof answer === 'string') this.socket.end(answer);
           else {
             this.answering = true;
@@ -235,8 +243,9 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     this.socket.write(w.toBuffer());
   }
 
-  close(_reason: string): void {
+  close(reason: string): void {
     if (this.closing) return;
+    this.closeReason = reason;
     this.closing = true;
     this.socket.end();
   }

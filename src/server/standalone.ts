@@ -19,11 +19,7 @@ import { PrometheusMetricsProvider, PROMETHEUS_PROVIDER_CLASS } from '../metrics
 import { createServerMetrics } from '../metrics/server-metrics';
 import { registerServerGauges } from './server-gauges';
 
-export interface Logger {
-  info(line: string): void;
-  warn(line: string): void;
-  error(line: string): void;
-}
+import type { Logger } from '../log/logger';
 
 export interface StandaloneServer {
   zks: ZooKeeperServer;
@@ -41,11 +37,11 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
     dataLogDir: config.dataLogDir,
     preAllocSize_bytes: config.preAllocSize * 1024, // zoo.cfg gives it in KB
     snapCount: config.snapCount,
-    log,
+    log: log.child('persistence'),
   });
   const zks = new ZooKeeperServer({
     persister: persistence,
-    log: (line) => log.error(line),
+    log: (line) => log.child('pipeline').error(line),
     tickTime_ms: config.tickTime,
     minSessionTimeout_ms: config.minSessionTimeout,
     maxSessionTimeout_ms: config.maxSessionTimeout,
@@ -62,7 +58,8 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
     maxClientCnxns: config.maxClientCnxns,
     maxBuffer_bytes: config.juteMaxBuffer,
     superDigest: config.superDigest,
-    log: (line) => log.warn(line),
+    log: (line) => log.child('cnxn').warn(line),
+    debug: (line) => log.child('cnxn').debug(line),
   });
   const whitelist = new Set<string>(config.fourLetterWordsWhitelist.includes('*') ? ALL_WORDS : config.fourLetterWordsWhitelist);
   const ctx: AdminContext = {
@@ -85,10 +82,10 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
 
   // The HTTP listeners first: a port taken fails the start before a long database load.
   const metricsServer = prometheus
-    ? new MetricsServer(prometheus, { host: config.metricsProviderHttpHost, port: config.metricsProviderHttpPort, cfgFile: config.file, log: log.error })
+    ? new MetricsServer(prometheus, { host: config.metricsProviderHttpHost, port: config.metricsProviderHttpPort, cfgFile: config.file, log: log.child('metrics').error })
     : undefined;
   const adminServer = config.adminEnableServer
-    ? new AdminServer(ctx, { host: config.adminServerAddress, port: config.adminServerPort, commandURL: config.adminCommandURL, log: log.error })
+    ? new AdminServer(ctx, { host: config.adminServerAddress, port: config.adminServerPort, commandURL: config.adminCommandURL, log: log.child('admin').error })
     : undefined;
   try {
     await metricsServer?.start();
@@ -149,7 +146,7 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
     dataLogDir: config.dataLogDir,
     snapRetainCount: Math.max(config.autopurgeSnapRetainCount, MIN_SNAP_RETAIN_COUNT),
     purgeInterval_hours: config.autopurgePurgeInterval,
-    log,
+    log: log.child('purge'),
   });
   cleanup.start();
   const { host, port } = factory.address;

@@ -64,6 +64,13 @@ test('/etc/init.d/zookeeper starts a server a client uses; service status says M
   // The server runs as the zookeeper user.
   const uid = d.chroot(['id', '-u', 'zookeeper']).out.trim();
   assert.equal(sh('ps', ['-o', 'uid=', '-p', pid()]).out.trim(), uid);
+  // The shipped zoo.cfg moves the AdminServer to 8888.
+  const ruok = (await (await fetch('http://127.0.0.1:8888/commands/ruok')).json()) as Record<string, unknown>;
+  assert.deepEqual(ruok, { command: 'ruok', error: null });
+  // The init script's log: one event per line, time, level and component.
+  const log = readFileSync(join(d.root, 'var/log/zookeeper/zookeeper.log'), 'utf8');
+  assert.match(log, /^\S+Z INFO  \[server\] binding to port 127\.0\.0\.71:2181/m);
+  assert.ok(existsSync(join(d.root, 'usr/share/zookeeper-ts/monitoring/zookeeper-alerts.yml')));
 });
 
 test('an upgrade restarts the service, keeps the edited zoo.cfg and the data', async () => {

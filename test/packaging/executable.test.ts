@@ -26,7 +26,20 @@ test('the executable runs alone, without node on PATH: version, then a server th
     assert.equal(version.status, 0, version.stderr);
     assert.match(version.stdout, new RegExp(`^zookeeper-ts 3\\.8\\.0-zookeeper-ts-${VERSION.replaceAll('.', '\\.')}`));
 
-    writeFileSync(join(dir, 'zoo.cfg'), `dataDir=${join(dir, 'data')}\nclientPort=2181\nclientPortAddress=${HOST}\n`);
+    // The AdminServer and Prometheus too: their libraries must be inside the executable.
+    writeFileSync(
+      join(dir, 'zoo.cfg'),
+      [
+        `dataDir=${join(dir, 'data')}`,
+        'clientPort=2181',
+        `clientPortAddress=${HOST}`,
+        `admin.serverAddress=${HOST}`,
+        'admin.serverPort=8080',
+        'metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider',
+        `metricsProvider.httpHost=${HOST}`,
+        'metricsProvider.httpPort=7000',
+      ].join('\n') + '\n',
+    );
     const server = spawn(join(dir, 'zookeeper-ts'), ['server', join(dir, 'zoo.cfg')], { env, cwd: dir, stdio: 'ignore' });
     try {
       let srvr = '';
@@ -39,6 +52,13 @@ test('the executable runs alone, without node on PATH: version, then a server th
       await zk.create('/alone', Buffer.from('yes'));
       assert.equal((await zk.getData('/alone')).data?.toString(), 'yes');
       await zk.close();
+      const monitor = (await (await fetch(`http://${HOST}:8080/commands/monitor`)).json()) as Record<string, unknown>;
+      assert.equal(monitor.znode_count, 6);
+      const metrics = await (await fetch(`http://${HOST}:7000/metrics`)).text();
+      assert.match(metrics, /^znode_count 6$/m);
+      // No shell tools on PATH: host facts are missing, and the server says so instead of failing.
+      const envi = (await (await fetch(`http://${HOST}:8080/commands/environment`)).json()) as Record<string, unknown>;
+      assert.equal(envi.error, null);
     } finally {
       server.kill('SIGTERM');
       await new Promise((r) => server.once('exit', r));

@@ -9,7 +9,7 @@ import { debianRoot, ensurePackages, REPO, RPM, sh, VERSION } from './support';
 
 before(() => ensurePackages());
 
-test('the .rpm holds the executable, config, unit, init script, directories and docs', () => {
+test('the .rpm holds the executable, config, unit, init script, directories, docs and monitoring files', () => {
   const files = sh('rpm', ['-qlp', RPM]).out.trim().split('\n').sort();
   assert.deepEqual(files, [
     '/etc/init.d/zookeeper',
@@ -21,6 +21,10 @@ test('the .rpm holds the executable, config, unit, init script, directories and 
     '/usr/lib/systemd/system/zookeeper.service',
     '/usr/share/doc/zookeeper-ts/README.md',
     '/usr/share/man/man1/zookeeper-ts.1.gz',
+    '/usr/share/zookeeper-ts',
+    '/usr/share/zookeeper-ts/monitoring',
+    '/usr/share/zookeeper-ts/monitoring/grafana-dashboard.json',
+    '/usr/share/zookeeper-ts/monitoring/zookeeper-alerts.yml',
     '/var/lib/zookeeper',
     '/var/log/zookeeper',
   ]);

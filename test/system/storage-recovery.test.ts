@@ -90,7 +90,7 @@ test(
     bytes[16 + 8 + 4 + 10] ^= 0xff;
     writeFileSync(log, bytes);
     const cfg = join(dir, 'zoo.cfg');
-    writeFileSync(cfg, `dataDir=${dir}\nclientPort=2181\nclientPortAddress=${HOST}\n`);
+    writeFileSync(cfg, `dataDir=${dir}\nclientPort=2181\nclientPortAddress=${HOST}\nadmin.enableServer=false\n`);
     const run = spawnSync(process.execPath, [BUNDLE, 'server', cfg], { encoding: 'utf8', timeout: 30_000 });
     assert.notEqual(run.status, 0, 'the server must not serve from a corrupt log');
     assert.match(run.stderr, new RegExp(`${log.replaceAll('.', '\\.')}: corrupt record at offset 16 `));
