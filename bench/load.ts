@@ -2,7 +2,9 @@
 // each with a fresh dataDir (fsync on, as both ship), driven by our client over many
 // connections with pipelined requests. Per op: ops/s, p50 and p99 latency; per server:
 // peak RSS; then setData p99 while snapshots are taken (small snapCount) against without.
-//   node --import tsx bench/load.ts [--connections 32] [--depth 16] [--seconds 5]
+// Ours runs twice: with ZooKeeper's default metrics provider and with the Prometheus one
+// (Apache's Prometheus provider is not in Debian's package, so Apache runs the default).
+//   node --import tsx bench/load.ts [--connections 32] [--depth 16] [--seconds 5] [--no-snapshots]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     depth: { type: 'string', default: '16' },
     seconds: { type: 'string', default: '5' },
+    // Skip the snapshot section (it takes four more server runs).
+    'no-snapshots': { type: 'boolean', default: false },
   },
 });
 const CONNECTIONS = Number(values.connections);
@@ -134,6 +138,30 @@ async function main(): Promise<void> {
     );
   }
   lines.push(`| peak RSS | ${f(apache.rss_MB)} MB | ${f(ours.rss_MB)} MB | ${f(ours.rss_MB / apache.rss_MB, 2)} | | | |`, '');
+
+  // The cost of the Prometheus provider (a summary observed per request, a registry).
+  const prometheus = await run(
+    'ours',
+    {
+      'metricsProvider.className': 'org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider',
+      'metricsProvider.httpHost': HOSTS.ours,
+      'metricsProvider.httpPort': 7000,
+    },
+    OPS,
+  );
+  lines.push('Ours with the Prometheus metrics provider (same run):', '');
+  lines.push('| op | ops/s | against Apache | against ours (default provider) | p99 ms | p99 against Apache |', '|---|---|---|---|---|---|');
+  for (const op of OPS) {
+    const a = apache.results.get(op)!;
+    const o = ours.results.get(op)!;
+    const p = prometheus.results.get(op)!;
+    lines.push(`| ${op} | ${f(p.ops_per_s)} | ${f(p.ops_per_s / a.ops_per_s, 2)} | ${f(p.ops_per_s / o.ops_per_s, 2)} | ${f(p.p99_ms, 2)} | ${f(p.p99_ms / a.p99_ms, 2)} |`);
+  }
+  lines.push(`| peak RSS | ${f(prometheus.rss_MB)} MB | ${f(prometheus.rss_MB / apache.rss_MB, 2)} | ${f(prometheus.rss_MB / ours.rss_MB, 2)} | | |`, '');
+  if (values['no-snapshots']) {
+    console.log(lines.join('\n'));
+    return;
+  }
 
   // Snapshots under load: setData with snapCount 10000 (a snapshot every ~5000-10000 txns)
   // against snapCount 10000000 (none during the run).

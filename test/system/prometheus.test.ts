@@ -8,6 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import yaml from 'js-yaml';
 import { ZooKeeperClient } from '../../src/client/zookeeper-client';
 import { SERVER_METRICS } from '../../src/metrics/metric-names';
 import { fourLetterWord, startServer, type RunningServer } from '../support/servers';
@@ -160,8 +161,8 @@ function grafanaToPromQL(expr: string): string {
 }
 
 function alertQueries(): Array<[string, string]> {
-  const text = readFileSync(ALERTS, 'utf8');
-  return [...text.matchAll(/- alert: (\S+)\n\s+expr: (.+)/g)].map((m) => [m[1]!, m[2]!.trim()]);
+  const rules = yaml.load(readFileSync(ALERTS, 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+  return rules.groups.flatMap((g) => g.rules.map((r) => [r.alert, String(r.expr).trim()] as [string, string]));
 }
 
 function dashboardQueries(): Array<[string, string]> {
