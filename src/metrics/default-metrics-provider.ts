@@ -134,6 +134,7 @@ export class DefaultMetricsProvider implements MetricsProvider {
   resetAll(): void {
     for (const c of this.counters.values()) c.value = 0;
     for (const s of this.summaries.values()) s.reset();
-    for (const set of this.summarySets.values()) set.byKey.clear();
+    // ZooKeeper zeroes each key's summary and keeps the key.
+    for (const set of this.summarySets.values()) for (const summary of set.byKey.values()) summary.reset();
   }
 }

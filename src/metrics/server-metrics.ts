@@ -30,6 +30,9 @@ export function createServerMetrics(provider: MetricsProvider) {
     [EventType.NodeChildrenChanged]: summary('node_children_watch_count'),
   };
 
+  const readPerNamespace = pick(summarySets, 'read_per_namespace');
+  const writePerNamespace = pick(summarySets, 'write_per_namespace');
+
   return {
     provider,
     // Requests: latency from arrival to answer, split as ZooKeeper splits it.
@@ -56,9 +59,30 @@ export function createServerMetrics(provider: MetricsProvider) {
     RESPONSE_BYTES: counter('response_bytes'),
     STALE_SESSIONS_EXPIRED: counter('stale_sessions_expired'),
 
+    /** A read of `path` that returned `bytes` (data, or child names), by its top namespace, as ZooKeeper's DataTree counts it. */
+    readPerNamespace(path: string, bytes: number): void {
+      const ns = topNamespace(path);
+      if (ns !== undefined) readPerNamespace.add(ns, path.length + bytes + STAT_OVERHEAD_BYTES);
+    },
+
+    /** A create, setData or delete of `path` with `bytes` of data. */
+    writePerNamespace(path: string, bytes: number): void {
+      const ns = topNamespace(path);
+      if (ns !== undefined) writePerNamespace.add(ns, path.length + bytes);
+    },
+
     /** Watchers reached by one event, by its type. */
     watchesTriggered(type: number, watchers: number): void {
       watchCount[type]?.add(watchers);
     },
   };
+}
+
+/** The bytes ZooKeeper adds to each read for the Stat that goes with it (6 longs, 5 ints). */
+const STAT_OVERHEAD_BYTES = 6 * 8 + 5 * 4;
+
+/** ZooKeeper's top namespace: "/a/b" → "a"; none for "/". */
+function topNamespace(path: string): string | undefined {
+  const first = path.split('/')[1];
+  return first === undefined || first === '' ? undefined : first;
 }

@@ -88,6 +88,7 @@ export class ZooKeeperServer {
     this.tree = new DataTree(opts.extendedTypesEnabled);
     const metrics = (this.metrics = opts.metrics ?? createServerMetrics(new DefaultMetricsProvider()));
     this.tree.dataWatches.onTriggered = this.tree.childWatches.onTriggered = (type, n) => metrics.watchesTriggered(type, n);
+    this.tree.onAccess = { read: (path, bytes) => metrics.readPerNamespace(path, bytes), write: (path, bytes) => metrics.writePerNamespace(path, bytes) };
     this.sessionTracker = new SessionTracker(opts.tickTime_ms, opts.serverId, Date.now());
     this.persister = opts.persister ?? inMemoryPersister;
     this.prep = new PrepRequestProcessor(this.tree, {

@@ -58,6 +58,8 @@ export class DataTree {
   private dataSize = 0;
   private readonly aclCache = new Map<string, ACL[]>();
   private readonly sharedAcls = new Set<ACL[]>();
+  /** Told of each read and write with the bytes it moved (ZooKeeper's per-namespace metrics). */
+  onAccess: { read(path: string, bytes: number): void; write(path: string, bytes: number): void } | undefined;
 
   constructor(private readonly extendedTypesEnabled = false) {
     // As a fresh Apache ZooKeeper: "/", "/zookeeper", "/zookeeper/quota" and the
@@ -171,6 +173,7 @@ export class DataTree {
     const n = this.getNode(path);
     if (!n) throw new KeeperError(Code.NONODE, path);
     if (watcher) this.dataWatches.addWatch(path, watcher);
+    this.onAccess?.read(path, n.data?.length ?? 0);
     return { data: n.data, stat: this.clientStat(n) };
   }
 
@@ -179,6 +182,7 @@ export class DataTree {
     if (watcher) this.dataWatches.addWatch(path, watcher);
     const n = this.getNode(path);
     if (!n) throw new KeeperError(Code.NONODE, path);
+    this.onAccess?.read(path, 0);
     return this.clientStat(n);
   }
 
@@ -186,6 +190,11 @@ export class DataTree {
     const n = this.getNode(path);
     if (!n) throw new KeeperError(Code.NONODE, path);
     if (watcher) this.childWatches.addWatch(path, watcher);
+    if (this.onAccess) {
+      let bytes = 0;
+      for (const c of n.children) bytes += c.length;
+      this.onAccess.read(path, bytes);
+    }
     return { children: javaHashSetOrder(n.children, n.childCapacity), stat: this.clientStat(n) };
   }
 
@@ -431,6 +440,7 @@ export class DataTree {
     };
     this.addChildNode(parentName, path, node);
     this.registerOwner(path, ephemeralOwner);
+    this.onAccess?.write(path, data?.length ?? 0);
     this.dataWatches.triggerWatch(path, EventType.NodeCreated);
     this.childWatches.triggerWatch(parentName, EventType.NodeChildrenChanged);
     return this.clientStat(node);
@@ -463,6 +473,7 @@ export class DataTree {
     if (owner === CONTAINER_EPHEMERAL_OWNER) this.containers.delete(path);
     else if (this.isTTL(owner)) this.ttls.delete(path);
     else if (owner !== 0n) this.ephemerals.get(owner)?.paths.delete(path);
+    this.onAccess?.write(path, 0);
     const fired = this.dataWatches.triggerWatch(path, EventType.NodeDeleted);
     this.childWatches.triggerWatch(path, EventType.NodeDeleted, fired);
     this.childWatches.triggerWatch(parentName, EventType.NodeChildrenChanged);
@@ -477,6 +488,7 @@ export class DataTree {
     n.stat.mzxid = zxid;
     n.stat.version = version;
     const stat = this.clientStat(n);
+    this.onAccess?.write(path, data?.length ?? 0);
     this.dataWatches.triggerWatch(path, EventType.NodeDataChanged);
     return stat;
   }
