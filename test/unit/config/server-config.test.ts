@@ -70,6 +70,9 @@ for (const [line, key, allowed] of [
   ['clientPort=70000', 'clientPort', /port|65535/],
   ['maxClientCnxns=-1', 'maxClientCnxns', /an integer >= 0/],
   ['admin.enableServer=maybe', 'admin.enableServer', /true or false/],
+  ['admin.serverPort=http', 'admin.serverPort', /port number/],
+  ['metricsProvider.className=com.example.Metrics', 'metricsProvider.className', /one of .*DefaultMetricsProvider, .*PrometheusMetricsProvider/],
+  ['metricsProvider.httpPort=99999', 'metricsProvider.httpPort', /port number/],
   ['server.1=hostonly', 'server.1', /host:quorumPort:electionPort/],
 ] as const) {
   test(`a bad value (${line}) names file, line, key and what is allowed, and the server exits before touching dataDir`, () => {
