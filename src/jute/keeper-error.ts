@@ -44,11 +44,21 @@ export function codeName(code: number): string {
 
 /** An error a client can see: carries ZooKeeper's numeric code and, where one applies, the path. */
 export class KeeperError extends Error {
-  override readonly name = 'KeeperError';
-  constructor(
-    readonly code: Code,
-    readonly path?: string,
-  ) {
+  readonly code: Code;
+  readonly path?: string;
+
+  constructor(code: Code, path?: string) {
+    // A KeeperError is an answer, not a bug: no stack trace. Capturing one made every
+    // failed request (and every create a fuzzy snapshot already holds, at replay) costly.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(path === undefined ? codeName(code) : `${codeName(code)} for ${path}`);
+    Error.stackTraceLimit = limit;
+    this.code = code;
+    this.path = path;
+  }
+
+  override get name(): string {
+    return 'KeeperError';
   }
 }

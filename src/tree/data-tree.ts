@@ -119,7 +119,10 @@ export class DataTree {
     this.ttls.clear();
     this.dataSize = 0;
     for (const [rawPath, n] of entries) {
-      const node: DataNode = { ...n, children: new Set(), childCapacity: INITIAL_CHILD_CAPACITY };
+      // The reader's object becomes the node: no second object per znode while loading.
+      const node = n as DataNode;
+      node.children = new Set();
+      node.childCapacity = INITIAL_CHILD_CAPACITY;
       if (rawPath === '') {
         this.putNode('/', node);
         continue;
