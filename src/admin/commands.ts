@@ -6,12 +6,11 @@ import { hostname, release as osRelease, type as osType } from 'node:os';
 import type { ServerConfig } from '../config/server-config';
 import { JavaDouble } from '../metrics/metrics-provider';
 import type { SnapshotInfo } from '../persistence/file-txn-snap-log';
-import { environmentEntries, monitorValues, VERSION_STRING, type FourLetterContext } from '../server/four-letter-words';
+import { environmentEntries, monitorValues, VERSION_STRING, zooTrace, type FourLetterContext } from '../server/four-letter-words';
 import type { ClientCnxn } from '../server/server-cnxn';
 import type { Json } from './json';
 
 export interface AdminContext extends FourLetterContext {
-  config: ServerConfig;
   lastSnapshot(): SnapshotInfo | undefined;
 }
 
@@ -29,7 +28,7 @@ const failed = (error: string): Fields => ({ error });
 
 const COMMANDS: Command[] = [
   command(['connection_stat_reset', 'crst'], (ctx) => {
-    for (const c of ctx.factory.connections) c.resetStats();
+    ctx.factory.resetConnectionStats();
     return {};
   }),
   command(['configuration', 'conf', 'config'], (ctx) => ({
@@ -53,7 +52,7 @@ const COMMANDS: Command[] = [
   })),
   command(['environment', 'env', 'envi'], async (ctx) => Object.fromEntries(await environmentEntries(ctx))),
   command(['hash'], () => ({ digests: [] })),
-  command(['get_trace_mask', 'gtmk'], () => ({ tracemask: 306 })),
+  command(['get_trace_mask', 'gtmk'], () => ({ tracemask: zooTrace.mask })),
   command(['initial_configuration', 'icfg'], (ctx) => ({ initial_configuration: initialConfiguration(ctx.config) })),
   command(['is_read_only', 'isro'], () => ({ read_only: false })),
   command(['last_snapshot', 'lsnp'], (ctx) => {
@@ -67,13 +66,13 @@ const COMMANDS: Command[] = [
   command(['set_trace_mask', 'stmk'], (_ctx, args) => {
     const mask = args.get('traceMask');
     if (mask === null || !/^-?\d+$/.test(mask)) return failed('setTraceMask requires long traceMask argument');
-    return { tracemask: BigInt(mask) };
+    zooTrace.mask = BigInt(mask);
+    return { tracemask: zooTrace.mask };
   }),
   command(['server_stats', 'srvr'], (ctx) => serverStats(ctx)),
   command(['stats', 'stat'], (ctx) => ({ ...serverStats(ctx), connections: connectionInfos(ctx, true), secure_connections: [] })),
   command(['stat_reset', 'srst'], (ctx) => {
-    ctx.zks.stats.reset();
-    ctx.zks.metrics.provider.resetAll();
+    ctx.zks.resetStats();
     return {};
   }),
   command(['observers', 'obsr'], () => ({ synced_observers: 0, observers: [] })),
@@ -125,7 +124,7 @@ function serverStats(ctx: AdminContext): Fields {
       server_state: ctx.mode,
       last_processed_zxid: ctx.zks.lastProcessedZxid,
       outstanding_requests: ctx.zks.outstandingRequests,
-      avg_latency: new JavaDouble(s.avgLatencyRounded_ms),
+      avg_latency: new JavaDouble(s.avgLatency_ms),
       max_latency: s.maxLatency_ms,
       min_latency: s.minLatency_ms,
       num_alive_client_connections: ctx.factory.connections.size,

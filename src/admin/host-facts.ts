@@ -48,16 +48,27 @@ export async function hostEnvironment(dataDir: string): Promise<Array<[string, s
   ];
 }
 
+/** How long one reading of the host serves: a scrape reads five gauges from one reading. */
+const READING_TTL_ms = 1000;
+
 /** Gauges for /metrics: name, help, and how to read it. */
 export function hostGauges(dataDir: string): Array<[string, string, () => Promise<number | undefined>]> {
+  let reading: { at: number; facts: ReturnType<typeof readHost> } | undefined;
+  // One df, one /proc/meminfo, one load reading per scrape, not one per gauge.
+  const read = () => {
+    if (!reading || Date.now() - reading.at > READING_TTL_ms) reading = { at: Date.now(), facts: readHost(dataDir) };
+    return reading.facts;
+  };
   return [
-    ['host_cpu_usage_ratio', 'share of all CPUs busy since the last reading (0-1)', async () => {
-      const load = await maybe(() => si.currentLoad());
-      return load && load.currentLoad / 100;
-    }],
-    ['host_memory_total_bytes', 'physical memory of the host', async () => (await maybe(() => si.mem()))?.total],
-    ['host_memory_available_bytes', 'memory available for new work on the host', async () => (await maybe(() => si.mem()))?.available],
-    ['host_datadir_filesystem_size_bytes', 'size of the filesystem holding dataDir', async () => (await maybe(() => dataDirFilesystem(dataDir)))?.size_bytes],
-    ['host_datadir_filesystem_available_bytes', 'space left on the filesystem holding dataDir', async () => (await maybe(() => dataDirFilesystem(dataDir)))?.available_bytes],
+    ['host_cpu_usage_ratio', 'share of all CPUs busy since the last reading (0-1)', async () => (await read()).cpuRatio],
+    ['host_memory_total_bytes', 'physical memory of the host', async () => (await read()).mem?.total],
+    ['host_memory_available_bytes', 'memory available for new work on the host', async () => (await read()).mem?.available],
+    ['host_datadir_filesystem_size_bytes', 'size of the filesystem holding dataDir', async () => (await read()).fs?.size_bytes],
+    ['host_datadir_filesystem_available_bytes', 'space left on the filesystem holding dataDir', async () => (await read()).fs?.available_bytes],
   ];
+}
+
+async function readHost(dataDir: string) {
+  const [load, mem, fs] = await Promise.all([maybe(() => si.currentLoad()), maybe(() => si.mem()), maybe(() => dataDirFilesystem(dataDir))]);
+  return { cpuRatio: load && load.currentLoad / 100, mem, fs };
 }

@@ -1,6 +1,7 @@
 // zoo.cfg (and myid) → a typed, validated ServerConfig with Apache ZooKeeper 3.8's
 // defaults. Every error names the file, the line, the key and what is allowed; it is
 // raised before anything touches dataDir.
+import { MIN_SNAP_RETAIN_COUNT } from '../persistence/purge';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseProperties, type Property } from './properties';
@@ -205,9 +206,9 @@ export function parseConfig(text: string, file: string, readMyid: (dataDir: stri
       `${file}: minSessionTimeout (${cfg.minSessionTimeout}) must not be larger than maxSessionTimeout (${cfg.maxSessionTimeout})`,
     );
   }
-  if (cfg.autopurgeSnapRetainCount < 3) {
-    cfg.warnings.push(`${file}: autopurge.snapRetainCount ${cfg.autopurgeSnapRetainCount} is below the minimum 3; using 3`);
-    cfg.autopurgeSnapRetainCount = 3;
+  if (cfg.autopurgeSnapRetainCount < MIN_SNAP_RETAIN_COUNT) {
+    cfg.warnings.push(`${file}: autopurge.snapRetainCount ${cfg.autopurgeSnapRetainCount} is below the minimum ${MIN_SNAP_RETAIN_COUNT}; using ${MIN_SNAP_RETAIN_COUNT}`);
+    cfg.autopurgeSnapRetainCount = MIN_SNAP_RETAIN_COUNT;
   }
 
   const multi = cfg.servers.length > 1 || (cfg.servers.length === 1 && !cfg.standaloneEnabled);

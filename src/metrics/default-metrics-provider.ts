@@ -1,7 +1,7 @@
 // ZooKeeper's DefaultMetricsProvider: each summary keeps avg/min/max/count/sum (and, when
 // advanced, percentiles from a uniform sample), shown flat as avg_<name>, min_<name>, ...
 // This is what mntr and the AdminServer's monitor show when Prometheus is not configured.
-import { JavaDouble, type Counter, type Gauge, type MetricValue, type MetricsProvider, type Summary, type SummarySet } from './metrics-provider';
+import { JavaDouble, zkAverage, type Counter, type Gauge, type MetricValue, type MetricsProvider, type Summary, type SummarySet } from './metrics-provider';
 
 class SimpleCounter implements Counter {
   value = 0;
@@ -51,10 +51,10 @@ class AvgMinMax implements Summary {
     if (this.sample) this.sample.length = 0;
   }
 
-  dump(sink: (key: string, value: MetricValue) => void, name = this.name): void {
-    // ZooKeeper rounds the average to 4 places and shows 0 for min and max before any value.
-    const avg = this.count === 0 ? 0 : Math.round((this.total / this.count) * 10_000) / 10_000;
-    sink(`avg_${name}`, new JavaDouble(avg));
+  dump(sink: (key: string, value: MetricValue) => void): void {
+    const name = this.name;
+    // ZooKeeper shows 0 for min and max before any value.
+    sink(`avg_${name}`, new JavaDouble(zkAverage(this.total, this.count)));
     sink(`min_${name}`, this.count === 0 ? 0 : this.min);
     sink(`max_${name}`, this.count === 0 ? 0 : this.max);
     sink(`cnt_${name}`, this.count);

@@ -34,6 +34,11 @@ export class JavaDouble {
 
 export type MetricValue = number | JavaDouble;
 
+/** An average as ZooKeeper's AvgMinMaxCounter gives it: rounded to 4 places, 0 before any value. */
+export function zkAverage(total: number, count: number): number {
+  return count === 0 ? 0 : Math.round((total / count) * 10_000) / 10_000;
+}
+
 /** How Java prints a double: "0.0", "1.5", "0.3333333333333333", "NaN". */
 export function javaDouble(x: number): string {
   if (Number.isNaN(x)) return 'NaN';

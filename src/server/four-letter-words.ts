@@ -3,6 +3,8 @@
 import { homedir, hostname, release as osRelease, totalmem, type as osType, userInfo } from 'node:os';
 import { javaDate } from '../session/session-tracker';
 import type { ClientCnxn } from './server-cnxn';
+import { describeConfig } from '../config/describe-config';
+import type { ServerConfig } from '../config/server-config';
 import { javaDouble, type MetricValue } from '../metrics/metrics-provider';
 import { hostEnvironment } from '../admin/host-facts';
 import type { ServerCnxnFactory } from './server-cnxn-factory';
@@ -16,14 +18,13 @@ export const VERSION_STRING = `3.8.0-zookeeper-ts-${typeof ZOOKEEPER_TS_VERSION 
 export interface FourLetterContext {
   zks: ZooKeeperServer;
   factory: ServerCnxnFactory;
-  /** conf: the config as ZooKeeper prints it. */
-  describeConfig(): string;
+  config: ServerConfig;
+  /** Bytes in dataDir/version-2 and dataLogDir/version-2, as dirs and conf report them. */
   dataDirSize(): number;
   dataLogDirSize(): number;
   /** The words allowed: 4lw.commands.whitelist, expanded ('*' = all). */
   whitelist: ReadonlySet<string>;
   mode: 'standalone' | 'leader' | 'follower' | 'observer';
-  dataDir: string;
 }
 
 type Command = (ctx: FourLetterContext, cnxn: ClientCnxn) => string | Promise<string>;
@@ -38,15 +39,14 @@ const commands: Record<string, Command> = {
   stat: (ctx) => serverSummary(ctx, true),
   cons: (ctx) => [...ctx.factory.connections].map((c) => connectionLine(c, false)).join('') + '\n',
   crst: (ctx) => {
-    for (const c of ctx.factory.connections) c.resetStats();
+    ctx.factory.resetConnectionStats();
     return 'Connection stats reset.\n';
   },
   srst: (ctx) => {
-    ctx.zks.stats.reset();
-    ctx.zks.metrics.provider.resetAll();
+    ctx.zks.resetStats();
     return 'Server stats reset.\n';
   },
-  conf: (ctx) => ctx.describeConfig(),
+  conf: (ctx) => describeConfig(ctx.config, { dataDir: ctx.dataDirSize(), dataLog: ctx.dataLogDirSize() }),
   envi: (ctx) => environment(ctx),
   mntr: (ctx) => monitor(ctx),
   wchs: (ctx) => {
@@ -57,14 +57,14 @@ const commands: Record<string, Command> = {
   wchp: (ctx) => dumpWatches(ctx.zks.tree.watchesByPath(), (p) => p as string),
   dump: (ctx) => dump(ctx),
   dirs: (ctx) => `datadir_size: ${ctx.dataDirSize()}\nlogdir_size: ${ctx.dataLogDirSize()}\n`,
-  gtmk: () => `${traceMask}`,
+  gtmk: () => `${zooTrace.mask}`,
   // ZooKeeper reads an 8-byte mask after the word; there is no tracing here to set, and
   // without the mask ZooKeeper answers nothing, as we always do.
   stmk: () => '',
 };
 
-/** ZooTrace's mask: kept only to answer gtmk/stmk as ZooKeeper does (306 by default). */
-let traceMask = 306;
+/** ZooTrace's mask: nothing is traced here; kept so gtmk / get_trace_mask show what set_trace_mask set (306 by default). */
+export const zooTrace = { mask: 306n };
 
 export const ALL_WORDS = [
   'ruok', 'isro', 'srvr', 'stat', 'conf', 'cons', 'crst', 'envi', 'mntr', 'wchs', 'wchc', 'wchp', 'dump', 'dirs', 'srst', 'gtmk', 'stmk',
@@ -101,7 +101,7 @@ function serverSummary(ctx: FourLetterContext, withClients: boolean): string {
     for (const c of factory.connections) out += connectionLine(c);
     out += '\n';
   }
-  out += `Latency min/avg/max: ${s.minLatency_ms}/${javaDouble(s.avgLatencyRounded_ms)}/${s.maxLatency_ms}\n`;
+  out += `Latency min/avg/max: ${s.minLatency_ms}/${javaDouble(s.avgLatency_ms)}/${s.maxLatency_ms}\n`;
   out += `Received: ${s.packetsReceived}\n`;
   out += `Sent: ${s.packetsSent}\n`;
   out += `Connections: ${factory.connections.size}\n`;
@@ -155,7 +155,7 @@ async function environment(ctx: FourLetterContext): Promise<string> {
 }
 
 /** ZooKeeper's Environment list, with the Node runtime where it has the JVM, then host facts. */
-export async function environmentEntries(ctx: { dataDir: string }): Promise<Array<[string, string]>> {
+export async function environmentEntries(ctx: { config: ServerConfig }): Promise<Array<[string, string]>> {
   const mem = process.memoryUsage();
   return [
     ['zookeeper.version', VERSION_STRING],
@@ -170,7 +170,7 @@ export async function environmentEntries(ctx: { dataDir: string }): Promise<Arra
     ['os.memory.free', `${Math.round((mem.heapTotal - mem.heapUsed) / 1048576)}MB`],
     ['os.memory.max', `${Math.round(totalmem() / 1048576)}MB`],
     ['os.memory.total', `${Math.round(mem.rss / 1048576)}MB`],
-    ...(await hostEnvironment(ctx.dataDir)),
+    ...(await hostEnvironment(ctx.config.dataDir)),
   ];
 }
 

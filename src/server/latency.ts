@@ -1,5 +1,6 @@
 // Request latency figures as ZooKeeper keeps them, for the server (srvr, mntr) and for
 // each connection (cons): min, max, average and last, in whole milliseconds.
+import { zkAverage } from '../metrics/metrics-provider';
 
 export class Latency {
   private min = Number.MAX_SAFE_INTEGER;
@@ -25,6 +26,11 @@ export class Latency {
   /** The exact average (srvr prints it as a double; cons floors it). */
   get avg_ms(): number {
     return this.count === 0 ? 0 : this.total / this.count;
+  }
+
+  /** The average as ZooKeeper's server stats give it (srvr, mntr): rounded to 4 places. */
+  get avgRounded_ms(): number {
+    return zkAverage(this.total, this.count);
   }
 
   reset(): void {

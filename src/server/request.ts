@@ -33,7 +33,7 @@ export interface RequestOwner {
   readonly authInfo: Id[];
   readonly remoteAddress: string;
   /** Per-connection figures for `cons`, once a request is answered. */
-  updateStatsForResponse?(cxid: number, type: number, received_ms: number): void;
+  updateStatsForResponse?(cxid: number, type: number, now_ms: number, latency_ms: number): void;
 }
 
 export interface Request {

@@ -45,6 +45,11 @@ export class ServerCnxnFactory {
     return { host: this.opts.host, port: this.opts.port };
   }
 
+  /** crst / connection_stat_reset. */
+  resetConnectionStats(): void {
+    for (const c of this.connections) c.resetStats();
+  }
+
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;

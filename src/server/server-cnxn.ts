@@ -269,13 +269,12 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     this.socket.resume();
   }
 
-  updateStatsForResponse(cxid: number, type: number, received_ms: number): void {
+  updateStatsForResponse(cxid: number, type: number, now_ms: number, latency_ms: number): void {
     // Special xids (pings, auth, setWatches) do not count as the client's last cxid.
     if (cxid >= 0) this.lastCxid = cxid;
     this.lastOp = LAST_OP[type] ?? 'NA';
-    const now = performance.now();
-    this.lastResponse_ms = Math.floor(now);
-    this.latency.add(now - received_ms);
+    this.lastResponse_ms = Math.floor(now_ms);
+    this.latency.add(latency_ms);
   }
 
   /** crst: zero the per-connection counters. */

@@ -9,7 +9,7 @@ import type { ZooKeeperServer } from './zookeeper-server';
 export function registerServerGauges(provider: MetricsProvider, zks: ZooKeeperServer, factory: ServerCnxnFactory): void {
   const s = zks.stats;
   const gauges: Array<[string, () => number | JavaDouble]> = [
-    ['avg_latency', () => new JavaDouble(s.avgLatencyRounded_ms)],
+    ['avg_latency', () => new JavaDouble(s.avgLatency_ms)],
     ['max_latency', () => s.maxLatency_ms],
     ['min_latency', () => s.minLatency_ms],
     ['packets_received', () => s.packetsReceived],

@@ -1,14 +1,11 @@
-// ServerStats: the counters srvr, stat, mntr and the metrics report — packets, request
-// latency (min/avg/max), fsync time. Reset by srst.
+// ServerStats: the counters srvr, stat and the server gauges show — packets, request
+// latency (min/avg/max), reply sizes, failed auths. Reset by srst.
 import { Latency } from './latency';
 
 export class ServerStats {
   packetsReceived = 0;
   packetsSent = 0;
   readonly latency = new Latency();
-  fsyncCount = 0;
-  fsyncTotal_ms = 0;
-  fsyncMax_ms = 0;
   /** Sizes of the replies sent (ZooKeeper's client_response stats); -1 before any. */
   lastResponseSize = -1;
   minResponseSize = -1;
@@ -34,18 +31,8 @@ export class ServerStats {
     this.latency.add(latency_ms);
   }
 
-  fsyncTime(ms: number): void {
-    this.fsyncCount++;
-    this.fsyncTotal_ms += ms;
-    if (ms > this.fsyncMax_ms) this.fsyncMax_ms = ms;
-  }
-
   get minLatency_ms(): number {
     return this.latency.min_ms;
-  }
-
-  get avgLatency_ms(): number {
-    return this.latency.avg_ms;
   }
 
   get maxLatency_ms(): number {
@@ -61,7 +48,7 @@ export class ServerStats {
   }
 
   /** The average as ZooKeeper shows it: rounded to 4 places. */
-  get avgLatencyRounded_ms(): number {
-    return Math.round(this.latency.avg_ms * 10_000) / 10_000;
+  get avgLatency_ms(): number {
+    return this.latency.avgRounded_ms;
   }
 }

@@ -3,17 +3,16 @@
 import type { ServerConfig } from '../config/server-config';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeConfig } from '../config/describe-config';
 import { ALL_WORDS, runFourLetterWord } from './four-letter-words';
 import { DatadirCleanupManager } from '../persistence/datadir-cleanup-manager';
 import { FileTxnSnapLog } from '../persistence/file-txn-snap-log';
-import { MIN_SNAP_RETAIN_COUNT } from '../persistence/purge';
 import { ServerCnxnFactory } from './server-cnxn-factory';
 import { ZooKeeperServer } from './zookeeper-server';
-import { AdminServer } from '../admin/admin-server';
+import { startAdminServer } from '../admin/admin-server';
 import type { AdminContext } from '../admin/commands';
 import { hostGauges } from '../admin/host-facts';
-import { MetricsServer } from '../admin/metrics-server';
+import type { HttpListener } from '../admin/http-listener';
+import { startMetricsServer } from '../admin/metrics-server';
 import { DefaultMetricsProvider } from '../metrics/default-metrics-provider';
 import { PrometheusMetricsProvider, PROMETHEUS_PROVIDER_CLASS } from '../metrics/prometheus-metrics-provider';
 import { createServerMetrics } from '../metrics/server-metrics';
@@ -68,12 +67,9 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
     whitelist,
     mode: 'standalone',
     config,
-    dataDir: config.dataDir,
     lastSnapshot: () => persistence.lastSnapshot,
-    describeConfig: () =>
-      describeConfig(config, { dataDir: directorySize(join(config.dataDir, 'version-2')), dataLog: directorySize(join(config.dataLogDir, 'version-2')) }),
-    dataDirSize: () => directorySize(join(config.dataDir, 'version-2')),
-    dataLogDirSize: () => directorySize(join(config.dataLogDir, 'version-2')),
+    dataDirSize: () => directorySize(persistence.snapDir),
+    dataLogDirSize: () => directorySize(persistence.logDir),
   };
   factory.fourLetterWord = (word, cnxn) => runFourLetterWord(ctx, word, cnxn);
 
@@ -81,70 +77,52 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
   if (prometheus) for (const [name, help, read] of hostGauges(config.dataDir)) prometheus.registerAsyncGauge(name, help, read);
 
   // The HTTP listeners first: a port taken fails the start before a long database load.
-  const metricsServer = prometheus
-    ? new MetricsServer(prometheus, { host: config.metricsProviderHttpHost, port: config.metricsProviderHttpPort, cfgFile: config.file, log: log.child('metrics').error })
-    : undefined;
-  const adminServer = config.adminEnableServer
-    ? new AdminServer(ctx, { host: config.adminServerAddress, port: config.adminServerPort, commandURL: config.adminCommandURL, log: log.child('admin').error })
-    : undefined;
+  const listeners: HttpListener[] = [];
+  const stopHttp = () => Promise.all(listeners.map((l) => l.stop()));
   try {
-    await metricsServer?.start();
-    await adminServer?.start();
-  } catch (e) {
-    await metricsServer?.stop();
-    persistence.close();
-    throw e;
-  }
-  if (metricsServer) log.info(`Prometheus metrics at http://${config.metricsProviderHttpHost}:${metricsServer.port}/metrics`);
-  if (adminServer) log.info(`AdminServer at http://${config.adminServerAddress}:${adminServer.port}${config.adminCommandURL}`);
-  const stopHttp = async () => {
-    await adminServer?.stop();
-    await metricsServer?.stop();
-  };
+    if (prometheus) {
+      const host = config.metricsProviderHttpHost;
+      const l = await startMetricsServer(prometheus, { host, port: config.metricsProviderHttpPort, cfgFile: config.file, log: log.child('metrics').error });
+      listeners.push(l);
+      log.info(`Prometheus metrics at http://${host}:${l.port}/metrics`);
+    }
+    if (config.adminEnableServer) {
+      const host = config.adminServerAddress;
+      const l = await startAdminServer(ctx, { host, port: config.adminServerPort, commandURL: config.adminCommandURL, log: log.child('admin').error });
+      listeners.push(l);
+      log.info(`AdminServer at http://${host}:${l.port}${config.adminCommandURL}`);
+    }
 
-  // As ZooKeeper: load the database, then snapshot it, so the logs start afresh.
-  const started = performance.now();
-  let restored;
-  try {
-    restored = persistence.restore(zks.tree);
-  } catch (e) {
-    await stopHttp();
-    persistence.close();
-    throw e;
-  }
-  metrics.DB_INIT_TIME.add(performance.now() - started);
-  metrics.STARTUP_SNAP_LOAD_TIME.add(restored.snapLoad_ms);
-  metrics.STARTUP_TXNS_LOAD_TIME.add(restored.txnsLoad_ms);
-  metrics.STARTUP_TXNS_LOADED.add(restored.txnsReplayed);
-  zks.restoreSessions(restored.sessions);
-  log.info(
-    `loaded snapshot 0x${restored.snapshotZxid.toString(16)} and ${restored.txnsReplayed} txns up to zxid 0x${restored.lastZxid.toString(16)}, ` +
-      `${restored.sessions.size} sessions, in ${(performance.now() - started).toFixed(0)} ms`,
-  );
-  await persistence.takeSnapshot(zks.tree, zks.sessionTracker.sessionsWithTimeouts());
+    // As ZooKeeper: load the database, then snapshot it, so the logs start afresh.
+    const started = performance.now();
+    const restored = persistence.restore(zks.tree);
+    metrics.DB_INIT_TIME.add(performance.now() - started);
+    metrics.STARTUP_SNAP_LOAD_TIME.add(restored.snapLoad_ms);
+    metrics.STARTUP_TXNS_LOAD_TIME.add(restored.txnsLoad_ms);
+    metrics.STARTUP_TXNS_LOADED.add(restored.txnsReplayed);
+    zks.restoreSessions(restored.sessions);
+    log.info(
+      `loaded snapshot 0x${restored.snapshotZxid.toString(16)} and ${restored.txnsReplayed} txns up to zxid 0x${restored.lastZxid.toString(16)}, ` +
+        `${restored.sessions.size} sessions, in ${(performance.now() - started).toFixed(0)} ms`,
+    );
+    await persistence.takeSnapshot(zks.tree, zks.sessionTracker.sessionsWithTimeouts());
 
-  zks.start();
-  try {
-    await factory.start();
+    zks.start();
+    await factory.start().catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EADDRINUSE') throw e;
+      throw new Error(`${config.clientPortAddress}:${config.clientPort} is already in use: another server is running, or change clientPort in ${config.file}`);
+    });
   } catch (e) {
     zks.stop();
     await stopHttp();
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EADDRINUSE') {
-      throw new Error(
-        `${config.clientPortAddress}:${config.clientPort} is already in use: another server is running, or change clientPort in ${config.file}`,
-      );
-    }
+    persistence.close();
     throw e;
   }
-  // ZooKeeper raises a snapRetainCount under the minimum to it, with a warning.
-  if (config.autopurgeSnapRetainCount < MIN_SNAP_RETAIN_COUNT) {
-    log.warn(`autopurge.snapRetainCount ${config.autopurgeSnapRetainCount} is below ${MIN_SNAP_RETAIN_COUNT}; using ${MIN_SNAP_RETAIN_COUNT}`);
-  }
+  // parseConfig has raised autopurge.snapRetainCount to ZooKeeper's minimum, with a warning.
   const cleanup = new DatadirCleanupManager({
     dataDir: config.dataDir,
     dataLogDir: config.dataLogDir,
-    snapRetainCount: Math.max(config.autopurgeSnapRetainCount, MIN_SNAP_RETAIN_COUNT),
+    snapRetainCount: config.autopurgeSnapRetainCount,
     purgeInterval_hours: config.autopurgePurgeInterval,
     log: log.child('purge'),
   });

@@ -120,6 +120,12 @@ export class ZooKeeperServer {
     clearInterval(this.containerTimer);
   }
 
+  /** srst / stat_reset: ZooKeeper's ServerStats.reset, which also resets every metric the provider can. */
+  resetStats(): void {
+    this.stats.reset();
+    this.metrics.provider.resetAll();
+  }
+
   get outstandingRequests(): number {
     return this.inProcess;
   }
@@ -225,8 +231,9 @@ export class ZooKeeperServer {
 
   private requestFinished(request: Request): void {
     this.inProcess--;
-    request.owner.updateStatsForResponse?.(request.xid, request.type, request.received_ms);
-    const latency_ms = performance.now() - request.received_ms;
+    const now = performance.now();
+    const latency_ms = now - request.received_ms;
+    request.owner.updateStatsForResponse?.(request.xid, request.type, now, latency_ms);
     this.stats.requestLatency(latency_ms);
     if (isWrite(request.body)) {
       this.metrics.UPDATE_LATENCY.add(latency_ms);
@@ -266,9 +273,7 @@ export class ZooKeeperServer {
         this.persistFailed(batch, e as Error);
         continue;
       }
-      const fsync_ms = performance.now() - started;
-      this.stats.fsyncTime(fsync_ms);
-      this.metrics.FSYNC_TIME.add(fsync_ms);
+      this.metrics.FSYNC_TIME.add(performance.now() - started);
       this.metrics.SYNC_PROCESSOR_BATCH_SIZE.add(batch.length);
       this.metrics.SYNC_PROCESSOR_REQUEST_QUEUED.add(batch.length);
       for (const p of batch) this.applyAndReply(p);

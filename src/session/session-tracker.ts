@@ -122,14 +122,15 @@ export class SessionTracker {
   }
 
   dump(): string {
-    const due = [...this.buckets.entries()].filter(([, set]) => set.size > 0).sort(([a], [b]) => a - b);
-    let out = `Session Sets (${due.length})/(${this.sessions.size}):\n`;
-    for (const [at, set] of due) {
-      out += `${set.size} expire at ${javaDate(at)}:\n`;
-      for (const s of set) out += `\t0x${BigInt.asUintN(64, s.id).toString(16)}\n`;
+    const due = this.expiryMap();
+    let out = `Session Sets (${due.size})/(${this.sessions.size}):\n`;
+    for (const [at, ids] of due) {
+      out += `${ids.length} expire at ${javaDate(at)}:\n`;
+      for (const id of ids) out += `\t0x${BigInt.asUintN(64, id).toString(16)}\n`;
     }
     return out;
   }
+
 
   private reschedule(s: Session, now_ms: number): void {
     const at = roundToNextTick(now_ms + s.timeout_ms, this.tickTime_ms);

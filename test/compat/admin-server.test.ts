@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ZooKeeperClient } from '../../src/client/zookeeper-client';
 import { CreateMode } from '../../src/jute/constants';
-import { startServer, type Flavour, type RunningServer } from '../support/servers';
+import { fourLetterWord, startServer, type Flavour, type RunningServer } from '../support/servers';
 
 const HOSTS: Record<Flavour, string> = { apache: '127.0.0.101', ours: '127.0.0.102' };
 const ADMIN_PORT = 8080;
@@ -149,6 +149,16 @@ test('a request the AdminServer does not serve: 404 elsewhere, 405 for other met
   for (const [path, method] of [['/nothing', 'GET'], ['/commands/ruok', 'POST'], ['/commands/ruok', 'DELETE']] as const) {
     const [apache, ours] = [await get('apache', path, method), await get('ours', path, method)];
     assert.equal(ours.status, apache.status, `${method} ${path}`);
+  }
+});
+
+test('set_trace_mask sets what get_trace_mask and gtmk then show', async () => {
+  for (const flavour of ['apache', 'ours'] as const) {
+    const set = parse((await get(flavour, '/commands/set_trace_mask?traceMask=5')).body);
+    assert.deepEqual(set, { tracemask: 5, command: 'set_trace_mask', error: null }, flavour);
+    assert.equal(parse((await get(flavour, '/commands/get_trace_mask')).body).tracemask, 5, flavour);
+    assert.equal(await fourLetterWord(HOSTS[flavour], servers.get(flavour)!.port, 'gtmk'), '5', flavour);
+    await get(flavour, '/commands/set_trace_mask?traceMask=306');
   }
 });
 

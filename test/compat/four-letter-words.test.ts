@@ -4,6 +4,7 @@
 // KNOWN_DIFFERENCES.md says; for them the shared part is compared.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { ZooKeeperClient } from '../../src/client/zookeeper-client';
 import { CreateMode } from '../../src/jute/constants';
 import { fourLetterWord, startServer, type Flavour, type RunningServer } from '../support/servers';
@@ -87,6 +88,19 @@ test("mntr: Apache's metrics, every one, with the same value where the state fix
   for (const key of ['zk_server_state', 'zk_znode_count', 'zk_watch_count', 'zk_ephemerals_count', 'zk_approximate_data_size', 'zk_outstanding_requests', 'zk_global_sessions', 'zk_num_alive_connections', ...perNamespace]) {
     assert.equal(ours.get(key), apache.get(key), key);
   }
+});
+
+test('a word sent by a client that closes its side at once (`echo mntr | nc`) is still answered', async () => {
+  const halfClosed = (flavour: Flavour) =>
+    new Promise<string>((resolve, reject) => {
+      const s = connect({ host: HOSTS[flavour], port: servers.get(flavour)!.port });
+      let out = '';
+      s.on('connect', () => s.end('mntr'));
+      s.on('data', (d) => (out += d.toString()));
+      s.on('error', reject);
+      s.on('close', () => resolve(out));
+    });
+  for (const flavour of ['apache', 'ours'] as const) assert.match(await halfClosed(flavour), /^zk_version\t/, flavour);
 });
 
 test('with the default whitelist only srvr is answered, with the same refusal for the rest', async () => {

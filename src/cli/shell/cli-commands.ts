@@ -27,6 +27,8 @@ interface Parsed {
   /** The command and its positional arguments (commons-cli's getArgs). */
   args: string[];
   opts: Map<string, string | true>;
+  /** The first argument as a znode path, checked when read (after the command's own option checks, as zkCli's order is). */
+  readonly path: string;
 }
 
 interface CliCommand {
@@ -41,25 +43,15 @@ interface CliCommand {
 
 const ADD_WATCH_USAGE = '[-m mode] path # optional mode is one of [PERSISTENT, PERSISTENT_RECURSIVE] - default is PERSISTENT_RECURSIVE';
 
-/** Runs a call, turning a KeeperError into zkCli's message for it. */
-async function call<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof KeeperError) throw new CliError(keeperMessage(e));
-    throw e;
-  }
-}
-
-function keeperMessage(e: KeeperError): string {
-  return keeperErrorMessage(e.code, e.path);
-}
-
-function validatePath(path: string): void {
+function validatePath(path: string): string {
   // PathUtils.validatePath's first checks; the server checks the rest.
   if (!path.startsWith('/')) throw new CliError(`Path must start with / character`);
   if (path.length > 1 && path.endsWith('/')) throw new CliError(`Path must not end with / character`);
+  return path;
 }
+
+/** -v version, or -1 (any version). */
+const versionOf = (p: Parsed) => (p.opts.has('v') ? Number(p.opts.get('v')) : -1);
 
 const dataOf = (buf: Buffer | null) => (buf === null ? 'null' : buf.toString('utf8'));
 
@@ -76,9 +68,7 @@ const COMMANDS: CliCommand[] = [
         if (m !== 'PERSISTENT' && m !== 'PERSISTENT_RECURSIVE') throw new CliError(`addWatch ${ADD_WATCH_USAGE}`);
         mode = AddWatchMode[m];
       }
-      const path = p.args[1]!;
-      await call(() => ctx.session.zk.addWatch(path, mode));
-      ctx.session.addWatchMode(path, mode);
+      await ctx.session.addWatch(p.args[1]!, mode);
     },
   },
   {
@@ -88,8 +78,7 @@ const COMMANDS: CliCommand[] = [
     minArgs: 2,
     async exec(ctx, p) {
       const auth = Buffer.from(p.args[2] ?? '', 'utf8');
-      await call(() => ctx.session.zk.addAuth(p.args[1]!, auth));
-      ctx.session.rememberAuth(p.args[1]!, auth);
+      await ctx.session.addAuth(p.args[1]!, auth);
     },
   },
   {
@@ -107,7 +96,7 @@ const COMMANDS: CliCommand[] = [
     usage: '[-c] [-w] [-s]',
     minArgs: 1,
     async exec(ctx, p) {
-      const { data, stat } = await call(() => ctx.session.zk.getData('/zookeeper/config', p.opts.has('w')));
+      const { data, stat } = await ctx.session.getData('/zookeeper/config', p.opts.has('w'));
       ctx.out(`${dataOf(data)}\n`);
       if (p.opts.has('s')) ctx.out(formatStat(stat));
     },
@@ -132,11 +121,10 @@ const COMMANDS: CliCommand[] = [
         : t ? CreateMode.PERSISTENT_WITH_TTL
         : CreateMode.PERSISTENT;
       if (t && (ttl <= 0 || ttl > 0xffffffffff)) throw new CliError(`ttl must be positive and cannot be larger than: ${0xffffffffff}`);
-      const path = p.args[1]!;
-      validatePath(path);
+      const path = p.path;
       const data = p.args.length > 2 ? Buffer.from(p.args[2]!, 'utf8') : null;
       const acl = p.args.length > 3 ? parseAcl(p.args[3]!, ctx.err) : OPEN_ACL_UNSAFE;
-      const created = await call(() => ctx.session.zk.create(path, data, { mode, acl, ttl: t ? ttl : undefined }));
+      const created = await ctx.session.zk.create(path, data, { mode, acl, ttl: t ? ttl : undefined });
       ctx.err(`Created ${created}`);
     },
   },
@@ -146,10 +134,9 @@ const COMMANDS: CliCommand[] = [
     usage: '[-v version] path',
     minArgs: 2,
     async exec(ctx, p) {
-      const path = p.args[1]!;
-      validatePath(path);
-      const version = p.opts.has('v') ? Number(p.opts.get('v')) : -1;
-      await call(() => ctx.session.zk.delete(path, version));
+      const path = p.path;
+      const version = versionOf(p);
+      await ctx.session.zk.delete(path, version);
     },
   },
   {
@@ -160,9 +147,7 @@ const COMMANDS: CliCommand[] = [
     async exec(ctx, p) {
       const b = p.opts.get('b');
       if (b !== undefined && !/^-?\d+$/.test(String(b))) throw new CliError('-b argument must be an int value');
-      const path = p.args[1]!;
-      validatePath(path);
-      await call(() => deleteRecursive(ctx.session, path, b === undefined ? 1000 : Number(b)));
+      await deleteRecursive(ctx.session, p.path, b === undefined ? 1000 : Number(b));
     },
   },
   {
@@ -171,11 +156,9 @@ const COMMANDS: CliCommand[] = [
     usage: '[-s] [-w] path',
     minArgs: 2,
     async exec(ctx, p) {
-      const path = p.args[1]!;
-      validatePath(path);
+      const path = p.path;
       const watch = p.opts.has('w');
-      const { data, stat } = await call(() => ctx.session.zk.getData(path, watch));
-      if (watch) ctx.session.dataWatches.add(path);
+      const { data, stat } = await ctx.session.getData(path, watch);
       ctx.out(`${dataOf(data)}\n`);
       if (p.opts.has('s')) ctx.out(formatStat(stat));
     },
@@ -186,9 +169,8 @@ const COMMANDS: CliCommand[] = [
     usage: '[-s] path',
     minArgs: 2,
     async exec(ctx, p) {
-      const path = p.args[1]!;
-      validatePath(path);
-      const { acl, stat } = await call(() => ctx.session.zk.getACL(path));
+      const path = p.path;
+      const { acl, stat } = await ctx.session.zk.getACL(path);
       ctx.out(formatAcl(acl));
       if (p.opts.has('s')) ctx.out(formatStat(stat));
     },
@@ -199,9 +181,7 @@ const COMMANDS: CliCommand[] = [
     usage: 'path',
     minArgs: 2,
     async exec(ctx, p) {
-      const path = p.args[1]!;
-      validatePath(path);
-      ctx.out(`${await call(() => ctx.session.zk.getAllChildrenNumber(path))}\n`);
+      ctx.out(`${await ctx.session.zk.getAllChildrenNumber(p.path)}\n`);
     },
   },
   {
@@ -211,7 +191,7 @@ const COMMANDS: CliCommand[] = [
     minArgs: 1,
     async exec(ctx, p) {
       const path = p.args[1] ?? '/';
-      const ephemerals = await call(() => ctx.session.zk.getEphemerals(path));
+      const ephemerals = await ctx.session.zk.getEphemerals(path);
       ctx.out(`[${ephemerals.join(', ')}]\n`);
     },
   },
@@ -221,15 +201,13 @@ const COMMANDS: CliCommand[] = [
     usage: '[-s] [-w] [-R] path',
     minArgs: 2,
     async exec(ctx, p) {
-      const path = p.args[1]!;
-      validatePath(path);
+      const path = p.path;
       const watch = p.opts.has('w');
       if (p.opts.has('R')) {
-        await call(() => visitSubTree(ctx, path, watch));
+        await visitSubTree(ctx, path, watch);
         return;
       }
-      const { children, stat } = await call(() => ctx.session.zk.getChildren2(path, watch));
-      if (watch) ctx.session.childWatches.add(path);
+      const { children, stat } = await ctx.session.getChildren2(path, watch);
       ctx.out(`[${[...children].sort(javaStringOrder).join(', ')}]\n`);
       if (p.opts.has('s')) ctx.out(formatStat(stat));
     },
@@ -240,10 +218,9 @@ const COMMANDS: CliCommand[] = [
     usage: 'path [-c|-d|-a] [-l]',
     minArgs: 2,
     async exec(ctx, p) {
-      const path = p.args[1]!;
-      validatePath(path);
+      const path = p.path;
       const type = p.opts.has('c') ? WatcherType.Children : p.opts.has('d') ? WatcherType.Data : WatcherType.Any;
-      await call(() => ctx.session.removeWatches(path, type));
+      await ctx.session.removeWatches(path, type);
     },
   },
   {
@@ -252,10 +229,9 @@ const COMMANDS: CliCommand[] = [
     usage: '[-s] [-v version] path data',
     minArgs: 3,
     async exec(ctx, p) {
-      const path = p.args[1]!;
-      validatePath(path);
-      const version = p.opts.has('v') ? Number(p.opts.get('v')) : -1;
-      const stat = await call(() => ctx.session.zk.setData(path, Buffer.from(p.args[2]!, 'utf8'), version));
+      const path = p.path;
+      const version = versionOf(p);
+      const stat = await ctx.session.zk.setData(path, Buffer.from(p.args[2]!, 'utf8'), version);
       if (p.opts.has('s')) ctx.out(formatStat(stat));
     },
   },
@@ -265,20 +241,17 @@ const COMMANDS: CliCommand[] = [
     usage: '[-s] [-v version] [-R] path acl',
     minArgs: 3,
     async exec(ctx, p) {
-      const path = p.args[1]!;
-      validatePath(path);
+      const path = p.path;
       const acl = parseAcl(p.args[2]!, ctx.err);
-      const version = p.opts.has('v') ? Number(p.opts.get('v')) : -1;
+      const version = versionOf(p);
       if (p.opts.has('R')) {
-        await call(() =>
-          visitSubTree(ctx, path, false, async (node) => {
-            // zkCli prints such an error (KeeperException's own message) without a newline and goes on.
-            await ctx.session.zk.setACL(node, acl, version).catch((e: Error) => ctx.out(e instanceof KeeperError ? keeperErrorMessage(e.code, e.path, true) : e.message));
-          }),
-        );
+        await visitSubTree(ctx, path, false, async (node) => {
+          // zkCli prints such an error (KeeperException's own message) without a newline and goes on.
+          await ctx.session.zk.setACL(node, acl, version).catch((e: Error) => ctx.out(e instanceof KeeperError ? keeperErrorMessage(e.code, e.path, true) : e.message));
+        });
         return;
       }
-      const stat = await call(() => ctx.session.zk.setACL(path, acl, version));
+      const stat = await ctx.session.zk.setACL(path, acl, version);
       if (p.opts.has('s')) ctx.out(formatStat(stat));
     },
   },
@@ -288,11 +261,9 @@ const COMMANDS: CliCommand[] = [
     usage: '[-w] path',
     minArgs: 2,
     async exec(ctx, p) {
-      const path = p.args[1]!;
-      validatePath(path);
+      const path = p.path;
       const watch = p.opts.has('w');
-      const stat = await call(() => ctx.session.zk.exists(path, watch));
-      if (watch) (stat ? ctx.session.dataWatches : ctx.session.existWatches).add(path);
+      const stat = await ctx.session.exists(path, watch);
       if (!stat) throw new CliError(keeperErrorMessage(Code.NONODE, path));
       ctx.out(formatStat(stat));
     },
@@ -303,8 +274,7 @@ const COMMANDS: CliCommand[] = [
     usage: 'path',
     minArgs: 2,
     async exec(ctx, p) {
-      const path = p.args[1]!;
-      validatePath(path);
+      const path = p.path;
       try {
         await ctx.session.zk.sync(path);
         ctx.out('Sync is OK\n');
@@ -329,7 +299,7 @@ const COMMANDS: CliCommand[] = [
     usage: '',
     minArgs: 1,
     async exec(ctx) {
-      const infos = await call(() => ctx.session.zk.whoAmI());
+      const infos = await ctx.session.zk.whoAmI();
       ctx.out('Auth scheme: User\n' + infos.map((i) => `${i.authScheme}: ${i.user}\n`).join(''));
     },
   },
@@ -376,18 +346,24 @@ export function parseCommand(cmd: CliCommand, tokens: string[]): Parsed {
     } else args.push(t);
   }
   if (args.length < cmd.minArgs) throw new CliError(`${cmd.name} ${cmd.usage}`);
-  return { args, opts };
+  return {
+    args,
+    opts,
+    get path() {
+      return validatePath(args[1] ?? '');
+    },
+  };
 }
 
 /** ZKUtil.visitSubTreeDFS: the node, then each level's children sorted, depth first. */
 async function visitSubTree(ctx: CliContext, path: string, watch: boolean, visit?: (node: string) => Promise<void>): Promise<void> {
   const seen = visit ?? (async (node: string) => ctx.out(`${node}\n`));
-  await ctx.session.zk.getData(path, watch);
+  await ctx.session.getData(path, watch);
   await seen(path);
   const helper = async (node: string): Promise<void> => {
     let children: string[];
     try {
-      children = (await ctx.session.zk.getChildren(node, watch)).sort(javaStringOrder);
+      children = (await ctx.session.getChildren2(node, watch)).children.sort(javaStringOrder);
     } catch (e) {
       if (e instanceof KeeperError && e.code === Code.NONODE) return; // deleted meanwhile
       throw e;

@@ -18,11 +18,11 @@ export class CliSession {
   private lastZxid = 0;
   private readonly auth: Array<[string, Buffer]> = [];
   // One-shot watches as the client remembers them, and persistent ones.
-  readonly dataWatches = new Set<string>();
-  readonly existWatches = new Set<string>();
-  readonly childWatches = new Set<string>();
-  readonly persistentWatches = new Set<string>();
-  readonly persistentRecursiveWatches = new Set<string>();
+  private readonly dataWatches = new Set<string>();
+  private readonly existWatches = new Set<string>();
+  private readonly childWatches = new Set<string>();
+  private readonly persistentWatches = new Set<string>();
+  private readonly persistentRecursiveWatches = new Set<string>();
 
   constructor(
     readonly connectString: string,
@@ -35,10 +35,6 @@ export class CliSession {
 
   get alive(): boolean {
     return this.client?.isConnected === true;
-  }
-
-  get currentServer(): string {
-    return this.servers[(this.next + this.servers.length - 1) % this.servers.length]!;
   }
 
   /** Connects to the first server that answers, trying each once. */
@@ -126,12 +122,36 @@ export class CliSession {
     return this.client;
   }
 
-  rememberAuth(scheme: string, auth: Buffer): void {
-    this.auth.push([scheme, auth]);
+  // The calls that leave a watch or an identity behind, recorded as ZooKeeper's client
+  // records them: a watch once the server has taken it (exists: even on a missing node).
+
+  async getData(path: string, watch: boolean): ReturnType<ZooKeeperClient['getData']> {
+    const got = await this.zk.getData(path, watch);
+    if (watch) this.dataWatches.add(path);
+    return got;
   }
 
-  addWatchMode(path: string, mode: number): void {
+  async getChildren2(path: string, watch: boolean): ReturnType<ZooKeeperClient['getChildren2']> {
+    const got = await this.zk.getChildren2(path, watch);
+    if (watch) this.childWatches.add(path);
+    return got;
+  }
+
+  async exists(path: string, watch: boolean): ReturnType<ZooKeeperClient['exists']> {
+    const stat = await this.zk.exists(path, watch);
+    if (watch) (stat ? this.dataWatches : this.existWatches).add(path);
+    return stat;
+  }
+
+  async addWatch(path: string, mode: number): Promise<void> {
+    await this.zk.addWatch(path, mode);
     (mode === AddWatchMode.PERSISTENT ? this.persistentWatches : this.persistentRecursiveWatches).add(path);
+  }
+
+  /** Kept, to be sent again to the next server after a lost connection. */
+  async addAuth(scheme: string, auth: Buffer): Promise<void> {
+    await this.zk.addAuth(scheme, auth);
+    this.auth.push([scheme, auth]);
   }
 
   /**

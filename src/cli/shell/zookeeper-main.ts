@@ -5,10 +5,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import { CliSession } from './cli-session';
 import { CliError, COMMANDS_BY_NAME, parseCommand, USAGE, type CliContext } from './cli-commands';
-import { formatEvent } from './printers';
+import { KeeperError } from '../../jute/keeper-error';
+import { formatEvent, keeperErrorMessage } from './printers';
 
 export interface CliOptions {
   server: string;
@@ -19,8 +20,8 @@ export interface CliOptions {
 
 const HISTORY_FILE = join(homedir(), '.zookeeper-ts_history');
 const HISTORY_KEPT = 500;
-/** Shell commands beside the CliCommands (ZooKeeperMain's own). */
-const SHELL_COMMANDS = new Set(['connect', 'history', 'printwatches', 'quit', 'redo']);
+/** Every command zkCli knows (its usage lists them); some are the shell's own, a few unsupported. */
+const KNOWN = new Set(USAGE.map(([name]) => name));
 const UNSUPPORTED = new Set(['delquota', 'listquota', 'reconfig', 'setquota']);
 
 /** zkCli's own syntax: -server, -timeout, -r and -client-configuration, then the command. */
@@ -49,12 +50,13 @@ export function tokenize(line: string): string[] {
 }
 
 export class ZooKeeperMain {
-  private readonly session: CliSession;
+  /** The session commands go to; `connect` replaces it. */
+  private session: CliSession;
   private readonly history = new Map<number, string>();
   private commandCount = 0;
   private exitCode = 0;
   private printWatches = true;
-  private connecting: Promise<void>;
+  private readonly connecting: Promise<void>;
 
   constructor(private readonly opts: CliOptions) {
     console.log(`Connecting to ${opts.server}`);
@@ -67,11 +69,6 @@ export class ZooKeeperMain {
       if (!this.printWatches) return;
       this.out(`\nWATCHER::\n\n${formatEvent(state, type, path)}\n`);
     });
-  }
-
-  private current: CliSession | undefined;
-  private get live(): CliSession {
-    return this.current ?? this.session;
   }
 
   private out(text: string): void {
@@ -94,17 +91,23 @@ export class ZooKeeperMain {
     const tty = process.stdin.isTTY === true;
     console.log(tty ? 'JLine support is enabled' : 'JLine support is disabled');
     await this.connecting;
-    if (tty) await this.interactive();
-    else {
-      const rl = createInterface({ input: process.stdin, terminal: false });
-      for await (const line of rl) {
-        if (await this.executeLine(line)) break;
-      }
+    const rl = tty ? this.terminal() : createInterface({ input: process.stdin, terminal: false });
+    const prompt = () => {
+      if (!tty) return;
+      rl.setPrompt(this.prompt());
+      rl.prompt();
+    };
+    prompt();
+    for await (const line of rl) {
+      if (await this.executeLine(line)) break;
+      prompt();
     }
+    rl.close();
     return this.exitCode;
   }
 
-  private async interactive(): Promise<void> {
+  /** At a terminal: a prompt, completion, and history kept across runs. */
+  private terminal(): Interface {
     const saved = existsSync(HISTORY_FILE) ? readFileSync(HISTORY_FILE, 'utf8').split('\n').filter((l) => l !== '').reverse() : [];
     const rl = createInterface({
       input: process.stdin,
@@ -121,19 +124,12 @@ export class ZooKeeperMain {
         // a read-only home: history just is not kept
       }
     });
-    for (;;) {
-      const line = await new Promise<string | undefined>((resolve) => {
-        rl.question(this.prompt(), resolve);
-        rl.once('close', () => resolve(undefined));
-      });
-      if (line === undefined || (await this.executeLine(line))) break;
-    }
-    rl.close();
+    return rl;
   }
 
   private prompt(): string {
-    const state = this.live.alive ? 'CONNECTED' : 'CLOSED';
-    return `[zk: ${this.live.connectString}(${state}) ${this.commandCount}] `;
+    const state = this.session.alive ? 'CONNECTED' : 'CLOSED';
+    return `[zk: ${this.session.connectString}(${state}) ${this.commandCount}] `;
   }
 
   /** JLineZNodeCompleter: a command name first, a znode path after it. */
@@ -141,15 +137,14 @@ export class ZooKeeperMain {
     const tokens = line.split(' ');
     const last = tokens[tokens.length - 1] ?? '';
     if (tokens.length === 1) {
-      const names = [...new Set([...COMMANDS_BY_NAME.keys(), ...SHELL_COMMANDS, ...USAGE.map(([n]) => n)])].sort();
-      return [names.filter((n) => n.startsWith(last)), last];
+      return [[...KNOWN].filter((n) => n.startsWith(last)).sort(), last];
     }
     if (!last.startsWith('/')) return [[], last];
     const cut = last.lastIndexOf('/');
     const dir = cut === 0 ? '/' : last.slice(0, cut);
     const prefix = last.slice(cut + 1);
     try {
-      const children = await this.live.zk.getChildren(dir);
+      const children = await this.session.zk.getChildren(dir);
       const base = dir === '/' ? '' : dir;
       return [children.filter((c) => c.startsWith(prefix)).sort().map((c) => `${base}/${c}`), last];
     } catch {
@@ -173,9 +168,11 @@ export class ZooKeeperMain {
       if (!quit) this.exitCode = 0;
       return quit;
     } catch (e) {
-      if (!(e instanceof CliError)) throw e;
-      this.exitCode = e.exitCode;
-      this.err(e.message);
+      // A call the server refused prints as zkCli's CliWrapperException does.
+      const error = e instanceof KeeperError ? new CliError(keeperErrorMessage(e.code, e.path)) : e;
+      if (!(error instanceof CliError)) throw e;
+      this.exitCode = error.exitCode;
+      this.err(error.message);
       return false;
     }
   }
@@ -186,12 +183,12 @@ export class ZooKeeperMain {
       this.usage();
       throw new CliError('No command entered');
     }
-    if (!COMMANDS_BY_NAME.has(cmd) && !SHELL_COMMANDS.has(cmd) && !UNSUPPORTED.has(cmd)) {
+    if (!KNOWN.has(cmd)) {
       this.usage();
       throw new CliError(`Command not found: Command not found ${cmd}`, 127);
     }
     if (cmd === 'quit') {
-      await this.live.close();
+      await this.session.close();
       return true;
     }
     if (cmd === 'redo' && tokens.length >= 2) {
@@ -210,19 +207,19 @@ export class ZooKeeperMain {
       if (tokens.length === 1) this.out(`printwatches is ${this.printWatches ? 'on' : 'off'}\n`);
       else this.printWatches = tokens[1] === 'on';
     } else if (cmd === 'connect') {
-      await this.live.close();
-      this.current = this.newSession(tokens[1] ?? this.live.connectString);
-      await this.current.connect().catch((e: Error) => this.err(e.message));
+      await this.session.close();
+      this.session = this.newSession(tokens[1] ?? this.session.connectString);
+      await this.session.connect().catch((e: Error) => this.err(e.message));
     }
     // Everything below needs a live session (and says so even after history & co).
-    if (!this.live.alive) {
+    if (!this.session.alive) {
       this.out('Not connected\n');
       return false;
     }
     if (UNSUPPORTED.has(cmd)) throw new CliError(`${cmd} is not supported by this shell; use Apache ZooKeeper's zkCli for it`);
     const command = COMMANDS_BY_NAME.get(cmd);
     if (!command) return false;
-    const ctx: CliContext = { session: this.live, out: (t) => this.out(t), err: (l) => this.err(l) };
+    const ctx: CliContext = { session: this.session, out: (t) => this.out(t), err: (l) => this.err(l) };
     await command.exec(ctx, parseCommand(command, tokens));
     return false;
   }

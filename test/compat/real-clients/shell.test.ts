@@ -77,6 +77,13 @@ const MORE = [
   'ls /',
   'deleteall /a',
   'ls /',
+  // ls -R -w leaves a data watch on the top and a child watch on every node it lists.
+  'create /r',
+  'create /r/s',
+  'ls -R -w /r',
+  'removewatches /r/s -c',
+  'removewatches /r -d',
+  'removewatches /r/s -d',
   // What the shared session's second client fires.
   'create /w w0',
   'get -w /w',
