@@ -2,7 +2,7 @@
 // start the standalone server, stop it cleanly on SIGTERM/SIGINT.
 import { mkdirSync } from 'node:fs';
 import { ConfigError, defaultConfig, loadConfig } from '../config/server-config';
-import { createLogger, levelFromEnvironment, type Level } from '../log/logger';
+import { createLogger, levelFromEnvironment, type Level, type Logger } from '../log/logger';
 import { startStandalone } from '../server/standalone';
 
 export async function runServer(cfgFile: string | undefined): Promise<number> {
@@ -30,6 +30,7 @@ export async function runServer(cfgFile: string | undefined): Promise<number> {
     return 2;
   }
   mkdirSync(config.dataDir, { recursive: true });
+  exitOnUnexpectedError(log);
 
   let server;
   try {
@@ -59,3 +60,21 @@ export async function runServer(cfgFile: string | undefined): Promise<number> {
 }
 
 const SHUTDOWN_GRACE_ms = 5000;
+
+/** The exit status after an error nothing handled: not 0, so systemd (Restart=on-failure) starts us again. */
+const UNEXPECTED_ERROR_EXIT_STATUS = 70; // EX_SOFTWARE
+
+/**
+ * The last resort. Every place that answers a client is guarded (an error there closes
+ * that connection only), so an error that gets here is outside any one request: the
+ * server's state is unknown. Say so in one line and exit rather than serve on from it.
+ */
+function exitOnUnexpectedError(log: Logger): void {
+  const fatal = (kind: string) => (e: unknown) => {
+    const why = e instanceof Error ? (e.stack ?? e.message).replace(/\n\s*/g, ' ') : String(e);
+    log.error(`${kind}, exiting with status ${UNEXPECTED_ERROR_EXIT_STATUS}: ${why}`);
+    process.exit(UNEXPECTED_ERROR_EXIT_STATUS);
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled promise rejection'));
+}

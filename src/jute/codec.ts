@@ -14,7 +14,11 @@ export class Writer {
   buf: Buffer;
   pos = 0;
 
-  constructor(initial_bytes = INITIAL_BYTES) {
+  /** `max_bytes`: growing past it throws a RangeError (a record too big to send). */
+  constructor(
+    initial_bytes = INITIAL_BYTES,
+    private readonly max_bytes = Number.POSITIVE_INFINITY,
+  ) {
     this.buf = Buffer.allocUnsafe(initial_bytes);
   }
 
@@ -26,8 +30,10 @@ export class Writer {
   ensure(bytes: number): void {
     const need = this.pos + bytes;
     if (need <= this.buf.length) return;
+    if (need > this.max_bytes) throw new RangeError(`a record of more than ${this.max_bytes} bytes`);
     let size = this.buf.length * 2;
     while (size < need) size *= 2;
+    size = Math.min(size, Math.max(need, this.max_bytes));
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;

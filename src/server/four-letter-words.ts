@@ -7,7 +7,7 @@ import { describeConfig } from '../config/describe-config';
 import type { ServerConfig } from '../config/server-config';
 import { javaDouble, type MetricValue } from '../metrics/metrics-provider';
 import { hostEnvironment } from '../admin/host-facts';
-import type { ServerCnxnFactory } from './server-cnxn-factory';
+import { SESSIONLESS_CNXN_TIMEOUT_ms, type ServerCnxnFactory } from './server-cnxn-factory';
 import type { ZooKeeperServer } from './zookeeper-server';
 
 declare const ZOOKEEPER_TS_VERSION: string | undefined;
@@ -28,9 +28,6 @@ export interface FourLetterContext {
 }
 
 type Command = (ctx: FourLetterContext, cnxn: ClientCnxn) => string | Promise<string>;
-
-/** zookeeper.nio.sessionlessCnxnTimeout's default, also the connection expiry interval. */
-const SESSIONLESS_CNXN_TIMEOUT_ms = 10_000;
 
 const commands: Record<string, Command> = {
   ruok: () => 'imok',

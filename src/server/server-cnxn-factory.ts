@@ -1,6 +1,7 @@
 // ServerCnxnFactory: the client port's listener. Accepts connections, enforces
-// maxClientCnxns per client IP (ZooKeeper closes the extra connection at once), and
-// keeps the set of live connections for the four-letter words.
+// maxClientCnxns per client IP (ZooKeeper closes the extra connection at once), closes
+// connections that never send a ConnectRequest, and keeps the set of live connections
+// for the four-letter words.
 import { createServer, type Server, type Socket } from 'node:net';
 import { ClientCnxn, type CnxnLimits, type FourLetterWordHandler } from './server-cnxn';
 import type { ZooKeeperServer } from './zookeeper-server';
@@ -13,10 +14,21 @@ export interface FactoryOptions extends CnxnLimits {
   log(line: string): void;
 }
 
+/**
+ * zookeeper.nio.sessionlessCnxnTimeout's default, also the interval of ZooKeeper's
+ * connection expiry queue. ZooKeeper puts a connection without a session in the bucket
+ * that ends at the first multiple of the interval after lastActivity + timeout, and
+ * closes each bucket when it ends: such a connection goes 10 to 20 s after it last sent
+ * anything. A sweep every interval that closes those idle for a whole timeout is the same
+ * rule. Without it, sockets that send nothing would hold descriptors forever.
+ */
+export const SESSIONLESS_CNXN_TIMEOUT_ms = 10_000;
+
 export class ServerCnxnFactory {
   readonly connections = new Set<ClientCnxn>();
   private readonly perIp = new Map<string, number>();
   private server: Server | undefined;
+  private sessionlessSweep: NodeJS.Timeout | undefined;
   fourLetterWord: FourLetterWordHandler = () => undefined;
 
   constructor(
@@ -34,6 +46,8 @@ export class ServerCnxnFactory {
       server.listen({ host: this.opts.host, port: this.opts.port, backlog: 511 }, () => {
         server.off('error', reject);
         this.server = server;
+        this.sessionlessSweep = setInterval(() => this.closeSessionless(Date.now()), SESSIONLESS_CNXN_TIMEOUT_ms);
+        this.sessionlessSweep.unref();
         resolve();
       });
     });
@@ -53,10 +67,19 @@ export class ServerCnxnFactory {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    clearInterval(this.sessionlessSweep);
     const closed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
     // Dropped, not half-closed: a client that never closes its side must not hold us up.
     for (const c of this.connections) c.destroy();
     await closed;
+  }
+
+  /** Closes the connections that have sent no ConnectRequest and nothing at all for a whole timeout. */
+  private closeSessionless(now_ms: number): void {
+    for (const c of this.connections) {
+      if (!c.sessionless || now_ms - c.lastActivity_ms < SESSIONLESS_CNXN_TIMEOUT_ms) continue;
+      c.expireSessionless(now_ms - c.lastActivity_ms);
+    }
   }
 
   private accept(socket: Socket): void {

@@ -1,7 +1,9 @@
 // ServerCnxn: one client TCP connection. Frames packets (4-byte length, bounded by
 // jute.maxbuffer), answers a four-letter word sent instead of a ConnectRequest, decodes
-// requests for the pipeline, and writes replies and watch events. Bad bytes close this
-// connection only.
+// requests for the pipeline, and writes replies and watch events. Bad bytes, and any
+// error while answering, close this connection only. Reading stops while the session is
+// not yet established, while too much is outstanding, and while too many replies are
+// unsent: what the client sent waits in its socket, not in our memory.
 import type { Socket } from 'node:net';
 import { JuteError, Reader, Writer, type Codec } from '../jute/codec';
 import { KeeperState, OpCode, Xid } from '../jute/constants';
@@ -24,6 +26,25 @@ export interface CnxnLimits {
   /** Where a connection says why it closed (DEBUG: one line per connection). */
   debug?(line: string): void;
 }
+
+/**
+ * Unsent replies (the socket's writableLength) past this stop reading from the connection
+ * and answering its held requests until the socket drains. 4 MiB is four replies of the
+ * largest node jute.maxbuffer allows (1 MiB): enough to keep a client that reads at
+ * loopback speed busy between two drains, small enough that thousands of connections
+ * that do not read cost only a few GiB together.
+ */
+export const MAX_UNSENT_SOFT_bytes = 4 * 1024 * 1024;
+
+/**
+ * Unsent replies past this close the connection. Past the soft bound nothing more is read
+ * or released from the held queue, so what still comes is write replies (a Stat each,
+ * at most globalOutstandingLimit of them) and watch events; 64 MiB is far beyond that for
+ * a client that reads at all. A single reply (a multiRead, a getChildren) larger than this
+ * fails to encode and closes the connection too: no client with a sane jute.maxbuffer
+ * could read it.
+ */
+export const MAX_UNSENT_HARD_bytes = 64 * 1024 * 1024;
 
 /** Answers a four-letter word, or undefined if `word` is not one. */
 export type FourLetterWordHandler = (word: string, cnxn: ClientCnxn) => string | Promise<string> | undefined;
@@ -52,14 +73,21 @@ export class ClientCnxn implements ServerCnxn, Watcher {
   lastZxid = -1;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** The ConnectRequest has come: what follows are requests. */
   private connected = false;
+  /** The ConnectResponse with a session is sent: requests may be answered. */
+  private sessionEstablished = false;
+  /** Unsent replies passed MAX_UNSENT_SOFT_bytes: waiting for the socket to drain. */
+  private throttled = false;
+  /** A readPackets is scheduled for what waits in `pending`. */
+  private readScheduled = false;
   private closing = false;
   private corked = false;
   /** Why we closed the connection, for the DEBUG line when it is gone. */
   private closeReason: string | undefined;
   /** A four-letter word's answer is being computed: the socket stays open for it. */
   private answering = false;
-  private readonly writer = new Writer(4096);
+  private readonly writer = new Writer(4096, MAX_UNSENT_HARD_bytes);
 
   constructor(
     private readonly socket: Socket,
@@ -73,6 +101,7 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     this.authInfo = [{ scheme: 'ip', id: this.remoteAddress }];
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.drained());
     socket.on('error', () => socket.destroy());
     // The client closed its side: close ours too, unless a four-letter answer is on its way.
     socket.on('end', () => {
@@ -96,40 +125,101 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     return this.queue.held.length + this.queue.writesInFlight;
   }
 
+  /** No ConnectRequest yet (a four-letter word's connection included): subject to the sessionless timeout. */
+  get sessionless(): boolean {
+    return !this.connected && !this.answering;
+  }
+
+  /** Too many replies unsent: the pipeline leaves this connection's held requests held. */
+  get replyBacklogged(): boolean {
+    return this.throttled;
+  }
+
+  /**
+   * Runs something that answers on this connection. Whatever it throws costs this
+   * connection only: one log line, and the connection is closed. Every reply, watch
+   * event, ConnectResponse and four-letter answer goes through here.
+   */
+  answer(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.failed(`answering ${what}`, e);
+    }
+  }
+
+  private failed(doing: string, e: unknown): void {
+    if (this.closing) return;
+    const why = e instanceof Error ? (e.stack ?? e.message).replace(/\n\s*/g, ' ') : String(e);
+    this.limits.log(`closing connection from ${this.remoteAddress}:${this.remotePort} (session 0x${this.sessionId.toString(16)}) after an error ${doing}: ${why}`);
+    this.close(`error ${doing}`);
+  }
+
   // --- reading
 
   private onData(chunk: Buffer): void {
     if (this.closing) return;
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
+    // Any bytes count as activity, as ZooKeeper touches a connection on every read.
+    this.lastActivity_ms = Date.now();
     this.zks.metrics.BYTES_RECEIVED_COUNT.add(chunk.length);
+    this.takePackets();
+  }
+
+  private takePackets(): void {
     try {
       this.readPackets();
     } catch (e) {
       if (e instanceof JuteError) return this.close(`malformed packet: ${e.message}`);
       // A bug met by one request costs that connection only, never the server.
-      this.limits.log(`closing connection from ${this.remoteAddress}:${this.remotePort} after an unexpected error: ${(e as Error).stack ?? e}`);
-      this.close('unexpected error');
+      this.failed('reading its requests', e);
     }
+    this.updateReading();
+  }
+
+  /**
+   * Whether the next packet may be taken now. Not before the session is established
+   * (ZooKeeper answers the ConnectResponse first), not while globalOutstandingLimit holds
+   * the connection, not while its unsent replies are over the soft bound.
+   */
+  private get mayTakeRequests(): boolean {
+    return !this.readingPaused && !this.throttled && (!this.connected || this.sessionEstablished);
+  }
+
+  /**
+   * The socket reads only while packets may be taken: otherwise what the client sends
+   * stays in the kernel's buffers (TCP's window stops it), and `pending` holds at most
+   * what was read before the pause (one chunk, at most the stream's 64 KiB read size).
+   */
+  private updateReading(): void {
+    if (this.closing) return;
+    if (this.mayTakeRequests) this.socket.resume();
+    else this.socket.pause();
+  }
+
+  /** Takes what waits in `pending`, on a later turn: never inside the pipeline's own loops. */
+  private scheduleRead(): void {
+    if (this.readScheduled || this.closing) return;
+    this.readScheduled = true;
+    setImmediate(() => {
+      this.readScheduled = false;
+      if (!this.closing) this.takePackets();
+    });
+  }
+
+  /** The socket has sent everything queued: answer what was held for it, then read on. */
+  private drained(): void {
+    if (!this.throttled || this.closing) return;
+    this.throttled = false;
+    this.zks.cnxnDrained(this);
+    if (!this.throttled) this.scheduleRead();
   }
 
   private readPackets(): void {
-    while (!this.closing && this.pendingBytes >= 4) {
+    while (!this.closing && this.pendingBytes >= 4 && this.mayTakeRequests) {
       const head = this.peek(4);
-      if (!this.connected && this.packetsReceived === 0) {
-        const word = head.toString('latin1');
-        const answer = this.fourLetterWord(word, this);
-        if (answer !== undefined) {
-          this.closing = true;
-          this.closeReason = `answered the four-letter word ${word}`;
-          if (typeof answer === 'string') this.socket.end(answer);
-          else {
-            this.answering = true;
-            answer.then((a) => this.socket.end(a), (e: Error) => this.socket.end(`${e.message}\n`));
-          }
-          return;
-        }
-      }
+      if (!this.connected && this.packetsReceived === 0 && this.answerFourLetterWord(head.toString('latin1'))) return;
       const len = head.readInt32BE(0);
       if (len < 0 || len > this.limits.maxBuffer_bytes) {
         return this.close(`packet length ${len} is out of range (jute.maxbuffer is ${this.limits.maxBuffer_bytes})`);
@@ -137,9 +227,32 @@ export class ClientCnxn implements ServerCnxn, Watcher {
       if (this.pendingBytes < 4 + len) return;
       const packet = this.take(4 + len);
       this.packetsReceived++;
-      this.lastActivity_ms = Date.now();
       this.handlePacket(new Reader(packet, 4));
     }
+  }
+
+  /** A four-letter word sent instead of a ConnectRequest: answered, then the connection ends. False if `word` is not one. */
+  private answerFourLetterWord(word: string): boolean {
+    let answer: string | Promise<string> | undefined;
+    this.answer(`the four-letter word ${word}`, () => (answer = this.fourLetterWord(word, this)));
+    if (this.closing) return true;
+    if (answer === undefined) return false;
+    this.closing = true;
+    this.closeReason = `answered the four-letter word ${word}`;
+    if (typeof answer === 'string') {
+      this.socket.end(answer);
+      return true;
+    }
+    this.answering = true;
+    const end = (text: string) => {
+      this.answering = false;
+      this.socket.end(text);
+    };
+    answer.then(end, (e: Error) => {
+      this.limits.log(`the four-letter word ${word} from ${this.remoteAddress}:${this.remotePort} failed: ${e.message}`);
+      end(`${e.message}\n`);
+    });
+    return true;
   }
 
   private handlePacket(r: Reader): void {
@@ -193,37 +306,40 @@ export class ClientCnxn implements ServerCnxn, Watcher {
 
   // --- writing
 
+  /** A session id other than 0 establishes the session: what the client sent after its ConnectRequest is taken now. */
   sendConnectResponse(timeOut: number, sessionId: bigint, passwd: Buffer): void {
-    this.writeFrame(R.ConnectResponse, { protocolVersion: 0, timeOut, sessionId, passwd, readOnly: false });
+    this.sendFrame('the ConnectResponse', (w) => R.ConnectResponse.write(w, { protocolVersion: 0, timeOut, sessionId, passwd, readOnly: false }));
+    if (sessionId === 0n || this.closing) return;
+    this.sessionEstablished = true;
+    this.scheduleRead();
   }
 
   sendResponse<T>(xid: number, zxid: number, err: number, codec?: Codec<T>, value?: T): void {
-    if (this.closing) return;
     if (xid !== Xid.ping) this.lastZxid = zxid;
-    const w = this.writer.reset();
-    w.int(0); // the length, patched below
-    R.ReplyHeader.write(w, { xid, zxid, err });
-    if (codec && value !== undefined && err === 0) codec.write(w, value);
-    if (xid !== Xid.ping) this.zks.stats.responseSize(w.pos - 4);
-    this.flushFrame(w);
+    this.sendFrame('a reply', (w) => {
+      R.ReplyHeader.write(w, { xid, zxid, err });
+      if (codec && value !== undefined && err === 0) codec.write(w, value);
+      if (xid !== Xid.ping) this.zks.stats.responseSize(w.pos - 4);
+    });
   }
 
   /** Watcher: a triggered watch becomes a notification (xid -1) on this connection. */
   process(event: WatchedEvent): void {
-    if (this.closing) return;
-    const w = this.writer.reset();
-    w.int(0);
-    R.ReplyHeader.write(w, { xid: Xid.notification, zxid: -1, err: 0 });
-    R.WatcherEvent.write(w, { type: event.type, state: event.state ?? KeeperState.SyncConnected, path: event.path });
-    this.flushFrame(w);
+    this.sendFrame('a watch event', (w) => {
+      R.ReplyHeader.write(w, { xid: Xid.notification, zxid: -1, err: 0 });
+      R.WatcherEvent.write(w, { type: event.type, state: event.state ?? KeeperState.SyncConnected, path: event.path });
+    });
   }
 
-  private writeFrame<T>(codec: Codec<T>, value: T): void {
+  /** Encodes one frame and queues it on the socket; an encoding that fails closes this connection only. */
+  private sendFrame(what: string, encode: (w: Writer) => void): void {
     if (this.closing) return;
-    const w = this.writer.reset();
-    w.int(0);
-    codec.write(w, value);
-    this.flushFrame(w);
+    this.answer(what, () => {
+      const w = this.writer.reset();
+      w.int(0); // the length, patched below
+      encode(w);
+      this.flushFrame(w);
+    });
   }
 
   private flushFrame(w: Writer): void {
@@ -241,6 +357,26 @@ export class ClientCnxn implements ServerCnxn, Watcher {
       });
     }
     this.socket.write(w.toBuffer());
+    this.checkUnsent();
+  }
+
+  /** Past the soft bound: stop reading until the socket drains. Past the hard bound: drop the connection. */
+  private checkUnsent(): void {
+    const unsent_bytes = this.socket.writableLength;
+    if (unsent_bytes > MAX_UNSENT_HARD_bytes) {
+      this.limits.log(
+        `closing connection from ${this.remoteAddress}:${this.remotePort} (session 0x${this.sessionId.toString(16)}): ` +
+          `${unsent_bytes} bytes of replies unsent, more than ${MAX_UNSENT_HARD_bytes}; the client does not read them`,
+      );
+      this.closeReason = 'too many unsent replies';
+      this.destroy();
+      return;
+    }
+    if (unsent_bytes > MAX_UNSENT_SOFT_bytes && !this.throttled) {
+      // The socket emits 'drain' once it is empty: its write() has returned false by now.
+      this.throttled = true;
+      this.updateReading();
+    }
   }
 
   close(reason: string): void {
@@ -248,6 +384,12 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     this.closeReason = reason;
     this.closing = true;
     this.socket.end();
+  }
+
+  /** No ConnectRequest within the sessionless timeout: dropped (a half-close would let a silent peer keep it). */
+  expireSessionless(idle_ms: number): void {
+    if (this.closeReason === undefined) this.closeReason = `no session after ${idle_ms} ms idle (sessionless connection timeout)`;
+    this.destroy();
   }
 
   /** Drops the connection at once (server shutdown). */
@@ -261,12 +403,13 @@ export class ClientCnxn implements ServerCnxn, Watcher {
 
   pauseReading(): void {
     this.readingPaused = true;
-    this.socket.pause();
+    this.updateReading();
   }
 
   resumeReading(): void {
     this.readingPaused = false;
-    this.socket.resume();
+    this.updateReading();
+    this.scheduleRead();
   }
 
   updateStatsForResponse(cxid: number, type: number, now_ms: number, latency_ms: number): void {

@@ -32,6 +32,10 @@ export interface ServerCnxn extends ReplyTarget {
   sendConnectResponse(timeOut: number, sessionId: bigint, passwd: Buffer): void;
   /** Ends the connection after what was sent is flushed. */
   close(reason: string): void;
+  /** Runs what answers on this connection; whatever it throws closes this connection only, with a log line. */
+  answer(what: string, fn: () => void): void;
+  /** Its unsent replies are past the soft bound: its held requests stay held until it drains. */
+  readonly replyBacklogged: boolean;
   pauseReading(): void;
   resumeReading(): void;
 }
@@ -179,6 +183,11 @@ export class ZooKeeperServer {
 
   // --- requests
 
+  /** The connection's socket has sent its backlog: release what it held meanwhile. */
+  cnxnDrained(cnxn: ServerCnxn): void {
+    this.drain(cnxn);
+  }
+
   /** Every request of a connected client, in the order the client sent them. */
   submit(request: Request, cnxn: ServerCnxn): void {
     this.stats.packetReceived();
@@ -204,24 +213,32 @@ export class ZooKeeperServer {
 
   private dispatch(request: Request, cnxn: ServerCnxn): void {
     if (!isWrite(request.body)) {
-      this.final.processRead(request, cnxn);
+      cnxn.answer(request.body.op, () => this.final.processRead(request, cnxn));
       this.requestFinished(request);
       return;
     }
-    cnxn.queue.writesInFlight++;
-    const zxid = this.nextZxid();
-    const time = Date.now();
     const body = request.body;
-    const txn =
-      body.op === 'setACL' ? this.prep.prepareSetACL(request, body.path, body.acl, body.version, zxid, time) : this.prep.prepare(request, zxid, time);
+    let txn: Txn | undefined;
+    cnxn.answer(body.op, () => {
+      const zxid = this.lastZxid + 1; // spent only once the txn is prepared: no gap if prepare fails
+      const time = Date.now();
+      txn = body.op === 'setACL' ? this.prep.prepareSetACL(request, body.path, body.acl, body.version, zxid, time) : this.prep.prepare(request, zxid, time);
+      this.nextZxid();
+    });
+    if (txn === undefined) return this.requestFinished(request);
+    cnxn.queue.writesInFlight++;
     if (body.op === 'closeSession') this.sessionTracker.setSessionClosing(cnxn.sessionId);
     this.enqueue({ txn, request, cnxn });
   }
 
-  /** Releases what a connection held behind a write that is now answered. */
+  /**
+   * Releases what a connection held behind a write that is now answered. Stops while the
+   * connection's replies are backlogged (it drains later, see cnxnDrained): held reads
+   * must not pile replies on a client that does not read them.
+   */
   private drain(cnxn: ServerCnxn): void {
     const q = cnxn.queue;
-    while (q.held.length > 0) {
+    while (q.held.length > 0 && !cnxn.replyBacklogged) {
       const next = q.held[0]!;
       if (!isWrite(next.body) && q.writesInFlight > 0) return;
       q.held.shift();
@@ -262,7 +279,21 @@ export class ZooKeeperServer {
     }
   }
 
+  /**
+   * Persists, applies and answers batch after batch. Answering is guarded per connection
+   * (ServerCnxn.answer); what still throws here is the persister's afterApply or the tree
+   * itself, an unknown state: the rejection reaches the process's last-resort handler,
+   * which exits. `persisting` is cleared whatever happens, so writes never stall.
+   */
   private async persistBatches(): Promise<void> {
+    try {
+      await this.persistAll();
+    } finally {
+      this.persisting = false;
+    }
+  }
+
+  private async persistAll(): Promise<void> {
     while (this.toPersist.length > 0) {
       const batch = this.toPersist;
       this.toPersist = [];
@@ -279,7 +310,6 @@ export class ZooKeeperServer {
       for (const p of batch) this.applyAndReply(p);
       this.persister.afterApply?.(this.tree, () => this.sessionTracker.sessionsWithTimeouts());
     }
-    this.persisting = false;
   }
 
   /**
@@ -319,7 +349,7 @@ export class ZooKeeperServer {
     if (txn.body.kind === 'createSession') this.sessionCreated(txn.hdr.clientId, txn.body.timeOut);
     if (request && cnxn) {
       cnxn.queue.writesInFlight--;
-      this.final.replyToWrite(request, cnxn, txn, rc);
+      cnxn.answer(request.body.op, () => this.final.replyToWrite(request, cnxn, txn, rc));
       this.requestFinished(request);
       if (request.type !== OpCode.closeSession) this.drain(cnxn);
     }
