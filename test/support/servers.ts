@@ -26,6 +26,8 @@ export interface RunningServer {
   connectString: string;
   dataDir: string;
   cfgFile: string;
+  /** The server process's id (for /proc/<pid>/fd and the like). */
+  pid: number;
   stop(): Promise<void>;
   /** SIGKILL, as a crash. */
   kill(): Promise<void>;
@@ -101,6 +103,7 @@ export async function startServer(flavour: Flavour, opts: ServerOptions): Promis
     connectString: `${opts.host}:${port}`,
     dataDir,
     cfgFile,
+    pid: child.pid!,
     stop: () => finish('SIGTERM'),
     kill: () => finish('SIGKILL'),
   };
