@@ -1,6 +1,5 @@
 // `zookeeper-ts server [zoo.cfg]`: load and validate the config (before touching dataDir),
 // start the standalone server, stop it cleanly on SIGTERM/SIGINT.
-import { mkdirSync } from 'node:fs';
 import { ConfigError, defaultConfig, loadConfig } from '../config/server-config';
 import { createLogger, levelFromEnvironment, type Level, type Logger } from '../log/logger';
 import { startStandalone } from '../server/standalone';
@@ -29,7 +28,6 @@ export async function runServer(cfgFile: string | undefined): Promise<number> {
     log.error(`${config.file}: ensemble mode (server.N lines) is not supported by this build yet; remove the server.N lines to run standalone`);
     return 2;
   }
-  mkdirSync(config.dataDir, { recursive: true });
   exitOnUnexpectedError(log);
 
   let server;

@@ -4,6 +4,7 @@
 import { MIN_SNAP_RETAIN_COUNT } from '../persistence/purge';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { BOOLEAN_SWITCHES, BooleanValueError, readBoolean, surprisingValue, type BooleanSwitch } from './boolean-switches';
 import { parseProperties, type Property } from './properties';
 
 export class ConfigError extends Error {
@@ -82,12 +83,9 @@ const KNOWN: Record<string, Parser> = {
   minSessionTimeout: (p, c) => (c.minSessionTimeout = int(p, -1)),
   maxSessionTimeout: (p, c) => (c.maxSessionTimeout = int(p, -1)),
   globalOutstandingLimit: (p, c) => (c.globalOutstandingLimit = positiveInt(p)),
-  'zookeeper.globalOutstandingLimit': (p, c) => (c.globalOutstandingLimit = positiveInt(p)),
   'jute.maxbuffer': (p, c) => (c.juteMaxBuffer = positiveInt(p)),
   snapCount: (p, c) => (c.snapCount = positiveInt(p)),
-  'zookeeper.snapCount': (p, c) => (c.snapCount = positiveInt(p)),
   preAllocSize: (p, c) => (c.preAllocSize = positiveInt(p)),
-  'zookeeper.preAllocSize': (p, c) => (c.preAllocSize = positiveInt(p)),
   'autopurge.snapRetainCount': (p, c) => (c.autopurgeSnapRetainCount = positiveInt(p)),
   'autopurge.purgeInterval': (p, c) => (c.autopurgePurgeInterval = nonNegativeInt(p)),
   '4lw.commands.whitelist': (p, c) =>
@@ -95,30 +93,35 @@ const KNOWN: Record<string, Parser> = {
       .split(',')
       .map((w) => w.trim())
       .filter((w) => w !== '')),
-  'admin.enableServer': (p, c) => (c.adminEnableServer = bool(p)),
   'admin.serverAddress': (p, c) => (c.adminServerAddress = nonEmpty(p)),
   'admin.serverPort': (p, c) => (c.adminServerPort = port(p)),
   'admin.commandURL': (p, c) => (c.adminCommandURL = nonEmpty(p)),
   'metricsProvider.className': (p, c) => (c.metricsProviderClassName = oneOf(p, METRICS_PROVIDERS)),
   'metricsProvider.httpHost': (p, c) => (c.metricsProviderHttpHost = nonEmpty(p)),
   'metricsProvider.httpPort': (p, c) => (c.metricsProviderHttpPort = port(p)),
-  'metricsProvider.exportJvmInfo': (p, c) => (c.metricsProviderExportJvmInfo = bool(p)),
-  extendedTypesEnabled: (p, c) => (c.extendedTypesEnabled = bool(p)),
-  'zookeeper.extendedTypesEnabled': (p, c) => (c.extendedTypesEnabled = bool(p)),
-  standaloneEnabled: (p, c) => (c.standaloneEnabled = bool(p)),
-  reconfigEnabled: (p, c) => (c.reconfigEnabled = bool(p)),
-  skipACL: (p, c) => (c.skipACL = yesNo(p)),
-  'zookeeper.skipACL': (p, c) => (c.skipACL = yesNo(p)),
-  'zookeeper.DigestAuthenticationProvider.superDigest': (p, c) => (c.superDigest = nonEmpty(p)),
+  // Passed on by Apache as the system property zookeeper.DigestAuthenticationProvider.superDigest;
+  // empty, it matches no digest there (nobody is super).
+  'DigestAuthenticationProvider.superDigest': (p, c) => (c.superDigest = p.value === '' ? undefined : p.value),
   peerType: () => undefined,
-  syncEnabled: () => undefined,
   electionAlg: () => undefined,
-  quorumListenOnAllIPs: () => undefined,
   maxCnxns: () => undefined,
   dynamicConfigFile: () => undefined,
   clientPortListenBacklog: () => undefined,
-  'zookeeper.digest.enabled': () => undefined,
 };
+
+/** Each on/off switch, by the rule Apache reads it with (see boolean-switches.ts). */
+function parseSwitch(p: Property, c: ServerConfig, sw: BooleanSwitch): void {
+  let on: boolean;
+  try {
+    on = readBoolean(sw.rule, p.value);
+  } catch (e) {
+    if (e instanceof BooleanValueError) fail(p, e.message);
+    throw e;
+  }
+  const note = surprisingValue(p, sw.rule, on);
+  if (note) c.warnings.push(note);
+  if (sw.field) c[sw.field] = on;
+}
 
 /** The embedded default: what `zookeeper-ts server` runs with no zoo.cfg. */
 export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
@@ -182,7 +185,19 @@ export function parseConfig(text: string, file: string, readMyid: (dataDir: stri
       cfg.servers.push(parseServer(p, Number(server[1])));
       continue;
     }
+    const sw = BOOLEAN_SWITCHES[p.key];
+    if (sw) {
+      parseSwitch(p, cfg, sw);
+      continue;
+    }
     const parse = KNOWN[p.key];
+    if (!parse && p.key.startsWith('zookeeper.')) {
+      // ZooKeeper prefixes every key it passes on: this one would be zookeeper.zookeeper.<...>,
+      // which nothing reads. Ignored here too, so one zoo.cfg means the same to both.
+      const meant = p.key.slice('zookeeper.'.length);
+      cfg.warnings.push(`${file}:${p.line}: ${p.key} is ignored, as ZooKeeper ignores it in zoo.cfg (it reads keys without the prefix: write ${meant})`);
+      continue;
+    }
     if (!parse) {
       // ZooKeeper passes unknown keys on as system properties, with a warning.
       if (!/^(group|weight)\./.test(p.key)) cfg.warnings.push(`${file}:${p.line}: unknown key ${p.key}, ignored`);
@@ -211,6 +226,13 @@ export function parseConfig(text: string, file: string, readMyid: (dataDir: stri
     cfg.autopurgeSnapRetainCount = MIN_SNAP_RETAIN_COUNT;
   }
 
+  // ZooKeeper reads clientPort=0 as "not set", not as "any free port": with
+  // clientPortAddress it refuses to start; without, it starts with no client port at all.
+  // A server no client can reach is refused here in both cases.
+  if (clientPortSeen && cfg.clientPort === 0) {
+    clientPortSeen = false;
+    if (cfg.clientPortAddressSet) throw new ConfigError(`${file}: clientPortAddress is set but clientPort is not set (clientPort=0 means not set, as in ZooKeeper)`);
+  }
   const multi = cfg.servers.length > 1 || (cfg.servers.length === 1 && !cfg.standaloneEnabled);
   cfg.standaloneMode = !multi;
   if (multi) {
@@ -223,7 +245,8 @@ export function parseConfig(text: string, file: string, readMyid: (dataDir: stri
     if (!clientPortSeen && me.clientPort !== undefined) cfg.clientPort = me.clientPort;
     if (me.clientPortAddress !== undefined) cfg.clientPortAddress = me.clientPortAddress;
   } else if (!clientPortSeen) {
-    throw new ConfigError(`${file}: clientPort is not set`);
+    const zero = cfg.properties.get('clientPort') === undefined ? '' : ' (clientPort=0 means not set, as in ZooKeeper, which would then serve no client)';
+    throw new ConfigError(`${file}: clientPort is not set${zero}; set the port clients connect to`);
   }
   return cfg;
 }
@@ -268,17 +291,6 @@ function nonNegativeInt(p: Property): number {
 function port(p: Property): number {
   if (!/^\d+$/.test(p.value) || Number(p.value) > 65535) fail(p, 'a port number from 0 to 65535');
   return Number(p.value);
-}
-
-function bool(p: Property): boolean {
-  const v = p.value.toLowerCase();
-  if (v !== 'true' && v !== 'false') fail(p, 'true or false');
-  return v === 'true';
-}
-
-/** skipACL takes "yes"/"no" in ZooKeeper (anything but "yes" is no). */
-function yesNo(p: Property): boolean {
-  return p.value.toLowerCase() === 'yes' || p.value.toLowerCase() === 'true';
 }
 
 /** The metrics providers there are: ZooKeeper's default (mntr, monitor) and Prometheus. */

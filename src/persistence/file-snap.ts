@@ -14,7 +14,7 @@ import * as R from '../jute/records';
 import type { ACL } from '../jute/records';
 import type { DataNode, DataTree } from '../tree/data-tree';
 import { adler32 } from './adler32';
-import { FILE_VERSION, listDataFiles } from './file-txn-log';
+import { closeQuietly, FILE_VERSION, listDataFiles } from './file-txn-log';
 
 export const SNAP_MAGIC = 0x5a4b534e; // "ZKSN"
 /** ReferenceCountedACLCache's index for OPEN_ACL_UNSAFE given as null. */
@@ -109,12 +109,18 @@ export async function writeSnapshot(
     if (yieldBetweenSlices) await fsyncAsync(fd);
     else fsyncSync(fd);
   } catch (e) {
-    closeSync(fd);
+    closeQuietly(fd);
     rmSync(tmp, { force: true });
     throw e;
   }
-  closeSync(fd);
-  renameSync(tmp, join(dir, name));
+  try {
+    closeSync(fd);
+    renameSync(tmp, join(dir, name));
+  } catch (e) {
+    // The descriptor is released by close even when it fails; the file never got its name.
+    rmSync(tmp, { force: true });
+    throw e;
+  }
   fsyncDir(dir);
   return name;
 }

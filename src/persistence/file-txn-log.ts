@@ -3,7 +3,7 @@
 // 2, dbid 0) then entries of  checksum (long, Adler-32 of the entry) · length (int) ·
 // entry (TxnHeader + body) · 'B'. The file is grown in preAllocSize steps of zeros, so
 // a zero length marks the end of what was written.
-import { closeSync, fdatasync, fstatSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Reader, Writer } from '../jute/codec';
@@ -81,6 +81,9 @@ export class FileTxnLog {
       out.ensure(1);
       out.buf[out.pos++] = EOR;
     }
+    // A failure from here on (preallocation, write, fdatasync) keeps the descriptor: it is
+    // the current log's, the next append writes at the same offset again, and rollLog or
+    // close releases it. Only open() makes a descriptor that a failure could orphan.
     const fd = this.fd!;
     this.pad(fd, out.pos);
     const start = this.position;
@@ -115,12 +118,23 @@ export class FileTxnLog {
     // A log of this name can be there already: written by a run that crashed before any of
     // it was whole (recovery found no txn in it, so the zxid is handed out again). None of
     // it was acknowledged; it is replaced.
-    const fd = openSync(join(this.dir, logFileName(firstZxid)), 'w');
+    const path = join(this.dir, logFileName(firstZxid));
+    const fd = openSync(path, 'w');
     const header = FileHeader.encode({ magic: TXNLOG_MAGIC, version: FILE_VERSION, dbid: 0 });
-    writeSync(fd, header, 0, header.length, 0);
+    try {
+      let done = 0;
+      while (done < header.length) done += writeSync(fd, header, done, header.length - done, done);
+      this.fileSize = fstatSync(fd).size;
+    } catch (e) {
+      // A full disk right after a roll fails here, and every later write comes back here:
+      // the descriptor must go with the failure, or each failed write keeps one open until
+      // the process runs out. A log without its header holds nothing: it goes too.
+      closeQuietly(fd);
+      rmSync(path, { force: true });
+      throw e;
+    }
     this.fd = fd;
     this.position = header.length;
-    this.fileSize = fstatSync(fd).size;
     this.txnsInCurrentLog = 0;
   }
 
@@ -136,8 +150,20 @@ export class FileTxnLog {
   }
 
   private closeFile(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
+    const fd = this.fd;
+    // Forgotten before closing: a close that fails (EIO) still releases the descriptor, and
+    // the next append must open a new file rather than write to a number that is gone.
     this.fd = undefined;
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Closes a descriptor on an error path, where the first error is the one to report. */
+export function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // the descriptor is released even when close reports an error (close(2))
   }
 }
 

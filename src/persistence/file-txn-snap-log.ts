@@ -2,13 +2,14 @@
 // dataLogDir/version-2 and snapshots under dataDir/version-2. Restores the tree and
 // sessions at start (newest valid snapshot, then the logs after it), persists each batch
 // of txns with one fsync, and every snapCount txns or so rolls the log and snapshots.
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpCode } from '../jute/constants';
 import { Code } from '../jute/keeper-error';
 import type { DataTree } from '../tree/data-tree';
 import type { Txn } from '../tree/txn';
 import { listLogs, readLogFile, FileTxnLog } from './file-txn-log';
+import { prepareVersionDir } from './data-dirs';
 import { listSnapshots, readSnapshot, writeSnapshot } from './file-snap';
 
 export interface PersistenceOptions {
@@ -47,10 +48,8 @@ export class FileTxnSnapLog {
   private randRoll: number;
 
   constructor(private readonly opts: PersistenceOptions) {
-    this.snapDir = join(opts.dataDir, 'version-2');
-    this.logDir = join(opts.dataLogDir, 'version-2');
-    mkdirSync(this.snapDir, { recursive: true });
-    mkdirSync(this.logDir, { recursive: true });
+    this.snapDir = prepareVersionDir('dataDir', opts.dataDir);
+    this.logDir = prepareVersionDir('dataLogDir', opts.dataLogDir);
     this.txnLog = new FileTxnLog(this.logDir, opts.preAllocSize_bytes);
     // A snapshot cut short by a crash never got its name: its temporary file goes.
     for (const f of readdirSync(this.snapDir)) if (/^\.snapshot\.[0-9a-f]+\.tmp$/.test(f)) rmSync(join(this.snapDir, f), { force: true });

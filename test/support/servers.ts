@@ -26,7 +26,7 @@ export interface RunningServer {
   connectString: string;
   dataDir: string;
   cfgFile: string;
-  /** The server's process (the JVM for Apache), for its RSS. */
+  /** The server's process (the JVM for Apache): for its RSS, /proc/<pid>/fd and the like. */
   pid: number;
   stop(): Promise<void>;
   /** SIGKILL, as a crash. */
