@@ -57,7 +57,11 @@ export const FINALIZE_WAIT_ms = 200;
 const MIN_NOTIFICATION_INTERVAL_ms = FINALIZE_WAIT_ms;
 const MAX_NOTIFICATION_INTERVAL_ms = 60_000;
 
-type Phase = 'serving' | 'looking' | 'finalizing';
+/**
+ * idle: created, no round run yet (what arrives is dropped; its sender says it again);
+ * looking/finalizing: in a round; serving: settled, answering peers that look.
+ */
+type Phase = 'idle' | 'serving' | 'looking' | 'finalizing';
 
 export class FastLeaderElection {
   /** The election round: every new lookForLeader moves it on; higher rounds win. */
@@ -66,7 +70,7 @@ export class FastLeaderElection {
   state = ServerState.LOOKING;
   /** What the peer settled on (QuorumPeer.currentVote), told to peers that look. */
   currentVote: Vote;
-  private phase: Phase = 'serving';
+  private phase: Phase = 'idle';
   private proposed: { leader: bigint; zxid: bigint; peerEpoch: bigint };
   private init = { zxid: -1n, epoch: -1n };
   /** Votes of this round, by sender (recvset). */
@@ -122,6 +126,7 @@ export class FastLeaderElection {
   // --- what WorkerReceiver does with every message, whatever the peer's state
 
   private received(from: bigint, n: Notification): void {
+    if (this.phase === 'idle') return;
     if (!this.o.quorum.isVoter(from)) {
       // A non-voter (an observer) is told our current vote at once and never counted.
       this.reply(from, this.currentVote.leader, this.currentVote.zxid, this.logicalclock, this.currentVote.peerEpoch);

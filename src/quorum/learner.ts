@@ -36,12 +36,8 @@ export interface LearnerStart {
   lastLoggedZxid: number;
 }
 
-/** The snapshot a SNAP carried, decoded by the transport from the stream that follows it. */
-export interface SnapshotPayload {
-  sessions: Map<bigint, number>;
-  /** Opaque to the core: handed back in the loadSnapshot effect. */
-  tree: unknown;
-}
+/** The snapshot a SNAP carried, decoded by the transport from the stream behind it; opaque here. */
+export type SnapshotPayload = object;
 
 export type LearnerInput =
   | { kind: 'connected' }

@@ -94,3 +94,14 @@ export async function startApacheMember(me: MemberSpec, members: MemberSpec[], e
     },
   };
 }
+
+/** srvr once the member serves (a leader answers only after a quorum synced with it); '' if it never does. */
+export async function srvrOnceServing(host: string, port = 2181, timeout_ms = 30_000): Promise<string> {
+  const { fourLetterWord } = await import('./servers');
+  const deadline = Date.now() + timeout_ms;
+  for (;;) {
+    const out = await fourLetterWord(host, port, 'srvr').catch(() => '');
+    if (out.includes('Mode:') || Date.now() > deadline) return out;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

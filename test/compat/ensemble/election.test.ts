@@ -6,8 +6,7 @@ import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { Election, type ElectionResult } from '../../../src/quorum/election';
 import { ServerState } from '../../../src/quorum/vote';
-import { startApacheMember, type ApacheMember, type MemberSpec } from '../../support/ensemble';
-import { fourLetterWord } from '../../support/servers';
+import { srvrOnceServing, startApacheMember, type ApacheMember, type MemberSpec } from '../../support/ensemble';
 
 const members: MemberSpec[] = [1, 2, 3].map((myid) => ({ myid, host: `127.0.5.${myid}` }));
 const running: { stop(): unknown }[] = [];
@@ -42,16 +41,6 @@ async function apache(myid: number): Promise<ApacheMember> {
   const m = await startApacheMember(members.find((s) => s.myid === myid)!, members);
   running.push(m);
   return m;
-}
-
-/** srvr once the member serves (a leader answers only after a quorum synced with it). */
-async function srvrOnceServing(host: string): Promise<string> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const out = await fourLetterWord(host, 2181, 'srvr').catch(() => '');
-    if (out.includes('Mode:') || Date.now() > deadline) return out;
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
