@@ -2,24 +2,16 @@
 // defaults. Every error names the file, the line, the key and what is allowed; it is
 // raised before anything touches dataDir.
 import { MIN_SNAP_RETAIN_COUNT } from '../persistence/purge';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { BOOLEAN_SWITCHES, BooleanValueError, readBoolean, surprisingValue, type BooleanSwitch } from './boolean-switches';
+import { ConfigError } from './config-error';
 import { parseProperties, type Property } from './properties';
+import { isEnsembleKey, readEnsemble, type EnsembleConfig } from './quorum-config';
+import type { QuorumServer } from './quorum-verifier';
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-export interface QuorumServer {
-  id: number;
-  host: string;
-  quorumPort: number;
-  electionPort: number;
-  type: 'participant' | 'observer';
-  clientPortAddress?: string;
-  clientPort?: number;
-}
+export { ConfigError };
+export type { QuorumServer };
 
 export interface ServerConfig {
   file: string;
@@ -57,6 +49,8 @@ export interface ServerConfig {
   superDigest?: string;
   servers: QuorumServer[];
   serverId: number;
+  /** The ensemble (quorum-config.ts); undefined when standalone. */
+  ensemble?: EnsembleConfig;
   /** Standalone: no server.N lines (or only one, with standaloneEnabled). */
   standaloneMode: boolean;
   /** Every key as written, for modules that read keys of their own. */
@@ -102,10 +96,7 @@ const KNOWN: Record<string, Parser> = {
   // Passed on by Apache as the system property zookeeper.DigestAuthenticationProvider.superDigest;
   // empty, it matches no digest there (nobody is super).
   'DigestAuthenticationProvider.superDigest': (p, c) => (c.superDigest = p.value === '' ? undefined : p.value),
-  peerType: () => undefined,
-  electionAlg: () => undefined,
   maxCnxns: () => undefined,
-  dynamicConfigFile: () => undefined,
   clientPortListenBacklog: () => undefined,
 };
 
@@ -178,11 +169,11 @@ export function parseConfig(text: string, file: string, readMyid: (dataDir: stri
   let dataDirSeen = false;
   let dataLogDirSeen = false;
   const props = parseProperties(text, file);
+  const ensembleProps: Property[] = [];
   for (const p of props) {
     cfg.properties.set(p.key, p.value);
-    const server = /^server\.(\d+)$/.exec(p.key);
-    if (server) {
-      cfg.servers.push(parseServer(p, Number(server[1])));
+    if (isEnsembleKey(p.key)) {
+      ensembleProps.push(p);
       continue;
     }
     const sw = BOOLEAN_SWITCHES[p.key];
@@ -200,7 +191,7 @@ export function parseConfig(text: string, file: string, readMyid: (dataDir: stri
     }
     if (!parse) {
       // ZooKeeper passes unknown keys on as system properties, with a warning.
-      if (!/^(group|weight)\./.test(p.key)) cfg.warnings.push(`${file}:${p.line}: unknown key ${p.key}, ignored`);
+      cfg.warnings.push(`${file}:${p.line}: unknown key ${p.key}, ignored`);
       continue;
     }
     parse(p, cfg);
@@ -233,17 +224,28 @@ export function parseConfig(text: string, file: string, readMyid: (dataDir: stri
     clientPortSeen = false;
     if (cfg.clientPortAddressSet) throw new ConfigError(`${file}: clientPortAddress is set but clientPort is not set (clientPort=0 means not set, as in ZooKeeper)`);
   }
-  const multi = cfg.servers.length > 1 || (cfg.servers.length === 1 && !cfg.standaloneEnabled);
-  cfg.standaloneMode = !multi;
-  if (multi) {
-    const myid = readMyid(cfg.dataDir);
-    if (myid === undefined) throw new ConfigError(`${file}: server.N lines are set but ${join(cfg.dataDir, 'myid')} is missing`);
-    if (!/^\s*\d+\s*$/.test(myid)) throw new ConfigError(`${join(cfg.dataDir, 'myid')}: must hold the server id as a number (got "${myid.trim()}")`);
-    cfg.serverId = Number(myid.trim());
-    const me = cfg.servers.find((s) => s.id === cfg.serverId);
-    if (!me) throw new ConfigError(`${file}: myid ${cfg.serverId} has no server.${cfg.serverId} line`);
-    if (!clientPortSeen && me.clientPort !== undefined) cfg.clientPort = me.clientPort;
-    if (me.clientPortAddress !== undefined) cfg.clientPortAddress = me.clientPortAddress;
+  // QuorumPeerConfig.parseProperties, before any server line is looked at.
+  if (cfg.clientPortAddressSet && !clientPortSeen) throw new ConfigError(`${file}: clientPortAddress is set but clientPort is not set`);
+
+  const quorum = readEnsemble(ensembleProps, {
+    file,
+    dataDir: cfg.dataDir,
+    standaloneEnabled: cfg.standaloneEnabled,
+    initLimitSet: cfg.properties.has('initLimit'),
+    syncLimitSet: cfg.properties.has('syncLimit'),
+    propertyCount: cfg.properties.size,
+    ...(clientPortSeen ? { staticClient: { host: cfg.clientPortAddress, port: cfg.clientPort } } : {}),
+    readMyid,
+    readFile: (path) => readFileSync(path, 'utf8'),
+  });
+  cfg.warnings.push(...quorum.warnings);
+  cfg.servers = quorum.servers;
+  cfg.standaloneMode = quorum.ensemble === undefined;
+  if (quorum.ensemble) {
+    cfg.ensemble = quorum.ensemble;
+    cfg.serverId = quorum.ensemble.myid;
+    cfg.clientPort = quorum.clientAddress!.port;
+    cfg.clientPortAddress = quorum.clientAddress!.host;
   } else if (!clientPortSeen) {
     const zero = cfg.properties.get('clientPort') === undefined ? '' : ' (clientPort=0 means not set, as in ZooKeeper, which would then serve no client)';
     throw new ConfigError(`${file}: clientPort is not set${zero}; set the port clients connect to`);
@@ -260,8 +262,9 @@ export function loadConfig(file: string): ServerConfig {
     throw new ConfigError(`${file}: cannot read the configuration: ${(e as Error).message}`);
   }
   return parseConfig(text, file, (dataDir) => {
+    // Apache reads myid only when it is a regular file.
     const myid = join(dataDir, 'myid');
-    return existsSync(myid) ? readFileSync(myid, 'utf8') : undefined;
+    return statSync(myid, { throwIfNoEntry: false })?.isFile() ? readFileSync(myid, 'utf8') : undefined;
   });
 }
 
@@ -312,25 +315,4 @@ function nonEmpty(p: Property): string {
 /** Relative dirs are taken from the working directory, as ZooKeeper takes them. */
 function absolute(path: string): string {
   return isAbsolute(path) ? path : resolve(path);
-}
-
-/** server.N=host:quorumPort:electionPort[:participant|:observer][;[clientAddress:]clientPort] */
-function parseServer(p: Property, id: number): QuorumServer {
-  const allowed = 'host:quorumPort:electionPort[:participant|:observer][;[clientAddress:]clientPort]';
-  const [serverPart, clientPart] = p.value.split(';', 2) as [string, string | undefined];
-  const parts = serverPart.split(':');
-  if (parts.length < 3 || parts.length > 4) fail(p, allowed);
-  const [host, qp, ep, type] = parts as [string, string, string, string | undefined];
-  const asPort = (v: string) => (/^\d+$/.test(v) && Number(v) <= 65535 ? Number(v) : fail(p, allowed));
-  if (type !== undefined && type !== 'participant' && type !== 'observer') fail(p, allowed);
-  const server: QuorumServer = { id, host, quorumPort: asPort(qp), electionPort: asPort(ep), type: type === 'observer' ? 'observer' : 'participant' };
-  if (clientPart !== undefined) {
-    const c = clientPart.split(':');
-    if (c.length === 1) server.clientPort = asPort(c[0]!);
-    else if (c.length === 2) {
-      server.clientPortAddress = c[0]!;
-      server.clientPort = asPort(c[1]!);
-    } else fail(p, allowed);
-  }
-  return server;
 }

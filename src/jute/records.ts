@@ -152,3 +152,13 @@ export const MultiTxn = record({ txns: vector(MultiTxnEntry) });
 // --- org.apache.zookeeper.server.persistence
 
 export const FileHeader = record({ magic: int, version: int, dbid: long });
+
+// --- org.apache.zookeeper.server.quorum
+
+/** What a learner tells the leader first (in FOLLOWERINFO/OBSERVERINFO). */
+export const LearnerInfo = record({ serverid: bigLong, protocolVersion: int, configVersion: long });
+export type LearnerInfo = Decoded<typeof LearnerInfo>;
+
+/** Every message on the quorum port; zxid is -1 where a packet has none (UPTODATE). */
+export const QuorumPacket = record({ type: int, zxid: long, data: buffer, authinfo: vector(Id) });
+export type QuorumPacket = Decoded<typeof QuorumPacket>;

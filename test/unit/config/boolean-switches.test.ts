@@ -30,8 +30,8 @@ const cases: [line: string, field: keyof ServerConfig, expected: boolean][] = [
   ['metricsProvider.exportJvmInfo=False', 'metricsProviderExportJvmInfo', false],
   ['metricsProvider.exportJvmInfo=no', 'metricsProviderExportJvmInfo', false],
   ['metricsProvider.exportJvmInfo=TRUE', 'metricsProviderExportJvmInfo', true],
-  // QuorumPeerConfig.parseBoolean: true/false in any case
-  ['standaloneEnabled=FALSE', 'standaloneEnabled', false],
+  // QuorumPeerConfig.parseBoolean: true/false in any case (standaloneEnabled=false needs server lines: see quorum-config.test.ts)
+  ['standaloneEnabled=True', 'standaloneEnabled', true],
   ['reconfigEnabled=True', 'reconfigEnabled', true],
 ];
 

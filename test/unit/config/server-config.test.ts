@@ -44,12 +44,12 @@ test('Java properties syntax: # and ! comments, trimmed values, ZooKeeper defaul
 });
 
 test('server.N lines and myid', () => {
-  withCfg('dataDir=$DIR\nserver.1=zk-kfk01:2888:3888\nserver.2=zk-kfk02:2888:3888:participant;2181\nserver.3=zk-kfk03:2888:3888:observer;0.0.0.0:2182\n', (file, dir) => {
+  withCfg('initLimit=10\nsyncLimit=5\ndataDir=$DIR\nserver.1=zk-kfk01:2888:3888\nserver.2=zk-kfk02:2888:3888:participant;2181\nserver.3=zk-kfk03:2888:3888:observer;0.0.0.0:2182\n', (file, dir) => {
     writeFileSync(join(dir, 'myid'), '2\n');
     const c = loadConfig(file);
     assert.equal(c.serverId, 2);
     assert.deepEqual(
-      c.servers.map((s) => [s.id, s.host, s.quorumPort, s.electionPort, s.type]),
+      c.servers.map((s) => [s.id, s.addresses[0]!.host, s.addresses[0]!.quorumPort, s.addresses[0]!.electionPort, s.type]),
       [
         [1, 'zk-kfk01', 2888, 3888, 'participant'],
         [2, 'zk-kfk02', 2888, 3888, 'participant'],

@@ -1,0 +1,194 @@
+// followLeader: a learner's life with one leader (Apache's Follower.followLeader and
+// Observer.observeLeader). Dials the leader's quorum port, feeds the Learner core with the
+// packets, ticks and fsyncs, and carries out its effects, in order, on the database. Ends
+// (resolves with the reason) when the leader is lost; the peer then looks for a leader again.
+import type { Txn } from '../tree/txn';
+import { Learner, type LearnerEffect, type LearnerOptions } from './learner';
+import { LearnerCnx } from './learner-cnx';
+import { PacketType, packet, type QuorumPacket } from './quorum-packet';
+import type { StreamedSnapshot } from './snapshot-stream';
+
+/** What a learner needs of its database (ZKDatabase). Epoch writes and snapshots are durable when they return. */
+export interface LearnerDatabase {
+  readonly acceptedEpoch: number;
+  readonly currentEpoch: number;
+  readonly lastLoggedZxid: number;
+  setAcceptedEpoch(epoch: number): void;
+  setCurrentEpoch(epoch: number): void;
+  truncate(zxid: number): void;
+  loadSnapshot(snapshot: StreamedSnapshot, zxid: number): void;
+  applyUnlogged(txn: Txn): void;
+  /** Appends and fsyncs; resolves once durable. Calls are served in order. */
+  log(txns: Txn[]): Promise<void>;
+  takeSnapshot(): void;
+  commit(txn: Txn): void;
+  /** Sessions touched since the last PING, with their timeouts (reported to the leader). */
+  touches(): Map<bigint, number>;
+}
+
+export interface FollowOptions extends LearnerOptions {
+  leader: { host: string; port: number };
+  tickTime_ms: number;
+  maxBuffer_bytes: number;
+  log: { info(line: string): void; warn(line: string): void };
+  /** Told when the learner is in sync and serves (UPTODATE acknowledged). */
+  onServing?(epoch: number): void;
+  onRevalidated?(sessionId: bigint, valid: boolean): void;
+  onSynced?(): void;
+}
+
+/** Apache's Learner.connectToLeader tries this often, a second apart. */
+const CONNECT_ATTEMPTS = 5;
+const CONNECT_RETRY_ms = 1000;
+
+export class FollowLeader {
+  private readonly learner: Learner;
+  private cnx: LearnerCnx | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+  private ended: ((reason: string) => void) | undefined;
+  private done = false;
+  /** Effects wait here while an fsync they come after is in flight, so order holds. */
+  private logging: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly o: FollowOptions,
+    private readonly db: LearnerDatabase,
+  ) {
+    this.learner = new Learner(o, { acceptedEpoch: db.acceptedEpoch, currentEpoch: db.currentEpoch, lastLoggedZxid: db.lastLoggedZxid });
+  }
+
+  get serving(): boolean {
+    return this.learner.isServing;
+  }
+
+  /** Runs until the leader is lost; resolves with why. */
+  run(): Promise<string> {
+    return new Promise((resolve) => {
+      this.ended = resolve;
+      void this.connect();
+    });
+  }
+
+  /** Forwards a client's request (REQUEST, REVALIDATE, SYNC) to the leader. */
+  forward(p: QuorumPacket): void {
+    this.learner.step({ kind: 'forward', packet: p });
+    this.carryOut();
+  }
+
+  stop(reason = 'stopped'): void {
+    this.end(reason);
+  }
+
+  private async connect(): Promise<void> {
+    for (let attempt = 1; attempt <= CONNECT_ATTEMPTS && !this.done; attempt++) {
+      const cnx = new LearnerCnx({
+        host: this.o.leader.host,
+        port: this.o.leader.port,
+        maxBuffer_bytes: this.o.maxBuffer_bytes,
+        onPacket: (p, snapshot) => {
+          this.learner.step({ kind: 'packet', packet: p, snapshot });
+          this.carryOut();
+        },
+        onClose: (reason) => this.end(reason),
+      });
+      try {
+        await cnx.open();
+      } catch (e) {
+        this.o.log.warn(`cannot reach the leader at ${this.o.leader.host}:${this.o.leader.port} (attempt ${attempt} of ${CONNECT_ATTEMPTS}): ${(e as Error).message}`);
+        await new Promise((r) => setTimeout(r, CONNECT_RETRY_ms));
+        continue;
+      }
+      if (this.done) return cnx.close('stopped');
+      this.cnx = cnx;
+      this.ticker = setInterval(() => {
+        this.learner.step({ kind: 'tick' });
+        this.carryOut();
+      }, this.o.tickTime_ms);
+      this.learner.step({ kind: 'connected' });
+      this.carryOut();
+      return;
+    }
+    this.end(`the leader at ${this.o.leader.host}:${this.o.leader.port} could not be reached`);
+  }
+
+  /** Carries out the core's effects in order; an effect behind an fsync waits for it. */
+  private carryOut(): void {
+    const effects = this.learner.ready();
+    if (effects.length === 0) return;
+    this.logging = this.logging.then(() => this.apply(effects)).catch((e: Error) => this.end(`the database failed: ${e.message}`));
+  }
+
+  private async apply(effects: LearnerEffect[]): Promise<void> {
+    for (const e of effects) {
+      if (this.done) return;
+      await this.effect(e);
+    }
+  }
+
+  private async effect(e: LearnerEffect): Promise<void> {
+    const db = this.db;
+    switch (e.kind) {
+      case 'send':
+        return this.cnx?.send(e.packet);
+      case 'setAcceptedEpoch':
+        return db.setAcceptedEpoch(e.epoch);
+      case 'setCurrentEpoch':
+        return db.setCurrentEpoch(e.epoch);
+      case 'truncate':
+        return db.truncate(e.zxid);
+      case 'loadSnapshot':
+        return db.loadSnapshot(e.snapshot as StreamedSnapshot, e.zxid);
+      case 'applyUnlogged':
+        return db.applyUnlogged(e.txn);
+      case 'log': {
+        // Not awaited: later packets are read and logged meanwhile (the database groups
+        // them into one fsync), and the ACKs that need this one durable wait in the core.
+        const upTo = e.txns[e.txns.length - 1]!.hdr.zxid;
+        db.log(e.txns).then(
+          () => {
+            this.learner.step({ kind: 'persisted', upTo });
+            this.carryOut();
+          },
+          (err: Error) => this.end(`the txn log failed: ${err.message}`),
+        );
+        return;
+      }
+      case 'takeSnapshot':
+        return db.takeSnapshot();
+      case 'commit':
+        return db.commit(e.txn);
+      case 'serving':
+        this.o.log.info(`in sync with the leader at epoch ${e.epoch}: serving`);
+        return this.o.onServing?.(e.epoch);
+      case 'ping':
+        return this.cnx?.send(packet(PacketType.PING, e.packet.zxid, touchTable(db.touches()), e.packet.authinfo));
+      case 'revalidated':
+        return this.o.onRevalidated?.(e.sessionId, e.valid);
+      case 'synced':
+        return this.o.onSynced?.();
+      case 'fail':
+        return this.end(e.reason);
+    }
+  }
+
+  private end(reason: string): void {
+    if (this.done) return;
+    this.done = true;
+    clearInterval(this.ticker);
+    this.cnx?.close(reason);
+    this.o.log.warn(`following the leader at ${this.o.leader.host}:${this.o.leader.port} ended: ${reason}`);
+    this.ended?.(reason);
+  }
+}
+
+/** A PING's answer: each touched session's id and timeout. */
+function touchTable(touches: Map<bigint, number>): Buffer {
+  const b = Buffer.alloc(touches.size * 12);
+  let at = 0;
+  for (const [id, timeout] of touches) {
+    b.writeBigInt64BE(id, at);
+    b.writeInt32BE(timeout, at + 8);
+    at += 12;
+  }
+  return b;
+}

@@ -1,0 +1,87 @@
+// The learner's TCP connection to the leader's quorum port: writes QuorumPackets, reads
+// them back as they arrive (bare jute records, no frame), and after a SNAP reads the
+// snapshot the leader streams behind it before handing the SNAP on.
+import { connect, type Socket } from 'node:net';
+import { encodePacket, PacketType, readPacket, type QuorumPacket } from './quorum-packet';
+import { SnapshotStreamReader, type StreamedSnapshot } from './snapshot-stream';
+
+export interface LearnerCnxOptions {
+  host: string;
+  port: number;
+  /** jute.maxbuffer: the largest data a packet (or one snapshot element) may carry. */
+  maxBuffer_bytes: number;
+  onPacket(p: QuorumPacket, snapshot?: StreamedSnapshot): void;
+  onClose(reason: string): void;
+}
+
+/** How long a dial to the leader may take (Apache: a tick each of up to 5 attempts). */
+const CONNECT_TIMEOUT_ms = 5000;
+/** A snapshot element or packet header is this much beyond jute.maxbuffer at most. */
+const ELEMENT_SLACK_bytes = 64 * 1024;
+
+export class LearnerCnx {
+  private socket: Socket | undefined;
+  private pending: Buffer = Buffer.alloc(0);
+  private snap: { packet: QuorumPacket; reader: SnapshotStreamReader } | undefined;
+  private closed = false;
+
+  constructor(private readonly o: LearnerCnxOptions) {}
+
+  /** Resolves once connected; rejects if the leader cannot be reached. */
+  open(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const s = (this.socket = connect({ host: this.o.host, port: this.o.port }));
+      s.setTimeout(CONNECT_TIMEOUT_ms, () => s.destroy(new Error(`no connection within ${CONNECT_TIMEOUT_ms} ms`)));
+      s.once('connect', () => {
+        s.setTimeout(0);
+        s.setNoDelay(true);
+        s.off('error', reject);
+        s.on('error', (e) => this.close(e.message));
+        s.on('close', () => this.close('the leader closed the connection'));
+        s.on('data', (d: Buffer) => this.onData(d));
+        resolve();
+      });
+      s.once('error', reject);
+    });
+  }
+
+  send(p: QuorumPacket): void {
+    if (!this.closed) this.socket?.write(encodePacket(p));
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket?.destroy();
+    this.o.onClose(reason);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    let at = 0;
+    try {
+      while (!this.closed) {
+        if (this.snap) {
+          const r = this.snap.reader.feed(this.pending, at);
+          at = r.next;
+          if (!r.snapshot) break;
+          const { packet } = this.snap;
+          this.snap = undefined;
+          this.o.onPacket(packet, r.snapshot);
+          continue;
+        }
+        const r = readPacket(this.pending, at, this.o.maxBuffer_bytes);
+        if (!r) break;
+        at = r.next;
+        if (r.packet.type === PacketType.SNAP) {
+          this.snap = { packet: r.packet, reader: new SnapshotStreamReader(this.o.maxBuffer_bytes + ELEMENT_SLACK_bytes) };
+          continue;
+        }
+        this.o.onPacket(r.packet);
+      }
+    } catch (e) {
+      return this.close(`a malformed stream from the leader: ${(e as Error).message}`);
+    }
+    this.pending = at >= this.pending.length ? Buffer.alloc(0) : this.pending.subarray(at);
+  }
+}

@@ -1,0 +1,242 @@
+// QuorumCnxManager: the election port. One TCP connection per pair of peers, as Apache's:
+// the dialer first sends an initial message (protocol version, its server id, its election
+// address); of two peers only the connection dialled by the larger id survives — a smaller
+// id that dials says who it is and hangs up, and the larger one dials back. Messages are
+// framed as a 4-byte length and the bytes. What goes out waits in a queue of one per peer
+// (a newer notification replaces an older one that was never sent, as Apache's
+// SEND_CAPACITY = 1), and the last message sent is sent again on every new connection.
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+export interface ElectionAddress {
+  host: string;
+  port: number;
+}
+
+export interface CnxManagerOptions {
+  myid: bigint;
+  /** Where we listen, and the address we tell the peers we dial. */
+  listen: ElectionAddress;
+  /** quorumListenOnAllIPs: bind 0.0.0.0 instead of our own host. */
+  listenOnAllIPs?: boolean;
+  /** The election address of every other member of the config. */
+  peers: ReadonlyMap<bigint, ElectionAddress>;
+  onMessage(from: bigint, message: Buffer): void;
+  log: { info(line: string): void; warn(line: string): void; debug?(line: string): void };
+}
+
+/** Apache's protocol versions of the initial message (3.5.0+ and, with multi-address, 3.6.0+). */
+export const PROTOCOL_VERSION_V1 = -65536n;
+export const PROTOCOL_VERSION_V2 = -65535n;
+/** QuorumCnxManager.PACKETMAXSIZE: a longer election message closes the connection. */
+export const ELECTION_PACKET_MAX_bytes = 512 * 1024;
+/** QuorumCnxManager.maxBuffer: the longest address text an initial message may carry. */
+const INITIAL_ADDRESS_MAX_bytes = 2048;
+/** QuorumCnxManager's cnxTO: how long a dial may take. */
+const CONNECT_TIMEOUT_ms = 5000;
+/** How long a peer that dialled us may take to say who it is before we hang up. */
+const INITIAL_MESSAGE_TIMEOUT_ms = 5000;
+
+interface PeerLink {
+  socket?: Socket;
+  dialing: boolean;
+  /** The message waiting for a connection (at most one: newer replaces older). */
+  queued?: Buffer;
+  lastSent?: Buffer;
+}
+
+export class QuorumCnxManager {
+  private server: Server | undefined;
+  private readonly links = new Map<bigint, PeerLink>();
+  private readonly accepted = new Set<Socket>();
+  private stopped = false;
+
+  constructor(private readonly o: CnxManagerOptions) {}
+
+  start(): Promise<void> {
+    const server = (this.server = createServer((s) => this.accept(s)));
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.o.listen.port, this.o.listenOnAllIPs ? '0.0.0.0' : this.o.listen.host, () => {
+        server.off('error', reject);
+        server.on('error', (e) => this.o.log.warn(`election port: ${e.message}`));
+        resolve();
+      });
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.server?.close();
+    for (const link of this.links.values()) link.socket?.destroy();
+    for (const s of this.accepted) s.destroy();
+    this.links.clear();
+  }
+
+  /** Queues a message for a peer (ourselves: straight back in, on a later turn). */
+  toSend(to: bigint, message: Buffer): void {
+    if (this.stopped) return;
+    if (to === this.o.myid) {
+      setImmediate(() => !this.stopped && this.o.onMessage(to, message));
+      return;
+    }
+    const link = this.link(to);
+    if (link.socket) return this.write(link, message);
+    link.queued = message;
+    this.connectOne(to);
+  }
+
+  /** Whether some peer's queue is empty: a message went out since the last wait (haveDelivered). */
+  haveDelivered(): boolean {
+    for (const link of this.links.values()) if (link.queued === undefined) return true;
+    return false;
+  }
+
+  /** Dials every peer we have ever queued for. */
+  connectAll(): void {
+    for (const sid of this.links.keys()) this.connectOne(sid);
+  }
+
+  /** The peers we hold a connection to, for `srvr`-like reports and tests. */
+  connectedPeers(): bigint[] {
+    return [...this.links].filter(([, l]) => l.socket !== undefined).map(([sid]) => sid);
+  }
+
+  // --- dialing
+
+  private connectOne(sid: bigint): void {
+    const link = this.link(sid);
+    const addr = this.o.peers.get(sid);
+    if (this.stopped || link.socket || link.dialing || !addr) return;
+    link.dialing = true;
+    const s = connect({ host: addr.host, port: addr.port });
+    s.setTimeout(CONNECT_TIMEOUT_ms, () => s.destroy());
+    s.once('error', (e) => this.o.log.debug?.(`cannot open an election connection to server ${sid} at ${addr.host}:${addr.port}: ${e.message}`));
+    s.once('close', () => (link.dialing = false));
+    s.once('connect', () => {
+      s.setTimeout(0);
+      link.dialing = false;
+      s.write(this.initialMessage());
+      if (sid > this.o.myid) {
+        // The larger id keeps the connection it dials: ours only told it we are here.
+        s.end();
+        return;
+      }
+      this.adopt(sid, s, Buffer.alloc(0));
+    });
+  }
+
+  private initialMessage(): Buffer {
+    const addr = Buffer.from(`${formatHost(this.o.listen.host)}:${this.o.listen.port}`, 'utf8');
+    const b = Buffer.alloc(20 + addr.length);
+    b.writeBigInt64BE(PROTOCOL_VERSION_V1, 0);
+    b.writeBigInt64BE(this.o.myid, 8);
+    b.writeInt32BE(addr.length, 16);
+    addr.copy(b, 20);
+    return b;
+  }
+
+  // --- being dialled
+
+  private accept(s: Socket): void {
+    if (this.stopped) return void s.destroy();
+    this.accepted.add(s);
+    s.once('close', () => this.accepted.delete(s));
+    s.on('error', () => s.destroy());
+    s.setTimeout(INITIAL_MESSAGE_TIMEOUT_ms, () => s.destroy());
+    let pending = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      const parsed = parseInitialMessage(pending);
+      if (parsed === 'incomplete') return;
+      s.off('data', onData);
+      s.setTimeout(0);
+      if (typeof parsed === 'string') {
+        this.o.log.warn(`election connection from ${s.remoteAddress}: ${parsed}; closing it`);
+        return void s.destroy();
+      }
+      const { sid, rest } = parsed;
+      this.accepted.delete(s);
+      if (sid < this.o.myid) {
+        // We win the challenge: drop theirs and dial back.
+        s.destroy();
+        const link = this.link(sid);
+        link.socket?.destroy();
+        this.connectOne(sid);
+      } else if (sid === this.o.myid) {
+        this.o.log.warn(`an election connection from ${s.remoteAddress} claims our own id ${sid}: a configuration error; closing it`);
+        s.destroy();
+      } else {
+        this.adopt(sid, s, rest);
+      }
+    };
+    s.on('data', onData);
+  }
+
+  // --- an established connection
+
+  private adopt(sid: bigint, s: Socket, already: Buffer): void {
+    const link = this.link(sid);
+    if (link.socket && link.socket !== s) link.socket.destroy();
+    link.socket = s;
+    s.setNoDelay(true);
+    s.on('error', () => s.destroy());
+    s.once('close', () => {
+      if (link.socket === s) link.socket = undefined;
+    });
+    let pending = already;
+    const onData = (chunk: Buffer) => {
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      while (pending.length >= 4) {
+        const length = pending.readInt32BE(0);
+        if (length <= 0 || length > ELECTION_PACKET_MAX_bytes) {
+          this.o.log.warn(`server ${sid} sent an election message of ${length} bytes (allowed 1 to ${ELECTION_PACKET_MAX_bytes}); closing the connection`);
+          return void s.destroy();
+        }
+        if (pending.length < 4 + length) return;
+        const message = pending.subarray(4, 4 + length);
+        pending = pending.subarray(4 + length);
+        if (!this.stopped) this.o.onMessage(sid, message);
+      }
+    };
+    s.on('data', onData);
+    if (already.length > 0) onData(Buffer.alloc(0));
+    // What we said last may have died with the old connection: say it again, unless
+    // something newer waits.
+    const next = link.queued ?? link.lastSent;
+    link.queued = undefined;
+    if (next) this.write(link, next);
+  }
+
+  private write(link: PeerLink, message: Buffer): void {
+    const head = Buffer.alloc(4);
+    head.writeInt32BE(message.length, 0);
+    link.socket!.write(Buffer.concat([head, message]));
+    link.lastSent = message;
+  }
+
+  private link(sid: bigint): PeerLink {
+    let link = this.links.get(sid);
+    if (!link) this.links.set(sid, (link = { dialing: false }));
+    return link;
+  }
+}
+
+/** The initial message of a dialling peer: its id, and what followed it on the socket. */
+export function parseInitialMessage(b: Buffer): { sid: bigint; rest: Buffer } | 'incomplete' | string {
+  if (b.length < 8) return 'incomplete';
+  const first = b.readBigInt64BE(0);
+  // Before 3.5 the first long was the server id itself.
+  if (first >= 0n) return { sid: first, rest: b.subarray(8) };
+  if (first !== PROTOCOL_VERSION_V1 && first !== PROTOCOL_VERSION_V2) return `unknown protocol version ${first}`;
+  if (b.length < 20) return 'incomplete';
+  const sid = b.readBigInt64BE(8);
+  const length = b.readInt32BE(16);
+  if (length <= 0 || length > INITIAL_ADDRESS_MAX_bytes) return `an initial message announces ${length} bytes of address (allowed 1 to ${INITIAL_ADDRESS_MAX_bytes})`;
+  if (b.length < 20 + length) return 'incomplete';
+  return { sid, rest: b.subarray(20 + length) };
+}
+
+/** An IPv6 literal goes in brackets, as Apache's NetUtils.formatInetAddr writes it. */
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

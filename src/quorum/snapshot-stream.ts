@@ -1,0 +1,143 @@
+// The snapshot a leader writes into the quorum stream right after a SNAP packet (Apache's
+// ZKDatabase.serializeSnapshot, then the string "BenWasHere"): the sessions with their
+// timeouts, the ACL cache, the nodes as (path, DataNode) until the path "/", and no file
+// header, checksum or digest. It has no length up front, so it is read element by element
+// as bytes arrive.
+import { JuteError, Reader, Writer } from '../jute/codec';
+import * as R from '../jute/records';
+import type { ACL } from '../jute/records';
+import type { DataTree, DataNode } from '../tree/data-tree';
+import { OPEN_ACL_UNSAFE } from '../jute/constants';
+
+export const SNAP_SIGNATURE = 'BenWasHere';
+
+/** The ACL index Apache reserves for OPEN_ACL_UNSAFE (ReferenceCountedACLCache.OPEN_UNSAFE_ACL_ID). */
+const OPEN_UNSAFE_ACL_ID = -1;
+
+export type StreamedNode = [string, Omit<DataNode, 'children' | 'childCapacity'>];
+
+export interface StreamedSnapshot {
+  sessions: Map<bigint, number>;
+  nodes: StreamedNode[];
+}
+
+type Stage = 'sessionCount' | 'sessions' | 'aclCount' | 'acls' | 'nodes' | 'signature' | 'done';
+
+/**
+ * Reads a streamed snapshot from successive chunks. One element (a session, an ACL list, a
+ * node) is at most `maxElement_bytes` (jute.maxbuffer and a little): more buffered without
+ * an element completing means the stream is not a snapshot.
+ */
+export class SnapshotStreamReader {
+  private stage: Stage = 'sessionCount';
+  private left = 0;
+  private readonly sessions = new Map<bigint, number>();
+  private readonly acls = new Map<number, ACL[]>([[OPEN_UNSAFE_ACL_ID, OPEN_ACL_UNSAFE]]);
+  private readonly nodes: StreamedNode[] = [];
+
+  constructor(private readonly maxElement_bytes: number) {}
+
+  /**
+   * Consumes whole elements of `buf` from `offset`; returns where it stopped and, once the
+   * signature was read, the snapshot. Throws a JuteError on a stream that is not one.
+   */
+  feed(buf: Buffer, offset: number): { next: number; snapshot?: StreamedSnapshot } {
+    let at = offset;
+    while (this.stage !== 'done') {
+      const r = new Reader(buf, at);
+      try {
+        this.element(r);
+      } catch (e) {
+        if (!(e instanceof JuteError)) throw e;
+        // Short reads and malformed bytes look alike until enough has arrived.
+        if (buf.length - at > this.maxElement_bytes) throw new JuteError(`snapshot stream: ${e.message}`);
+        return { next: at };
+      }
+      at = r.pos;
+    }
+    return { next: at, snapshot: { sessions: this.sessions, nodes: this.nodes } };
+  }
+
+  private element(r: Reader): void {
+    switch (this.stage) {
+      case 'sessionCount':
+        this.left = count(r);
+        this.stage = this.left > 0 ? 'sessions' : 'aclCount';
+        return;
+      case 'sessions':
+        this.sessions.set(r.bigLong(), r.int());
+        if (--this.left === 0) this.stage = 'aclCount';
+        return;
+      case 'aclCount':
+        this.left = count(r);
+        this.stage = this.left > 0 ? 'acls' : 'nodes';
+        return;
+      case 'acls': {
+        const id = r.long();
+        this.acls.set(id, R.ACLs.read(r));
+        if (--this.left === 0) this.stage = 'nodes';
+        return;
+      }
+      case 'nodes': {
+        const path = r.ustring();
+        if (path === '/') {
+          this.stage = 'signature';
+          return;
+        }
+        const data = r.buffer();
+        const aclId = r.long();
+        const stat = R.StatPersisted.read(r);
+        const acl = this.acls.get(aclId);
+        if (!acl) throw new Error(`snapshot stream: node ${path} refers to ACL ${aclId}, which the stream did not carry`);
+        this.nodes.push([path ?? '', { data, acl, stat }]);
+        return;
+      }
+      case 'signature': {
+        const s = r.ustring();
+        if (s !== SNAP_SIGNATURE) throw new Error(`snapshot stream: missing signature (got ${JSON.stringify(s)})`);
+        this.stage = 'done';
+        return;
+      }
+      case 'done':
+        return;
+    }
+  }
+}
+
+function count(r: Reader): number {
+  const n = r.int();
+  if (n < 0) throw new Error(`snapshot stream: negative count ${n}`);
+  return n;
+}
+
+/** Our leader's side: the same stream, from our tree and sessions. */
+export function serializeSnapshotStream(tree: DataTree, sessions: ReadonlyMap<bigint, number>): Buffer {
+  const index = new Map<ACL[], number>();
+  const lists: ACL[][] = [];
+  const body = new Writer(1 << 16);
+  for (const [path, node] of tree.nodesInSnapshotOrder()) {
+    let aclId = index.get(node.acl);
+    if (aclId === undefined) {
+      lists.push(node.acl);
+      index.set(node.acl, (aclId = lists.length));
+    }
+    body.ustring(path);
+    body.buffer(node.data);
+    body.long(aclId);
+    R.StatPersisted.write(body, node.stat);
+  }
+  body.ustring('/');
+  body.ustring(SNAP_SIGNATURE);
+  const head = new Writer(1 << 12);
+  head.int(sessions.size);
+  for (const [id, timeout] of sessions) {
+    head.bigLong(id);
+    head.int(timeout);
+  }
+  head.int(lists.length);
+  lists.forEach((acl, i) => {
+    head.long(i + 1);
+    R.ACLs.write(head, acl);
+  });
+  return Buffer.concat([head.toBuffer(), body.toBuffer()]);
+}

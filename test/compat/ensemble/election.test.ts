@@ -1,0 +1,81 @@
+// Fast leader election on the real election port, mixed with Apache ZooKeeper 3.8 members:
+// our election (the FastLeaderElection core behind QuorumCnxManager, run in this process on
+// 127.0.5.x:3888) must settle on the leader Apache's members settle on, and Apache's members
+// must accept ours as their leader when the rules say it leads.
+import assert from 'node:assert/strict';
+import { afterEach, test } from 'node:test';
+import { Election, type ElectionResult } from '../../../src/quorum/election';
+import { ServerState } from '../../../src/quorum/vote';
+import { srvrOnceServing, startApacheMember, type ApacheMember, type MemberSpec } from '../../support/ensemble';
+
+const members: MemberSpec[] = [1, 2, 3].map((myid) => ({ myid, host: `127.0.5.${myid}` }));
+const running: { stop(): unknown }[] = [];
+// Each test stops what it started, passed or failed, so the next finds the ports free.
+afterEach(async () => {
+  for (const r of running.splice(0).reverse()) await r.stop();
+});
+
+/** Our election for `myid`, in this process, on its member's election address. */
+async function ourElection(myid: number): Promise<Election> {
+  const me = members.find((m) => m.myid === myid)!;
+  const ids = members.map((m) => BigInt(m.myid));
+  const e = new Election(
+    {
+      myid: BigInt(myid),
+      quorum: { isVoter: (id) => ids.includes(id), voters: () => ids, containsQuorum: (acks) => acks.size * 2 > ids.length },
+      learnerType: 'participant',
+      configText: members.map((m) => `server.${m.myid}=${m.host}:2888:3888:participant\n`).join('') + 'version=0',
+    },
+    {
+      listen: { host: me.host, port: 3888 },
+      peers: new Map(members.filter((m) => m.myid !== myid).map((m) => [BigInt(m.myid), { host: m.host, port: 3888 }])),
+      log: { info: () => {}, warn: (l) => console.error(`ours ${myid}: ${l}`) },
+    },
+  );
+  await e.start();
+  running.push(e);
+  return e;
+}
+
+async function apache(myid: number): Promise<ApacheMember> {
+  const m = await startApacheMember(members.find((s) => s.myid === myid)!, members);
+  running.push(m);
+  return m;
+}
+
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`${what}: not within ${ms} ms`)), ms))]);
+}
+
+test('ours (myid 1) beside Apache members 2 and 3: all settle on 3, which leads Apache 2', { timeout: 120_000 }, async () => {
+  const ours = await ourElection(1);
+  const a2 = await apache(2);
+  const a3 = await apache(3);
+  const result: ElectionResult = await within(ours.lookForLeader(0n, 0n), 60_000, 'our election');
+  assert.equal(result.vote.leader, 3n);
+  assert.equal(result.state, ServerState.FOLLOWING);
+  // Apache's two members form the quorum without us and serve: 3 leads, 2 follows.
+  await a3.waitForLog(/LEADING - LEADER ELECTION TOOK/, 60_000);
+  await a2.waitForLog(/FOLLOWING - LEADER ELECTION TOOK/, 60_000);
+  assert.match(await srvrOnceServing('127.0.5.3'), /Mode: leader/);
+  assert.match(await srvrOnceServing('127.0.5.2'), /Mode: follower/);
+  // Once Apache's members serve, our election keeps answering: a new round of ours (as a
+  // restart would run) joins them through their FOLLOWING/LEADING notifications.
+  const again = await within(ours.lookForLeader(0n, 0n), 30_000, 'our second election');
+  assert.deepEqual([again.vote.leader, again.state], [3n, ServerState.FOLLOWING]);
+});
+
+test('ours (myid 3) beside Apache members 1 and 2: ours is elected, and Apache follows it', { timeout: 120_000 }, async () => {
+  const ours = await ourElection(3);
+  const a1 = await apache(1);
+  const a2 = await apache(2);
+  const result = await within(ours.lookForLeader(0n, 0n), 60_000, 'our election');
+  assert.deepEqual([result.vote.leader, result.state], [3n, ServerState.LEADING]);
+  // Each Apache member decides to follow server 3 (it then dials 127.0.5.3:2888, where no
+  // leader serves yet: that is the quorum protocol's part, not the election's).
+  for (const a of [a1, a2]) {
+    const m = await a.waitForLog(/FOLLOWING - LEADER ELECTION TOOK/, 60_000);
+    assert.ok(m);
+    assert.match(a.log(), /Notification: my state:LOOKING; n\.sid:3, n\.state:LOOKING, n\.leader:3/);
+  }
+});

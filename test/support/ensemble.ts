@@ -1,0 +1,107 @@
+// Apache ZooKeeper 3.8 members of an ensemble (Debian's package) for the mixed-ensemble
+// tests: each on its own loopback address with the real ports (2181 client, 2888 quorum,
+// 3888 election), a temp dataDir holding its myid, and its log kept for the test to read.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface MemberSpec {
+  myid: number;
+  host: string;
+  type?: 'participant' | 'observer';
+}
+
+export interface ApacheMember {
+  myid: number;
+  host: string;
+  dataDir: string;
+  /** Everything it logged so far (slf4j-simple, on stderr). */
+  log(): string;
+  /** Resolves once its log matches, or rejects with the log after timeout_ms. */
+  waitForLog(pattern: RegExp, timeout_ms: number): Promise<RegExpMatchArray>;
+  stop(): Promise<void>;
+}
+
+const JAVA_CP = ['/etc/zookeeper/conf', '/usr/share/java/zookeeper.jar', '/usr/share/java/slf4j-simple.jar', '/usr/share/java/servlet-api.jar'].join(':');
+
+/** The server.N lines every member of `members` shares. */
+export function serverLines(members: MemberSpec[]): Record<string, string> {
+  return Object.fromEntries(members.map((m) => [`server.${m.myid}`, `${m.host}:2888:3888${m.type === 'observer' ? ':observer' : ''}`]));
+}
+
+export async function startApacheMember(me: MemberSpec, members: MemberSpec[], extra: Record<string, string | number> = {}): Promise<ApacheMember> {
+  if (!existsSync('/usr/share/java/zookeeper.jar') || !existsSync('/usr/share/java/slf4j-simple.jar')) {
+    throw new Error('Apache ZooKeeper (zookeeper.jar, slf4j-simple.jar) is missing: run scripts/install-test-deps.sh');
+  }
+  const dir = mkdtempSync(join(tmpdir(), `zk-apache-${me.myid}-`));
+  const dataDir = join(dir, 'data');
+  mkdirSync(dataDir);
+  writeFileSync(join(dataDir, 'myid'), `${me.myid}\n`);
+  const cfg: Record<string, string | number> = {
+    tickTime: 500,
+    initLimit: 10,
+    syncLimit: 5,
+    dataDir,
+    clientPort: 2181,
+    clientPortAddress: me.host,
+    'admin.enableServer': 'false',
+    '4lw.commands.whitelist': '*',
+    ...(me.type === 'observer' ? { peerType: 'observer' } : {}),
+    ...serverLines(members),
+    ...extra,
+  };
+  const cfgFile = join(dir, 'zoo.cfg');
+  writeFileSync(cfgFile, Object.entries(cfg).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  const child: ChildProcess = spawn('java', ['-Xmx256m', '-Dorg.slf4j.simpleLogger.showDateTime=true', '-cp', JAVA_CP, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  const waiters = new Set<() => void>();
+  child.stderr!.on('data', (d: Buffer) => {
+    log += d.toString();
+    if (log.length > 4_000_000) log = log.slice(-2_000_000);
+    for (const w of waiters) w();
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    myid: me.myid,
+    host: me.host,
+    dataDir,
+    log: () => log,
+    waitForLog(pattern, timeout_ms) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const m = log.match(pattern);
+          if (m) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(m);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`Apache member ${me.myid} did not log ${pattern} within ${timeout_ms} ms; its log ends:\n${log.slice(-4000)}`));
+        }, timeout_ms);
+        waiters.add(check);
+        check();
+      });
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** srvr once the member serves (a leader answers only after a quorum synced with it); '' if it never does. */
+export async function srvrOnceServing(host: string, port = 2181, timeout_ms = 30_000): Promise<string> {
+  const { fourLetterWord } = await import('./servers');
+  const deadline = Date.now() + timeout_ms;
+  for (;;) {
+    const out = await fourLetterWord(host, port, 'srvr').catch(() => '');
+    if (out.includes('Mode:') || Date.now() > deadline) return out;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
