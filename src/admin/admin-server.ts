@@ -4,7 +4,7 @@
 import type { ServerResponse } from 'node:http';
 import { PRIMARY_NAMES, runCommand, type AdminContext } from './commands';
 import { httpError, HttpListener, type HttpLog, type HttpRequest } from './http-listener';
-import { prettyJson } from './json';
+import { prettyJsonInSlices } from './json';
 
 export interface AdminServerOptions {
   host: string;
@@ -28,7 +28,7 @@ export function startAdminServer(ctx: AdminContext, opts: AdminServerOptions): P
       return void res.end(PRIMARY_NAMES.map((n) => `<a href="${base}/${n}">${n}</a>\n<br/>\n`).join(''));
     }
     // A command that throws is the listener's to answer (500, one log line).
-    const body = prettyJson(await runCommand(ctx, name, req.query));
+    const body = await prettyJsonInSlices(await runCommand(ctx, name, req.query));
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end(body);
   };
