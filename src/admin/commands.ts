@@ -6,7 +6,7 @@ import { hostname, release as osRelease, type as osType } from 'node:os';
 import type { ServerConfig } from '../config/server-config';
 import { JavaDouble } from '../metrics/metrics-provider';
 import type { SnapshotInfo } from '../persistence/file-txn-snap-log';
-import { environmentEntries, monitorValues, VERSION_STRING, zooTrace, type FourLetterContext } from '../server/four-letter-words';
+import { environmentEntries, groupInSlices, monitorValues, WATCH_LISTING_SLICE, VERSION_STRING, zooTrace, type FourLetterContext } from '../server/four-letter-words';
 import type { ClientCnxn } from '../server/server-cnxn';
 import type { Json } from './json';
 
@@ -78,12 +78,21 @@ const COMMANDS: Command[] = [
   command(['observers', 'obsr'], () => ({ synced_observers: 0, observers: [] })),
   command(['system_properties', 'sysp'], () => systemProperties()),
   command(['voting_view'], () => ({ current_config: {} })),
-  command(['watches', 'wchc'], (ctx) => ({
-    session_id_to_watched_paths: Object.fromEntries([...ctx.zks.tree.watchesBySession()].map(([id, paths]) => [javaLong(id).toString(), [...paths]])),
-  })),
-  command(['watches_by_path', 'wchp'], (ctx) => ({
-    path_to_session_ids: Object.fromEntries([...ctx.zks.tree.watchesByPath()].map(([path, ids]) => [path, [...ids].map(javaLong)])),
-  })),
+  // Maps, not objects: 150k keys print in slices (json.ts) and cost less to build.
+  command(['watches', 'wchc'], async (ctx) => {
+    const byId = await groupInSlices(ctx.zks.tree.watchesBySession());
+    return { session_id_to_watched_paths: new Map([...byId].map(([id, paths]) => [javaLong(id).toString(), [...paths]])) };
+  }),
+  command(['watches_by_path', 'wchp'], async (ctx) => {
+    const byPath = await groupInSlices(ctx.zks.tree.watchesByPath());
+    const out = new Map<string, Json>();
+    let n = 0;
+    for (const [path, ids] of byPath) {
+      out.set(path, [...ids].map(javaLong));
+      if (++n % WATCH_LISTING_SLICE === 0) await new Promise((r) => setImmediate(r));
+    }
+    return { path_to_session_ids: out };
+  }),
   command(['watch_summary', 'wchs'], (ctx) => {
     const w = ctx.zks.tree.watchSummary();
     return { num_connections: w.connections, num_paths: w.paths, num_total_watches: w.total };

@@ -50,8 +50,8 @@ const commands: Record<string, Command> = {
     const w = ctx.zks.tree.watchSummary();
     return `${w.connections} connections watching ${w.paths} paths\nTotal watches:${w.total}\n`;
   },
-  wchc: (ctx) => dumpWatches(ctx.zks.tree.watchesBySession(), (id) => `0x${(id as bigint).toString(16)}`),
-  wchp: (ctx) => dumpWatches(ctx.zks.tree.watchesByPath(), (p) => p as string),
+  wchc: async (ctx) => dumpWatches(await groupInSlices(ctx.zks.tree.watchesBySession()), (id) => `0x${id.toString(16)}`, String),
+  wchp: async (ctx) => dumpWatches(await groupInSlices(ctx.zks.tree.watchesByPath()), String, (id) => `0x${id.toString(16)}`),
   dump: (ctx) => dump(ctx),
   dirs: (ctx) => `datadir_size: ${ctx.dataDirSize()}\nlogdir_size: ${ctx.dataLogDirSize()}\n`,
   gtmk: () => `${zooTrace.mask}`,
@@ -110,13 +110,33 @@ function serverSummary(ctx: FourLetterContext, withClients: boolean): string {
 }
 
 
-function dumpWatches<K>(byKey: Map<K, Iterable<unknown>>, show: (k: K | unknown) => string): string {
+function dumpWatches<K, V>(byKey: Map<K, Set<V>>, showKey: (k: K) => string, showValue: (v: V) => string): string {
   let out = '';
   for (const [key, values] of byKey) {
-    out += `${show(key)}\n`;
-    for (const v of values) out += `\t${typeof v === 'bigint' ? `0x${v.toString(16)}` : String(v)}\n`;
+    out += `${showKey(key)}\n`;
+    for (const v of values) out += `\t${showValue(v)}\n`;
   }
   return out + '\n';
+}
+
+/**
+ * Pairs listed per event-loop turn when wchc, wchp (and the admin watches commands) group
+ * the watches: about 5 ms of work, so that a listing of 150k watches never holds other
+ * sessions' pings and requests back for more than a few ms at a time.
+ */
+export const WATCH_LISTING_SLICE = 10_000;
+
+/** Groups (key, value) pairs read from a live watch table, yielding to the event loop between slices. */
+export async function groupInSlices<K, V>(pairs: Iterable<[K, V]>): Promise<Map<K, Set<V>>> {
+  const out = new Map<K, Set<V>>();
+  let n = 0;
+  for (const [k, v] of pairs) {
+    let values = out.get(k);
+    if (!values) out.set(k, (values = new Set()));
+    values.add(v);
+    if (++n % WATCH_LISTING_SLICE === 0) await new Promise((r) => setImmediate(r));
+  }
+  return out;
 }
 
 function dump(ctx: FourLetterContext): string {
@@ -136,7 +156,9 @@ function dump(ctx: FourLetterContext): string {
   const buckets = new Map<number, ClientCnxn[]>();
   for (const c of factory.connections) {
     const expiry = Math.ceil((c.lastActivity_ms + (c.sessionTimeout_ms || SESSIONLESS_CNXN_TIMEOUT_ms)) / SESSIONLESS_CNXN_TIMEOUT_ms) * SESSIONLESS_CNXN_TIMEOUT_ms;
-    buckets.set(expiry, [...(buckets.get(expiry) ?? []), c]);
+    const set = buckets.get(expiry);
+    if (set) set.push(c);
+    else buckets.set(expiry, [c]);
   }
   out += `Connections Sets (${buckets.size})/(${factory.connections.size}):\n`;
   for (const at of [...buckets.keys()].sort((a, b) => a - b)) {

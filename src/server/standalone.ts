@@ -82,13 +82,13 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
   try {
     if (prometheus) {
       const host = config.metricsProviderHttpHost;
-      const l = await startMetricsServer(prometheus, { host, port: config.metricsProviderHttpPort, cfgFile: config.file, log: log.child('metrics').error });
+      const l = await startMetricsServer(prometheus, { host, port: config.metricsProviderHttpPort, cfgFile: config.file, log: log.child('metrics') });
       listeners.push(l);
       log.info(`Prometheus metrics at http://${host}:${l.port}/metrics`);
     }
     if (config.adminEnableServer) {
       const host = config.adminServerAddress;
-      const l = await startAdminServer(ctx, { host, port: config.adminServerPort, commandURL: config.adminCommandURL, log: log.child('admin').error });
+      const l = await startAdminServer(ctx, { host, port: config.adminServerPort, commandURL: config.adminCommandURL, log: log.child('admin') });
       listeners.push(l);
       log.info(`AdminServer at http://${host}:${l.port}${config.adminCommandURL}`);
     }

@@ -89,7 +89,7 @@ export class ZooKeeperServer {
   private running = false;
 
   constructor(readonly opts: ZooKeeperServerOptions) {
-    this.tree = new DataTree(opts.extendedTypesEnabled);
+    this.tree = new DataTree(opts.extendedTypesEnabled, { skipACL: opts.skipACL });
     const metrics = (this.metrics = opts.metrics ?? createServerMetrics(new DefaultMetricsProvider()));
     this.tree.dataWatches.onTriggered = this.tree.childWatches.onTriggered = (type, n) => metrics.watchesTriggered(type, n);
     this.tree.onAccess = { read: (path, bytes) => metrics.readPerNamespace(path, bytes), write: (path, bytes) => metrics.writePerNamespace(path, bytes) };

@@ -52,8 +52,8 @@ export class DataTree {
   private readonly ephemerals = new Map<bigint, { paths: Set<string>; capacity: number }>();
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
-  readonly dataWatches = new WatchManager();
-  readonly childWatches = new WatchManager();
+  readonly dataWatches: WatchManager;
+  readonly childWatches: WatchManager;
   lastProcessedZxid = 0;
   private dataSize = 0;
   private readonly aclCache = new Map<string, ACL[]>();
@@ -61,7 +61,13 @@ export class DataTree {
   /** Told of each read and write with the bytes it moved (ZooKeeper's per-namespace metrics). */
   onAccess: { read(path: string, bytes: number): void; write(path: string, bytes: number): void } | undefined;
 
-  constructor(private readonly extendedTypesEnabled = false) {
+  /** `skipACL` also lets every watch event through, as ZooKeeper's checkACL does for them. */
+  constructor(
+    private readonly extendedTypesEnabled = false,
+    opts: { skipACL?: boolean } = {},
+  ) {
+    this.dataWatches = new WatchManager({ skipACL: opts.skipACL });
+    this.childWatches = new WatchManager({ skipACL: opts.skipACL });
     // As a fresh Apache ZooKeeper: "/", "/zookeeper", "/zookeeper/quota" and the
     // read-only "/zookeeper/config" (its aversion -1 from the setACL that made it so).
     this.putNode('/', emptyNode(OPEN_ACL_UNSAFE));
@@ -331,27 +337,18 @@ export class DataTree {
    * getData watches, and persistent ones); child watches are not listed there.
    */
   watchSummary(): { connections: number; paths: number; total: number } {
-    return { connections: this.dataWatches.byWatcher().size, paths: this.dataWatches.byPath().size, total: this.dataWatches.size };
+    const w = this.dataWatches;
+    return { connections: w.watcherCount, paths: w.pathCount, total: w.size };
   }
 
-  watchesBySession(): Map<bigint, string[]> {
-    const out = new Map<bigint, string[]>();
-    for (const [w, paths] of this.dataWatches.byWatcher()) {
-      const list = out.get(w.sessionId) ?? [];
-      for (const p of paths) if (!list.includes(p)) list.push(p);
-      out.set(w.sessionId, list);
-    }
-    return out;
+  /** wchc: (session, path) for each data watch, grouped by connection; live, so read it in slices. */
+  *watchesBySession(): Generator<[bigint, string]> {
+    for (const [w, paths] of this.dataWatches.byWatcher()) for (const p of paths) yield [w.sessionId, p];
   }
 
-  watchesByPath(): Map<string, bigint[]> {
-    const out = new Map<string, bigint[]>();
-    for (const [p, watchers] of this.dataWatches.byPath()) {
-      const list = out.get(p) ?? [];
-      for (const w of watchers) if (!list.includes(w.sessionId)) list.push(w.sessionId);
-      out.set(p, list);
-    }
-    return out;
+  /** wchp: (path, session) for each data watch, grouped by path; live, so read it in slices. */
+  *watchesByPath(): Generator<[string, bigint]> {
+    for (const [p, watchers] of this.dataWatches.byPath()) for (const w of watchers) yield [p, w.sessionId];
   }
 
   // --- writes
@@ -444,8 +441,8 @@ export class DataTree {
     this.addChildNode(parentName, path, node);
     this.registerOwner(path, ephemeralOwner);
     this.onAccess?.write(path, data?.length ?? 0);
-    this.dataWatches.triggerWatch(path, EventType.NodeCreated);
-    this.childWatches.triggerWatch(parentName, EventType.NodeChildrenChanged);
+    this.dataWatches.triggerWatch(path, EventType.NodeCreated, node.acl);
+    this.childWatches.triggerWatch(parentName, EventType.NodeChildrenChanged, parent.acl);
     return this.clientStat(node);
   }
 
@@ -477,9 +474,9 @@ export class DataTree {
     else if (this.isTTL(owner)) this.ttls.delete(path);
     else if (owner !== 0n) this.ephemerals.get(owner)?.paths.delete(path);
     this.onAccess?.write(path, 0);
-    const fired = this.dataWatches.triggerWatch(path, EventType.NodeDeleted);
-    this.childWatches.triggerWatch(path, EventType.NodeDeleted, fired);
-    this.childWatches.triggerWatch(parentName, EventType.NodeChildrenChanged);
+    const fired = this.dataWatches.triggerWatch(path, EventType.NodeDeleted, node.acl);
+    this.childWatches.triggerWatch(path, EventType.NodeDeleted, node.acl, fired);
+    this.childWatches.triggerWatch(parentName, EventType.NodeChildrenChanged, parent.acl);
   }
 
   private setData(path: string, data: Buffer | null, version: number, zxid: number, time: number): Stat {
@@ -492,7 +489,7 @@ export class DataTree {
     n.stat.version = version;
     const stat = this.clientStat(n);
     this.onAccess?.write(path, data?.length ?? 0);
-    this.dataWatches.triggerWatch(path, EventType.NodeDataChanged);
+    this.dataWatches.triggerWatch(path, EventType.NodeDataChanged, n.acl);
     return stat;
   }
 
