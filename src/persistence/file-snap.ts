@@ -9,16 +9,14 @@ import { closeSync, fsync, fsyncSync, openSync, readFileSync, renameSync, rmSync
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { Reader, Writer } from '../jute/codec';
-import { OPEN_ACL_UNSAFE } from '../jute/constants';
 import * as R from '../jute/records';
 import type { ACL } from '../jute/records';
+import { BUILT_IN_ACL, OPEN_UNSAFE_ACL_ID } from '../tree/acl-cache';
 import type { DataNode, DataTree } from '../tree/data-tree';
 import { adler32 } from './adler32';
 import { closeQuietly, FILE_VERSION, listDataFiles } from './file-txn-log';
 
 export const SNAP_MAGIC = 0x5a4b534e; // "ZKSN"
-/** ReferenceCountedACLCache's index for OPEN_ACL_UNSAFE given as null. */
-const OPEN_UNSAFE_ACL_ID = -1;
 
 export function snapshotFileName(zxid: number): string {
   return `snapshot.${zxid.toString(16)}`;
@@ -48,20 +46,18 @@ export async function writeSnapshot(
   zxid: number,
   yieldBetweenSlices?: () => Promise<void>,
 ): Promise<string> {
-  // The ACL cache comes before the nodes in the file but is known only once every node was
+  // The ACL map comes before the nodes in the file but is known only once every node was
   // seen: nodes are serialized first, into chunks, and the file put together at the end.
-  // The tree shares one array per distinct ACL list, so lists are told apart by identity.
-  const index = new Map<ACL[], number>();
-  const lists: ACL[][] = [];
+  // Each node is written with its index in the tree's ACL cache (as ZooKeeper's), and the
+  // map holds exactly the lists the written nodes refer to: none that no node uses, and,
+  // in a fuzzy snapshot, also a list that was dropped or replaced after its node was written.
+  const used = new Map<number, ACL[]>();
   const chunks: Buffer[] = [];
   let w = new Writer(1 << 20);
   let inSlice = 0;
   for (const [path, node] of tree.nodesInSnapshotOrder()) {
-    let aclId = index.get(node.acl);
-    if (aclId === undefined) {
-      lists.push(node.acl);
-      index.set(node.acl, (aclId = lists.length));
-    }
+    const aclId = tree.aclIndexOf(node.acl);
+    if (aclId !== OPEN_UNSAFE_ACL_ID && !used.has(aclId)) used.set(aclId, node.acl);
     w.ustring(path);
     w.buffer(node.data);
     w.long(aclId);
@@ -83,11 +79,13 @@ export async function writeSnapshot(
     head.bigLong(id);
     head.int(timeout);
   }
-  head.int(lists.length);
-  lists.forEach((acl, i) => {
-    head.long(i + 1);
-    R.ACLs.write(head, acl);
-  });
+  // ZooKeeper writes its map in HashMap order; a reader takes entries in any order, and in
+  // index order the same tree always gives the same bytes.
+  head.int(used.size);
+  for (const aclId of [...used.keys()].sort((a, b) => a - b)) {
+    head.long(aclId);
+    R.ACLs.write(head, used.get(aclId)!);
+  }
   const parts = [head.toBuffer(), ...chunks];
   let checksum = 1;
   for (const part of parts) checksum = adler32(part, checksum);
@@ -135,6 +133,8 @@ export interface LoadedSnapshot {
    * is checked after the last, and a mismatch throws there.
    */
   nodes: Iterable<[string, Omit<DataNode, 'children' | 'childCapacity'>]>;
+  /** The ACL map, index → list; each node holds the very array of its index. */
+  acls: Map<number, ACL[]>;
 }
 
 /** Reads one snapshot; throws if it is not whole (bad magic, short, checksum mismatch). */
@@ -146,7 +146,7 @@ export function readSnapshot(file: string, zxid: number): LoadedSnapshot {
   const sessions = new Map<bigint, number>();
   for (let n = r.int(); n > 0; n--) sessions.set(r.bigLong(), r.int());
   // Every node with the same ACL index gets the same array: the tree shares it as is.
-  const acls = new Map<number, ACL[]>([[OPEN_UNSAFE_ACL_ID, OPEN_ACL_UNSAFE]]);
+  const acls = new Map<number, ACL[]>([[OPEN_UNSAFE_ACL_ID, BUILT_IN_ACL]]);
   for (let n = r.int(); n > 0; n--) acls.set(r.long(), R.ACLs.read(r));
   function* nodes(): Generator<[string, Omit<DataNode, 'children' | 'childCapacity'>]> {
     for (let path = r.ustring(); path !== '/'; path = r.ustring()) {
@@ -160,7 +160,7 @@ export function readSnapshot(file: string, zxid: number): LoadedSnapshot {
     const checksum = r.long();
     if (checksum !== sealed) throw new Error(`${file}: checksum mismatch (file says ${checksum}, contents give ${sealed})`);
   }
-  return { zxid, sessions, nodes: nodes() };
+  return { zxid, sessions, nodes: nodes(), acls };
 }
 
 /** Makes a rename or a new file in `dir` itself durable. */

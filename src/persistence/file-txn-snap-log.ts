@@ -72,7 +72,7 @@ export class FileTxnSnapLog {
       for (const s of snaps) {
         try {
           const snap = readSnapshot(join(this.snapDir, s.name), s.zxid);
-          tree.loadNodes(snap.nodes, snap.zxid);
+          tree.loadNodes(snap.nodes, snap.zxid, snap.acls);
           sessions = snap.sessions;
           snapshotZxid = snap.zxid;
           this.lastSnapshot = { zxid: snap.zxid, timestamp_s: Math.floor(statSync(join(this.snapDir, s.name)).mtimeMs / 1000) };

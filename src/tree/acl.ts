@@ -3,7 +3,7 @@
 import { Perms } from '../jute/constants';
 import { Code, KeeperError } from '../jute/keeper-error';
 import type { ACL, Id } from '../jute/records';
-import { isKnownScheme, isValidId, matches } from './auth';
+import { serverProvider } from './auth';
 
 export interface AclOptions {
   skipACL?: boolean;
@@ -18,40 +18,50 @@ export function checkACL(acl: ACL[], perm: number, authInfo: Id[], opts: AclOpti
     if ((a.perms & perm) === 0) continue;
     const { scheme, id } = a.id;
     if (scheme === 'world' && id === 'anyone') return;
+    const provider = serverProvider(scheme);
+    if (!provider) continue;
     for (const auth of authInfo) {
-      if (auth.scheme === scheme && matches(scheme, auth.id, id)) return;
+      if (auth.scheme === scheme && provider.matches(auth.id, id)) return;
     }
   }
   throw new KeeperError(Code.NOAUTH);
 }
 
-/** The ACL a node will really get: validated, `auth` ids expanded, duplicates dropped. */
+/**
+ * The ACL a node will really get: duplicates in the request dropped, then each entry
+ * checked, `auth` expanded to the caller's authenticated ids (what this leaves duplicated
+ * stays so, as in ZooKeeper).
+ */
 export function fixupACL(path: string, authInfo: Id[], acl: ACL[]): ACL[] {
-  if (acl.length === 0) throw new KeeperError(Code.INVALIDACL, path);
+  const unique: ACL[] = [];
+  for (const a of acl) if (!unique.some((u) => sameAcl(u, a))) unique.push(a);
+  if (unique.length === 0) throw new KeeperError(Code.INVALIDACL, path);
   const out: ACL[] = [];
-  const add = (a: ACL) => {
-    if (!out.some((o) => o.perms === a.perms && o.id.scheme === a.id.scheme && o.id.id === a.id.id)) out.push(a);
-  };
-  for (const a of acl) {
+  for (const a of unique) {
     const { scheme, id } = a.id;
     if (scheme === 'world' && id === 'anyone') {
-      add(a);
+      out.push(a);
     } else if (scheme === 'auth') {
-      // Every authenticated id of a provider that is "authenticated" (not ip, not world).
+      // Every id of the caller's whose provider proves an identity: digest ids, not ip, and
+      // not super (no provider answers for it).
       let any = false;
       for (const cid of authInfo) {
-        if (cid.scheme === 'digest' || cid.scheme === 'super') {
-          add({ perms: a.perms, id: { scheme: cid.scheme, id: cid.id } });
+        if (serverProvider(cid.scheme)?.isAuthenticated) {
+          out.push({ perms: a.perms, id: { scheme: cid.scheme, id: cid.id } });
           any = true;
         }
       }
       if (!any) throw new KeeperError(Code.INVALIDACL, path);
     } else {
-      if (!isKnownScheme(scheme) || !isValidId(scheme, id)) throw new KeeperError(Code.INVALIDACL, path);
-      add(a);
+      if (!serverProvider(scheme)?.isValid(id)) throw new KeeperError(Code.INVALIDACL, path);
+      out.push(a);
     }
   }
   return out;
+}
+
+function sameAcl(x: ACL, y: ACL): boolean {
+  return x.perms === y.perms && x.id.scheme === y.id.scheme && x.id.id === y.id.id;
 }
 
 export const ALL_PERMS = Perms.ALL;

@@ -4,8 +4,8 @@
 // DigestAuthenticationProvider, so ACLs made with Apache's tools match here.
 import { javaStringHash } from './child-order';
 import { createHash } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { Id } from '../jute/records';
+import { ipMatches, isValidIpId } from './ip-auth';
 
 /** DigestAuthenticationProvider.generateDigest: "user:password" → "user:base64(sha1(user:password))". */
 export function generateDigest(idPassword: string): string {
@@ -31,72 +31,43 @@ export function authenticate(scheme: string, auth: Buffer, remoteAddress: string
   }
 }
 
-/** Whether `id` (from an ACL) matches the authenticated `aid` of a connection, per scheme. */
-export function matches(scheme: string, aid: string, aclId: string): boolean {
-  switch (scheme) {
-    case 'digest':
-    case 'super':
-      return aid === aclId;
-    case 'ip':
-      return ipMatches(aid, aclId);
-    default:
-      return false;
-  }
+/**
+ * A server's authentication provider for one scheme, as ZooKeeper's ProviderRegistry holds
+ * them by default: ip and digest. world and auth are no providers (fixupACL and checkACL
+ * handle them apart), and neither is super: an ACL naming it is INVALIDACL there.
+ */
+export interface AuthenticationProvider {
+  /** An id that proves who someone is (what an `auth` ACL expands to): digest yes, ip no. */
+  readonly isAuthenticated: boolean;
+  /** Whether `id` is well formed for an ACL of this scheme. */
+  isValid(id: string): boolean;
+  /** Whether a connection's id `aid` of this scheme matches the ACL's `aclId`. */
+  matches(aid: string, aclId: string): boolean;
 }
 
-/** Valid ids per scheme, as each provider's isValid. */
-export function isValidId(scheme: string, id: string): boolean {
-  switch (scheme) {
-    case 'digest':
-      return id.split(':').length === 2;
-    case 'ip':
-      return parseIpMask(id) !== undefined;
-    default:
-      return false;
-  }
+const PROVIDERS: ReadonlyMap<string, AuthenticationProvider> = new Map([
+  [
+    'digest',
+    {
+      isAuthenticated: true,
+      // Java's split(":") drops trailing empty parts: "u:h:" is valid, "u:" is not.
+      isValid: (id: string) => javaSplitDroppingTrailingEmpty(id, ':').length === 2,
+      matches: (aid: string, aclId: string) => aid === aclId,
+    },
+  ],
+  ['ip', { isAuthenticated: false, isValid: isValidIpId, matches: ipMatches }],
+]);
+
+/** ProviderRegistry.getServerProvider. */
+export function serverProvider(scheme: string): AuthenticationProvider | undefined {
+  return PROVIDERS.get(scheme);
 }
 
-/** Schemes with a server provider (ZooKeeper's ProviderRegistry); world and auth are handled apart. */
-export function isKnownScheme(scheme: string): boolean {
-  return scheme === 'digest' || scheme === 'ip';
-}
-
-/** IPAuthenticationProvider.matches: the ACL id is an address with an optional /bits. */
-function ipMatches(address: string, aclId: string): boolean {
-  const mask = parseIpMask(aclId);
-  const addr = ipBytes(address);
-  if (!mask || !addr || addr.length !== mask.bytes.length) return false;
-  let bits = mask.bits;
-  for (let i = 0; i < addr.length && bits > 0; i++, bits -= 8) {
-    const m = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
-    if ((addr[i]! & m) !== (mask.bytes[i]! & m)) return false;
-  }
-  return true;
-}
-
-function parseIpMask(id: string): { bytes: number[]; bits: number } | undefined {
-  const [addr, bitsText] = id.split('/', 2);
-  const bytes = ipBytes(addr ?? '');
-  if (!bytes) return undefined;
-  const bits = bitsText === undefined ? bytes.length * 8 : Number(bitsText);
-  if (!Number.isInteger(bits) || bits < 0 || bits > bytes.length * 8) return undefined;
-  return { bytes, bits };
-}
-
-function ipBytes(address: string): number[] | undefined {
-  const kind = isIP(address);
-  if (kind === 4) return address.split('.').map(Number);
-  if (kind === 6) {
-    const [head, tail] = address.split('::', 2) as [string, string | undefined];
-    const h = head ? head.split(':') : [];
-    const t = tail ? tail.split(':') : [];
-    const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-    return groups.flatMap((g) => {
-      const v = parseInt(g, 16);
-      return [v >> 8, v & 0xff];
-    });
-  }
-  return undefined;
+/** String.split(sep) in Java: as JavaScript's, less the empty strings at the end. */
+function javaSplitDroppingTrailingEmpty(s: string, sep: string): string[] {
+  const parts = s.split(sep);
+  while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  return parts;
 }
 
 /**

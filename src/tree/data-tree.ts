@@ -1,9 +1,10 @@
 // DataTree: the znodes, their Stats and ACLs, ephemerals by session, containers and TTL
 // nodes, and the two WatchManagers. processTxn applies one txn exactly as ZooKeeper's
 // DataTree does, firing the watches it triggers; reads register watches. No I/O.
-import { EventType, KeeperState, OPEN_ACL_UNSAFE, OpCode, READ_ACL_UNSAFE, WatcherType } from '../jute/constants';
+import { EventType, KeeperState, OpCode, READ_ACL_UNSAFE, WatcherType } from '../jute/constants';
 import { Code, KeeperError } from '../jute/keeper-error';
 import type { ACL, Stat } from '../jute/records';
+import { AclCache, BUILT_IN_ACL } from './acl-cache';
 import { capacityAfterAdd, INITIAL_CHILD_CAPACITY, javaHashSetCloneOrder, javaHashSetOrder } from './child-order';
 import { basename, parentOf } from './path';
 import type { TxnBody, TxnHeader } from './txn';
@@ -56,8 +57,7 @@ export class DataTree {
   readonly childWatches: WatchManager;
   lastProcessedZxid = 0;
   private dataSize = 0;
-  private readonly aclCache = new Map<string, ACL[]>();
-  private readonly sharedAcls = new Set<ACL[]>();
+  private readonly aclCache = new AclCache();
   /** Told of each read and write with the bytes it moved (ZooKeeper's per-namespace metrics). */
   onAccess: { read(path: string, bytes: number): void; write(path: string, bytes: number): void } | undefined;
 
@@ -70,10 +70,12 @@ export class DataTree {
     this.childWatches = new WatchManager({ skipACL: opts.skipACL });
     // As a fresh Apache ZooKeeper: "/", "/zookeeper", "/zookeeper/quota" and the
     // read-only "/zookeeper/config" (its aversion -1 from the setACL that made it so).
-    this.putNode('/', emptyNode(OPEN_ACL_UNSAFE));
-    this.addChildNode('/', '/zookeeper', emptyNode(OPEN_ACL_UNSAFE));
-    this.addChildNode('/zookeeper', '/zookeeper/quota', emptyNode(OPEN_ACL_UNSAFE));
-    const config = emptyNode(READ_ACL_UNSAFE);
+    // The first three carry ZooKeeper's null ACL (index -1); the config node's list is the
+    // cache's first entry, as its setACL in ZooKeeper makes it.
+    this.putNode('/', emptyNode(BUILT_IN_ACL));
+    this.addChildNode('/', '/zookeeper', emptyNode(BUILT_IN_ACL));
+    this.addChildNode('/zookeeper', '/zookeeper/quota', emptyNode(BUILT_IN_ACL));
+    const config = emptyNode(READ_ACL_UNSAFE.map((a) => ({ perms: a.perms, id: { ...a.id } })));
     config.stat.aversion = -1;
     this.addChildNode('/zookeeper', '/zookeeper/config', config);
   }
@@ -117,8 +119,16 @@ export class DataTree {
     }
   }
 
-  /** Replaces the whole tree by nodes read from a snapshot, parents before children. */
-  loadNodes(entries: Iterable<[string, Omit<DataNode, 'children' | 'childCapacity'>]>, lastProcessedZxid: number): void {
+  /**
+   * Replaces the whole tree by nodes read from a snapshot, parents before children. `acls`
+   * is the snapshot's ACL map, whose arrays the nodes hold; lists no node uses are dropped.
+   */
+  loadNodes(
+    entries: Iterable<[string, Omit<DataNode, 'children' | 'childCapacity'>]>,
+    lastProcessedZxid: number,
+    acls: Map<number, ACL[]>,
+  ): void {
+    this.aclCache.load(acls);
     this.nodes.clear();
     this.ephemerals.clear();
     this.containers.clear();
@@ -139,23 +149,18 @@ export class DataTree {
       this.registerOwner(rawPath, node.stat.ephemeralOwner);
     }
     if (!this.nodes.has('/')) throw new Error('invalid snapshot: no root node');
+    this.aclCache.purgeUnused();
     this.lastProcessedZxid = lastProcessedZxid;
   }
 
-  /**
-   * One shared array per distinct ACL list (ZooKeeper's ReferenceCountedACLCache does the
-   * same): most nodes carry one of a few lists, and a snapshot indexes them by identity.
-   * Lists no node uses any more stay until restart; there are few.
-   */
-  private internAcl(acl: ACL[]): ACL[] {
-    if (this.sharedAcls.has(acl)) return acl; // already one of them (a snapshot's nodes)
-    const key = JSON.stringify(acl);
-    let shared = this.aclCache.get(key);
-    if (!shared) {
-      this.aclCache.set(key, (shared = acl));
-      this.sharedAcls.add(acl);
-    }
-    return shared;
+  /** The index a snapshot writes for a node's ACL (ReferenceCountedACLCache.convertAcls). */
+  aclIndexOf(acl: ACL[]): number {
+    return this.aclCache.indexOf(acl);
+  }
+
+  /** Distinct ACL lists in use (DataTree.aclCacheSize). */
+  aclCacheSize(): number {
+    return this.aclCache.size;
   }
 
   /** Paths plus data bytes, the root counted twice as ZooKeeper does. */
@@ -468,6 +473,7 @@ export class DataTree {
     if (zxid > parent.stat.pzxid) parent.stat.pzxid = zxid;
     if (!node) throw new KeeperError(Code.NONODE, path);
     this.nodes.delete(path);
+    this.aclCache.removeUsage(node.acl);
     this.dataSize -= path.length + (node.data?.length ?? 0);
     const owner = node.stat.ephemeralOwner;
     if (owner === CONTAINER_EPHEMERAL_OWNER) this.containers.delete(path);
@@ -496,7 +502,10 @@ export class DataTree {
   private setACL(path: string, acl: ACL[], version: number): Stat {
     const n = this.nodes.get(path);
     if (!n) throw new KeeperError(Code.NONODE, path);
-    n.acl = this.internAcl(acl);
+    // As ZooKeeper: the old list loses its user first, so re-setting a list only one node
+    // used gives it a fresh index.
+    this.aclCache.removeUsage(n.acl);
+    n.acl = this.aclCache.addUsage(acl);
     n.stat.aversion = version;
     return this.clientStat(n);
   }
@@ -543,7 +552,7 @@ export class DataTree {
   }
 
   private putNode(path: string, node: DataNode): void {
-    node.acl = this.internAcl(node.acl);
+    node.acl = this.aclCache.addUsage(node.acl);
     this.nodes.set(path, node);
     this.dataSize += path.length + (node.data?.length ?? 0);
   }
@@ -564,7 +573,7 @@ export function ttlOwner(ttl: number): bigint {
 function emptyNode(acl: ACL[]): DataNode {
   return {
     data: Buffer.alloc(0),
-    acl: acl.map((a) => ({ perms: a.perms, id: { ...a.id } })),
+    acl,
     stat: { czxid: 0, mzxid: 0, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0 },
     children: new Set(),
     childCapacity: INITIAL_CHILD_CAPACITY,
