@@ -31,23 +31,16 @@ export function listSnapshots(dir: string): { name: string; zxid: number }[] {
 const NODES_PER_SLICE = 500;
 
 /**
- * Writes the tree and sessions as snapshot.<zxid>, fsynced, under a temporary name first so
- * that a crash never leaves a half-written file under a snapshot's name.
- *
- * With `yieldBetweenSlices`, the tree is walked in slices with the event loop served in
- * between: a fuzzy snapshot, as ZooKeeper's. Nodes may then show changes made after zxid;
- * replaying the log from zxid + 1 over it gives the same tree, since every txn applies the
- * same way twice (see FileTxnSnapLog.restore).
+ * SerializeUtils.serializeSnapshot: the sessions with their timeouts, the ACL map, then the
+ * nodes until the path "/" — what a snapshot file holds after its header, and what a leader
+ * streams to a learner after a SNAP. Nodes are serialized in slices, with clients served in
+ * between when `yieldBetweenSlices` is given: a fuzzy snapshot, as ZooKeeper's. Nodes may
+ * then show changes made after the snapshot's zxid; replaying the log from zxid + 1 over it
+ * gives the same tree, since every txn applies the same way twice (see FileTxnSnapLog.restore).
  */
-export async function writeSnapshot(
-  dir: string,
-  tree: DataTree,
-  sessions: Map<bigint, number>,
-  zxid: number,
-  yieldBetweenSlices?: () => Promise<void>,
-): Promise<string> {
-  // The ACL map comes before the nodes in the file but is known only once every node was
-  // seen: nodes are serialized first, into chunks, and the file put together at the end.
+export async function serializeSnapshot(tree: DataTree, sessions: ReadonlyMap<bigint, number>, yieldBetweenSlices?: () => Promise<void>): Promise<Buffer[]> {
+  // The ACL map comes before the nodes but is known only once every node was seen: nodes
+  // are serialized first, into chunks, and the parts put together at the end.
   // Each node is written with its index in the tree's ACL cache (as ZooKeeper's), and the
   // map holds exactly the lists the written nodes refer to: none that no node uses, and,
   // in a fuzzy snapshot, also a list that was dropped or replaced after its node was written.
@@ -73,7 +66,6 @@ export async function writeSnapshot(
   chunks.push(w.toBuffer());
 
   const head = new Writer(1 << 16);
-  R.FileHeader.write(head, { magic: SNAP_MAGIC, version: FILE_VERSION, dbid: -1 });
   head.int(sessions.size);
   for (const [id, timeout] of sessions) {
     head.bigLong(id);
@@ -86,7 +78,20 @@ export async function writeSnapshot(
     head.long(aclId);
     R.ACLs.write(head, used.get(aclId)!);
   }
-  const parts = [head.toBuffer(), ...chunks];
+  return [head.toBuffer(), ...chunks];
+}
+
+/** Writes a snapshot file: the file header, the serialized snapshot, and the checksum seal. */
+export async function writeSnapshot(
+  dir: string,
+  tree: DataTree,
+  sessions: Map<bigint, number>,
+  zxid: number,
+  yieldBetweenSlices?: () => Promise<void>,
+): Promise<string> {
+  const header = new Writer(32);
+  R.FileHeader.write(header, { magic: SNAP_MAGIC, version: FILE_VERSION, dbid: -1 });
+  const parts = [header.toBuffer(), ...(await serializeSnapshot(tree, sessions, yieldBetweenSlices))];
   let checksum = 1;
   for (const part of parts) checksum = adler32(part, checksum);
   const seal = new Writer(32);

@@ -6,19 +6,19 @@
 import { JuteError, Reader, Writer } from '../jute/codec';
 import * as R from '../jute/records';
 import type { ACL } from '../jute/records';
+import { serializeSnapshot } from '../persistence/file-snap';
+import { BUILT_IN_ACL, OPEN_UNSAFE_ACL_ID } from '../tree/acl-cache';
 import type { DataTree, DataNode } from '../tree/data-tree';
-import { OPEN_ACL_UNSAFE } from '../jute/constants';
 
 export const SNAP_SIGNATURE = 'BenWasHere';
-
-/** The ACL index Apache reserves for OPEN_ACL_UNSAFE (ReferenceCountedACLCache.OPEN_UNSAFE_ACL_ID). */
-const OPEN_UNSAFE_ACL_ID = -1;
 
 export type StreamedNode = [string, Omit<DataNode, 'children' | 'childCapacity'>];
 
 export interface StreamedSnapshot {
   sessions: Map<bigint, number>;
   nodes: StreamedNode[];
+  /** The leader's ACL map, index → list, as DataTree.loadNodes takes it. */
+  acls: Map<number, ACL[]>;
 }
 
 type Stage = 'sessionCount' | 'sessions' | 'aclCount' | 'acls' | 'nodes' | 'signature' | 'done';
@@ -32,7 +32,7 @@ export class SnapshotStreamReader {
   private stage: Stage = 'sessionCount';
   private left = 0;
   private readonly sessions = new Map<bigint, number>();
-  private readonly acls = new Map<number, ACL[]>([[OPEN_UNSAFE_ACL_ID, OPEN_ACL_UNSAFE]]);
+  private readonly acls = new Map<number, ACL[]>([[OPEN_UNSAFE_ACL_ID, BUILT_IN_ACL]]);
   private readonly nodes: StreamedNode[] = [];
 
   constructor(private readonly maxElement_bytes: number) {}
@@ -55,7 +55,7 @@ export class SnapshotStreamReader {
       }
       at = r.pos;
     }
-    return { next: at, snapshot: { sessions: this.sessions, nodes: this.nodes } };
+    return { next: at, snapshot: { sessions: this.sessions, nodes: this.nodes, acls: this.acls } };
   }
 
   private element(r: Reader): void {
@@ -110,34 +110,9 @@ function count(r: Reader): number {
   return n;
 }
 
-/** Our leader's side: the same stream, from our tree and sessions. */
-export function serializeSnapshotStream(tree: DataTree, sessions: ReadonlyMap<bigint, number>): Buffer {
-  const index = new Map<ACL[], number>();
-  const lists: ACL[][] = [];
-  const body = new Writer(1 << 16);
-  for (const [path, node] of tree.nodesInSnapshotOrder()) {
-    let aclId = index.get(node.acl);
-    if (aclId === undefined) {
-      lists.push(node.acl);
-      index.set(node.acl, (aclId = lists.length));
-    }
-    body.ustring(path);
-    body.buffer(node.data);
-    body.long(aclId);
-    R.StatPersisted.write(body, node.stat);
-  }
-  body.ustring('/');
-  body.ustring(SNAP_SIGNATURE);
-  const head = new Writer(1 << 12);
-  head.int(sessions.size);
-  for (const [id, timeout] of sessions) {
-    head.bigLong(id);
-    head.int(timeout);
-  }
-  head.int(lists.length);
-  lists.forEach((acl, i) => {
-    head.long(i + 1);
-    R.ACLs.write(head, acl);
-  });
-  return Buffer.concat([head.toBuffer(), body.toBuffer()]);
+/** Our leader's side: the same stream, from our tree and sessions, signature included. */
+export async function serializeSnapshotStream(tree: DataTree, sessions: ReadonlyMap<bigint, number>, yieldBetweenSlices?: () => Promise<void>): Promise<Buffer[]> {
+  const signature = new Writer(16);
+  signature.ustring(SNAP_SIGNATURE);
+  return [...(await serializeSnapshot(tree, sessions, yieldBetweenSlices)), signature.toBuffer()];
 }

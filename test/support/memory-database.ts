@@ -35,7 +35,7 @@ export class MemoryDatabase implements LearnerDatabase {
   }
   loadSnapshot(snapshot: StreamedSnapshot, zxid: number): void {
     this.tree = new DataTree();
-    this.tree.loadNodes(snapshot.nodes, zxid);
+    this.tree.loadNodes(snapshot.nodes, zxid, snapshot.acls);
     this.sessions = snapshot.sessions;
     this.logged.length = 0;
   }
