@@ -262,9 +262,17 @@ export function loadConfig(file: string): ServerConfig {
     throw new ConfigError(`${file}: cannot read the configuration: ${(e as Error).message}`);
   }
   return parseConfig(text, file, (dataDir) => {
-    // Apache reads myid only when it is a regular file.
+    // Apache reads myid only when it is a regular file. A dataDir that is not a directory
+    // has no myid: the dataDir check names what is wrong with it once the config is read.
     const myid = join(dataDir, 'myid');
-    return statSync(myid, { throwIfNoEntry: false })?.isFile() ? readFileSync(myid, 'utf8') : undefined;
+    let isFile = false;
+    try {
+      isFile = statSync(myid, { throwIfNoEntry: false })?.isFile() ?? false;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTDIR' && code !== 'EACCES') throw e;
+    }
+    return isFile ? readFileSync(myid, 'utf8') : undefined;
   });
 }
 
