@@ -49,7 +49,7 @@ async function greedyClient(server: RunningServer): Promise<Run> {
   const writer = (async () => {
     while (running) {
       written += 256;
-      if (!greedy.socket.write(batch)) await new Promise<void>((r) => { greedy.socket.once('drain', r); setTimeout(r, 200); });
+      if (!greedy.socket.write(batch)) await drainedOrAfter(greedy.socket, 200);
     }
   })();
 
@@ -91,3 +91,16 @@ test('a client that never reads its getData replies leaves the server within its
   assert.ok(ours.bystander_max_ms < BYSTANDER_LATENCY_CEILING_ms, `the bystander waited ${ours.bystander_max_ms.toFixed(0)} ms`);
   assert.ok(ours.ephemeralKept, 'the bystander kept its ephemeral');
 });
+
+/** Waits for the socket to drain, or ms at most (its peer may never read); leaves no listener behind. */
+function drainedOrAfter(socket: import('node:net').Socket, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      socket.off('drain', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    socket.once('drain', done);
+  });
+}
