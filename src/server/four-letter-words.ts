@@ -67,6 +67,16 @@ export const ALL_WORDS = [
   'ruok', 'isro', 'srvr', 'stat', 'conf', 'cons', 'crst', 'envi', 'mntr', 'wchs', 'wchc', 'wchp', 'dump', 'dirs', 'srst', 'gtmk', 'stmk',
 ] as const;
 
+/** What ZooKeeper's four-letter words answer while the server does not run (ZK_NOT_SERVING). */
+export const ZK_NOT_SERVING = 'This ZooKeeper instance is not currently serving requests';
+
+/** A word's answer while no server runs (an election): ruok still imok, isro null, the rest ZK_NOT_SERVING. */
+export function notServingAnswer(word: string, whitelist: ReadonlySet<string>): string | undefined {
+  if (!(ALL_WORDS as readonly string[]).includes(word)) return undefined;
+  if (!whitelist.has(word)) return `${word} is not executed because it is not in the whitelist.\n`;
+  return word === 'ruok' ? 'imok' : word === 'isro' ? 'null' : `${ZK_NOT_SERVING}\n`;
+}
+
 /** The answer to `word`, or undefined if it is no four-letter word (then it is a packet length). */
 export function runFourLetterWord(ctx: FourLetterContext, word: string, cnxn: ClientCnxn): string | Promise<string> | undefined {
   if (!(ALL_WORDS as readonly string[]).includes(word)) return undefined;

@@ -44,6 +44,8 @@ export interface Request {
   owner: RequestOwner;
   /** performance.now() when the request arrived, for the latency figures. */
   received_ms: number;
+  /** The request record as the client sent it (after its header), kept where it is forwarded (a learner). */
+  raw?: Buffer;
 }
 
 /** Writes take a zxid and go through replicate and persist; everything else is read locally. */

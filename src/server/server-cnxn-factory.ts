@@ -1,7 +1,8 @@
 // ServerCnxnFactory: the client port's listener. Accepts connections, enforces
 // maxClientCnxns per client IP (ZooKeeper closes the extra connection at once), closes
 // connections that never send a ConnectRequest, and keeps the set of live connections
-// for the four-letter words.
+// for the four-letter words. A quorum peer hands it the server of each role it takes; in
+// between (an election) it serves no client and says so to four-letter words.
 import { createServer, type Server, type Socket } from 'node:net';
 import { ClientCnxn, type CnxnLimits, type FourLetterWordHandler } from './server-cnxn';
 import type { ZooKeeperServer } from './zookeeper-server';
@@ -31,10 +32,23 @@ export class ServerCnxnFactory {
   private sessionlessSweep: NodeJS.Timeout | undefined;
   fourLetterWord: FourLetterWordHandler = () => undefined;
 
+  /** The answer to a four-letter word while no server runs (see notServingAnswer); undefined closes. */
+  fourLetterWordWhileNotServing: (word: string) => string | undefined = () => undefined;
+
   constructor(
-    private readonly zks: ZooKeeperServer,
+    private zks: ZooKeeperServer | undefined,
     private readonly opts: FactoryOptions,
   ) {}
+
+  /**
+   * The server of the role the peer takes now (undefined: none, while it elects): every
+   * client connection of the one before is dropped — clients reconnect, as they do when an
+   * Apache member changes role.
+   */
+  setZooKeeperServer(zks: ZooKeeperServer | undefined, reason: string): void {
+    this.zks = zks;
+    for (const c of this.connections) c.close(reason);
+  }
 
   /** Resolves once listening; rejects (e.g. EADDRINUSE) without leaving anything open. */
   start(): Promise<void> {
@@ -83,11 +97,13 @@ export class ServerCnxnFactory {
   }
 
   private accept(socket: Socket): void {
+    const zks = this.zks;
+    if (!zks) return notServing(socket, this.fourLetterWordWhileNotServing);
     const ip = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     const count = this.perIp.get(ip) ?? 0;
     if (this.opts.maxClientCnxns > 0 && count >= this.opts.maxClientCnxns) {
       this.opts.log(`Too many connections from /${ip} - max is ${this.opts.maxClientCnxns}`);
-      this.zks.metrics.CONNECTION_REJECTED.add(1);
+      zks.metrics.CONNECTION_REJECTED.add(1);
       // Closed, as ZooKeeper closes it (an orderly close, not a reset); whatever it sent is dropped.
       socket.on('error', () => socket.destroy());
       socket.resume();
@@ -95,7 +111,7 @@ export class ServerCnxnFactory {
       return;
     }
     this.perIp.set(ip, count + 1);
-    const cnxn = new ClientCnxn(socket, this.zks, this.opts, (word, c) => this.fourLetterWord(word, c), (c) => {
+    const cnxn = new ClientCnxn(socket, zks, this.opts, (word, c) => this.fourLetterWord(word, c), (c) => {
       this.connections.delete(c);
       const n = (this.perIp.get(ip) ?? 1) - 1;
       if (n <= 0) this.perIp.delete(ip);
@@ -103,4 +119,22 @@ export class ServerCnxnFactory {
     });
     this.connections.add(cnxn);
   }
+}
+
+/** How long a connection to a peer that serves nobody may take to say its word. */
+const NOT_SERVING_WORD_TIMEOUT_ms = 5000;
+
+/** A connection while no server runs: a four-letter word gets its answer, anything else is closed. */
+function notServing(socket: Socket, answer: (word: string) => string | undefined): void {
+  socket.on('error', () => socket.destroy());
+  socket.setTimeout(NOT_SERVING_WORD_TIMEOUT_ms, () => socket.destroy());
+  let head = Buffer.alloc(0);
+  socket.on('data', (d: Buffer) => {
+    head = Buffer.concat([head, d]).subarray(0, 4);
+    if (head.length < 4) return;
+    socket.removeAllListeners('data');
+    const a = answer(head.toString('latin1'));
+    if (a === undefined) socket.destroy();
+    else socket.end(a);
+  });
 }

@@ -272,8 +272,12 @@ export class ClientCnxn implements ServerCnxn, Watcher {
       this.sendResponse(h.xid, 0, Code.AUTHFAILED);
       return this.close('SASL is not configured');
     }
+    const start = r.pos;
     const body = decodeRequestBody(h.type, r);
-    this.zks.submit({ xid: h.xid, type: h.type, body, owner: this, received_ms: performance.now() }, this);
+    const request: Request = { xid: h.xid, type: h.type, body, owner: this, received_ms: performance.now() };
+    // A learner forwards its clients' writes to the leader as the bytes they came in.
+    if (this.zks.forwardsRequests) request.raw = Buffer.from(r.buf.subarray(start, r.end));
+    this.zks.submit(request, this);
   }
 
   private handleAuth(xid: number, auth: R.AuthPacket): void {

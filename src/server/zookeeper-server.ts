@@ -1,14 +1,17 @@
-// ZooKeeperServer: the request pipeline of one server (prepare → replicate → persist →
-// apply → reply), the session lifecycle as txns, and the per-session FIFO that makes a
-// session's reads wait behind its own earlier writes.
+// ZooKeeperServer: the standalone server's request pipeline (the gate → prepare → persist
+// → commit-apply → reply) and the session lifecycle as txns. The gate and commit-apply are
+// the parts every role shares; prepare and persist are what a standalone server (and,
+// proposing instead of persisting alone, a leader) does with a write.
 import { OpCode } from '../jute/constants';
 import { Code } from '../jute/keeper-error';
 import type { ConnectRequest } from '../jute/records';
 import { SessionTracker } from '../session/session-tracker';
 import { DataTree } from '../tree/data-tree';
 import type { Txn } from '../tree/txn';
+import { CommitApply } from './commit-apply';
 import { FinalRequestProcessor, type ReplyTarget } from './final-request-processor';
 import { PrepRequestProcessor } from './prep-request-processor';
+import { RequestGate } from './request-gate';
 import { isWrite, type Request } from './request';
 import { ServerStats } from './server-stats';
 import { DefaultMetricsProvider } from '../metrics/default-metrics-provider';
@@ -56,40 +59,36 @@ export interface ZooKeeperServerOptions {
   containerCheckInterval_ms?: number;
   /** Where metrics go; ZooKeeper's default provider (for mntr) when not given. */
   metrics?: ServerMetrics;
+  /** The tree to serve (a quorum peer's ZKDatabase keeps it across roles); a new one when not given. */
+  tree?: DataTree;
 }
 
-interface Pending {
-  txn: Txn;
-  request?: Request;
-  cnxn?: ServerCnxn;
-}
 
 export class ZooKeeperServer {
   readonly tree: DataTree;
   readonly stats = new ServerStats();
   readonly metrics: ServerMetrics;
   readonly sessionTracker: SessionTracker;
-  private readonly prep: PrepRequestProcessor;
-  private readonly final: FinalRequestProcessor;
+  protected readonly prep: PrepRequestProcessor;
+  protected readonly final: FinalRequestProcessor;
+  protected readonly gate: RequestGate;
+  protected readonly commitApply: CommitApply;
   private readonly persister: TxnPersister;
 
   /** The last zxid handed out by prepare (epoch 0 while standalone). */
   private lastZxid = 0;
-  private toPersist: Pending[] = [];
+  private toPersist: Txn[] = [];
   private persisting = false;
-  /** Requests accepted but not yet answered, for globalOutstandingLimit. */
-  private inProcess = 0;
-  private readonly paused = new Set<ServerCnxn>();
   /** The live connection of each session, to close the old one on reconnect or expiry. */
-  private readonly cnxnBySession = new Map<bigint, ServerCnxn>();
+  protected readonly cnxnBySession = new Map<bigint, ServerCnxn>();
   /** Connections waiting for their createSession txn to apply. */
-  private readonly awaitingSession = new Map<bigint, { cnxn: ServerCnxn; passwd: Buffer }>();
+  protected readonly awaitingSession = new Map<bigint, { cnxn: ServerCnxn; passwd: Buffer }>();
   private expiryTimer: NodeJS.Timeout | undefined;
   private containerTimer: NodeJS.Timeout | undefined;
   private running = false;
 
   constructor(readonly opts: ZooKeeperServerOptions) {
-    this.tree = new DataTree(opts.extendedTypesEnabled, { skipACL: opts.skipACL });
+    this.tree = opts.tree ?? new DataTree(opts.extendedTypesEnabled, { skipACL: opts.skipACL });
     const metrics = (this.metrics = opts.metrics ?? createServerMetrics(new DefaultMetricsProvider()));
     this.tree.dataWatches.onTriggered = this.tree.childWatches.onTriggered = (type, n) => metrics.watchesTriggered(type, n);
     this.tree.onAccess = { read: (path, bytes) => metrics.readPerNamespace(path, bytes), write: (path, bytes) => metrics.writePerNamespace(path, bytes) };
@@ -101,6 +100,23 @@ export class ZooKeeperServer {
       isSessionValid: (id) => this.sessionTracker.isActive(id),
     });
     this.final = new FinalRequestProcessor(this.tree, { skipACL: opts.skipACL });
+    this.gate = new RequestGate(opts.globalOutstandingLimit, (body) => this.waitsForCommit(body), {
+      read: (request, cnxn) => this.final.processRead(request, cnxn),
+      write: (request, cnxn) => this.startWrite(request, cnxn),
+      finished: (request) => this.requestFinished(request),
+    });
+    this.commitApply = new CommitApply(this.final, 0, {
+      applied: (txn) => this.applied(txn),
+      answered: (request, cnxn) => {
+        this.gate.writeAnswered(request, cnxn);
+        if (request.type !== OpCode.closeSession) this.gate.release(cnxn);
+      },
+      // After the reply: closing the session closes its connection, and the client that
+      // asked must still read the answer to its closeSession first.
+      done: (txn) => {
+        if (txn.body.kind === 'closeSession') this.sessionClosed(txn.hdr.clientId);
+      },
+    });
   }
 
   /** Sessions restored from disk: alive again, each given its full timeout from now. */
@@ -112,10 +128,30 @@ export class ZooKeeperServer {
   start(): void {
     this.running = true;
     this.lastZxid = Math.max(this.lastZxid, this.tree.lastProcessedZxid);
+    this.commitApply.resetTo(this.tree.lastProcessedZxid);
+    if (!this.ownsSessions) return;
     this.scheduleExpiry();
     const every = this.opts.containerCheckInterval_ms ?? 60_000;
     this.containerTimer = setInterval(() => this.checkContainers(), every);
     this.containerTimer.unref();
+  }
+
+  /**
+   * Whether this server expires sessions and deletes empty containers (standalone, leader);
+   * a learner leaves both to its leader.
+   */
+  protected get ownsSessions(): boolean {
+    return true;
+  }
+
+  /** Whether requests are forwarded to a leader as they came (a learner): the connection keeps their bytes. */
+  get forwardsRequests(): boolean {
+    return false;
+  }
+
+  /** Whether a request waits for a commit, and the session's later reads behind it. */
+  protected waitsForCommit(body: Request['body']): boolean {
+    return isWrite(body);
   }
 
   stop(): void {
@@ -131,7 +167,7 @@ export class ZooKeeperServer {
   }
 
   get outstandingRequests(): number {
-    return this.inProcess;
+    return this.gate.outstanding;
   }
 
   get lastProcessedZxid(): number {
@@ -149,18 +185,29 @@ export class ZooKeeperServer {
     const timeout = Math.min(Math.max(req.timeOut, this.opts.minSessionTimeout_ms), this.opts.maxSessionTimeout_ms);
     cnxn.sessionTimeout_ms = timeout;
     if (req.sessionId === 0n) {
-      const now = Date.now();
       this.metrics.CONNECTION_REQUEST_COUNT.add(1);
-      const id = this.sessionTracker.createSession(timeout, now);
+      const id = this.sessionTracker.createSession(timeout, Date.now());
       cnxn.sessionId = id;
-      const passwd = this.sessionTracker.passwordFor(id);
-      this.awaitingSession.set(id, { cnxn, passwd });
-      this.enqueue({ txn: this.prep.prepareCreateSession(id, timeout, this.nextZxid(), now) });
-      return;
+      this.awaitingSession.set(id, { cnxn, passwd: this.sessionTracker.passwordFor(id) });
+      return this.createSession(id, timeout);
     }
     const id = req.sessionId;
-    const valid =
-      req.passwd !== null && this.sessionTracker.checkPassword(id, req.passwd) && this.sessionTracker.touchSession(id, timeout, Date.now());
+    if (req.passwd === null || !this.sessionTracker.checkPassword(id, req.passwd)) return this.finishSessionInit(cnxn, id, timeout, false);
+    this.revalidateSession(cnxn, id, timeout);
+  }
+
+  /** A new session is a txn: it is answered when the txn applies (sessionCreated). */
+  protected createSession(id: bigint, timeout: number): void {
+    this.enqueue(this.prep.prepareCreateSession(id, timeout, this.nextZxid(), Date.now()));
+  }
+
+  /** A client back with its session id and password: is the session still alive? */
+  protected revalidateSession(cnxn: ServerCnxn, id: bigint, timeout: number): void {
+    this.finishSessionInit(cnxn, id, timeout, this.sessionTracker.touchSession(id, timeout, Date.now()));
+  }
+
+  /** ZooKeeperServer.finishSessionInit: the ConnectResponse of a reconnect, or the refusal. */
+  protected finishSessionInit(cnxn: ServerCnxn, id: bigint, timeout: number, valid: boolean): void {
     if (!valid) {
       cnxn.sendConnectResponse(0, 0n, Buffer.alloc(16));
       return cnxn.close('session expired or bad password');
@@ -174,18 +221,16 @@ export class ZooKeeperServer {
 
   /** The connection is gone; its session lives on until it expires or the client returns. */
   connectionClosed(cnxn: ServerCnxn): void {
-    this.paused.delete(cnxn);
+    this.gate.connectionClosed(cnxn);
     if (this.cnxnBySession.get(cnxn.sessionId) === cnxn) this.cnxnBySession.delete(cnxn.sessionId);
     this.tree.removeWatcher(cnxn.watcher);
-    this.inProcess -= cnxn.queue.held.length;
-    cnxn.queue.held.length = 0;
   }
 
   // --- requests
 
   /** The connection's socket has sent its backlog: release what it held meanwhile. */
   cnxnDrained(cnxn: ServerCnxn): void {
-    this.drain(cnxn);
+    this.gate.release(cnxn);
   }
 
   /** Every request of a connected client, in the order the client sent them. */
@@ -197,26 +242,11 @@ export class ZooKeeperServer {
       cnxn.sendResponse(request.xid, -1, Code.UNIMPLEMENTED);
       return cnxn.close(`unknown opcode ${request.type}`);
     }
-    this.inProcess++;
-    if (this.inProcess > this.opts.globalOutstandingLimit && !this.paused.has(cnxn)) {
-      // ZooKeeper stops reading from a client while too much is outstanding.
-      this.paused.add(cnxn);
-      cnxn.pauseReading();
-    }
-    const q = cnxn.queue;
-    if (q.held.length > 0 || (q.writesInFlight > 0 && !isWrite(request.body))) {
-      q.held.push(request);
-      return;
-    }
-    this.dispatch(request, cnxn);
+    this.gate.submit(request, cnxn);
   }
 
-  private dispatch(request: Request, cnxn: ServerCnxn): void {
-    if (!isWrite(request.body)) {
-      cnxn.answer(request.body.op, () => this.final.processRead(request, cnxn));
-      this.requestFinished(request);
-      return;
-    }
+  /** Prepares a write into a txn and hands it on; false if prepare itself failed (answered). */
+  protected startWrite(request: Request, cnxn: ServerCnxn): boolean {
     const body = request.body;
     let txn: Txn | undefined;
     cnxn.answer(body.op, () => {
@@ -225,29 +255,14 @@ export class ZooKeeperServer {
       txn = body.op === 'setACL' ? this.prep.prepareSetACL(request, body.path, body.acl, body.version, zxid, time) : this.prep.prepare(request, zxid, time);
       this.nextZxid();
     });
-    if (txn === undefined) return this.requestFinished(request);
-    cnxn.queue.writesInFlight++;
+    if (txn === undefined) return false;
     if (body.op === 'closeSession') this.sessionTracker.setSessionClosing(cnxn.sessionId);
-    this.enqueue({ txn, request, cnxn });
-  }
-
-  /**
-   * Releases what a connection held behind a write that is now answered. Stops while the
-   * connection's replies are backlogged (it drains later, see cnxnDrained): held reads
-   * must not pile replies on a client that does not read them.
-   */
-  private drain(cnxn: ServerCnxn): void {
-    const q = cnxn.queue;
-    while (q.held.length > 0 && !cnxn.replyBacklogged) {
-      const next = q.held[0]!;
-      if (!isWrite(next.body) && q.writesInFlight > 0) return;
-      q.held.shift();
-      this.dispatch(next, cnxn);
-    }
+    this.commitApply.expect(request, cnxn);
+    this.enqueue(txn);
+    return true;
   }
 
   private requestFinished(request: Request): void {
-    this.inProcess--;
     const now = performance.now();
     const latency_ms = now - request.received_ms;
     request.owner.updateStatsForResponse?.(request.xid, request.type, now, latency_ms);
@@ -258,20 +273,16 @@ export class ZooKeeperServer {
     } else {
       this.metrics.READ_LATENCY.add(latency_ms);
     }
-    if (this.paused.size > 0 && this.inProcess <= this.opts.globalOutstandingLimit) {
-      for (const c of this.paused) c.resumeReading();
-      this.paused.clear();
-    }
   }
 
   // --- replicate and persist: standalone hands each batch straight to the persister
 
-  private nextZxid(): number {
+  protected nextZxid(): number {
     return ++this.lastZxid;
   }
 
-  private enqueue(p: Pending): void {
-    this.toPersist.push(p);
+  protected enqueue(txn: Txn): void {
+    this.toPersist.push(txn);
     if (!this.persisting) {
       this.persisting = true;
       // One turn of the event loop gathers a batch: one persist (one fsync) for all of it.
@@ -299,7 +310,7 @@ export class ZooKeeperServer {
       this.toPersist = [];
       const started = performance.now();
       try {
-        await this.persister.persist(batch.map((p) => p.txn));
+        await this.persister.persist(batch);
       } catch (e) {
         this.persistFailed(batch, e as Error);
         continue;
@@ -307,7 +318,7 @@ export class ZooKeeperServer {
       this.metrics.FSYNC_TIME.add(performance.now() - started);
       this.metrics.SYNC_PROCESSOR_BATCH_SIZE.add(batch.length);
       this.metrics.SYNC_PROCESSOR_REQUEST_QUEUED.add(batch.length);
-      for (const p of batch) this.applyAndReply(p);
+      for (const txn of batch) this.commitApply.apply(txn);
       this.persister.afterApply?.(this.tree, () => this.sessionTracker.sessionsWithTimeouts());
     }
   }
@@ -317,14 +328,13 @@ export class ZooKeeperServer {
    * Everything prepared after it was prepared on top of it, so it fails too; prepare
    * starts again from the tree as it is, and the zxids are handed out again.
    */
-  private persistFailed(batch: Pending[], e: Error): void {
+  private persistFailed(batch: Txn[], e: Error): void {
     const failed = [...batch, ...this.toPersist];
     this.toPersist = [];
-    this.opts.log?.(`could not persist ${failed.length} txns (zxid 0x${failed[0]!.txn.hdr.zxid.toString(16)} on): ${e.message}; failing them`);
+    this.opts.log?.(`could not persist ${failed.length} txns (zxid 0x${failed[0]!.hdr.zxid.toString(16)} on): ${e.message}; failing them`);
     this.prep.clearOutstanding();
     this.lastZxid = this.tree.lastProcessedZxid;
-    for (const p of failed) {
-      const { request, cnxn, txn } = p;
+    for (const txn of failed) {
       if (txn.body.kind === 'createSession') {
         const waiting = this.awaitingSession.get(txn.hdr.clientId);
         this.awaitingSession.delete(txn.hdr.clientId);
@@ -332,30 +342,16 @@ export class ZooKeeperServer {
         waiting?.cnxn.close('could not persist the new session');
         continue;
       }
-      if (!request || !cnxn) continue;
-      cnxn.queue.writesInFlight--;
-      cnxn.sendResponse(request.xid, this.tree.lastProcessedZxid, Code.SYSTEMERROR);
-      this.requestFinished(request);
-      this.drain(cnxn);
+      this.commitApply.fail(txn, Code.SYSTEMERROR, this.tree.lastProcessedZxid);
     }
   }
 
-  // --- apply and reply
+  // --- after commit-apply applied a txn
 
-  private applyAndReply(p: Pending): void {
-    const { txn, request, cnxn } = p;
-    const rc = this.final.applyTxn(txn);
+  /** What a txn does to sessions before its reply (commit-apply); a close comes after it. */
+  private applied(txn: Txn): void {
     this.prep.applied(txn.hdr.zxid);
     if (txn.body.kind === 'createSession') this.sessionCreated(txn.hdr.clientId, txn.body.timeOut);
-    if (request && cnxn) {
-      cnxn.queue.writesInFlight--;
-      cnxn.answer(request.body.op, () => this.final.replyToWrite(request, cnxn, txn, rc));
-      this.requestFinished(request);
-      if (request.type !== OpCode.closeSession) this.drain(cnxn);
-    }
-    // After the reply: closing the session closes its connection, and the client that asked
-    // must still read the answer to its closeSession first.
-    if (txn.body.kind === 'closeSession') this.sessionClosed(txn.hdr.clientId);
   }
 
   private sessionCreated(id: bigint, timeOut: number): void {
@@ -386,7 +382,7 @@ export class ZooKeeperServer {
       for (const id of this.sessionTracker.expiredSessions(Date.now())) {
         this.metrics.STALE_SESSIONS_EXPIRED.add(1);
         this.sessionTracker.setSessionClosing(id);
-        this.enqueue({ txn: this.prep.prepareSessionExpiry(id, this.nextZxid(), Date.now()) });
+        this.enqueue(this.prep.prepareSessionExpiry(id, this.nextZxid(), Date.now()));
       }
       this.scheduleExpiry();
     }, delay);
@@ -399,7 +395,7 @@ export class ZooKeeperServer {
       const txn = this.prep.prepareDeleteContainer(path, this.lastZxid + 1, now_ms);
       if (txn.body.kind === 'error') continue; // changed meanwhile; no zxid spent
       this.nextZxid();
-      this.enqueue({ txn });
+      this.enqueue(txn);
     }
   }
 }

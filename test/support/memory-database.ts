@@ -34,7 +34,7 @@ export class MemoryDatabase implements LearnerDatabase {
     for (const t of keep) this.commit(t);
   }
   loadSnapshot(snapshot: StreamedSnapshot, zxid: number): void {
-    this.tree = new DataTree();
+    // The same tree object: a server may be serving it.
     this.tree.loadNodes(snapshot.nodes, zxid, snapshot.acls);
     this.sessions = snapshot.sessions;
     this.logged.length = 0;

@@ -1,0 +1,181 @@
+// QuorumPeer: one member of an ensemble for the life of the process. LOOKING runs fast
+// leader election; the result decides the role — FOLLOWING or OBSERVING (the learner
+// follows the leader and FollowerZooKeeperServer serves clients), LEADING (the leader's
+// pipeline) — and when the role ends (leader lost, quorum lost) the peer looks again. The
+// database (tree, sessions, log, epochs) outlives every role; each role gets a new server
+// over it, and the client port's factory is handed that server (or none, while electing).
+import type { EnsembleConfig } from '../config/quorum-config';
+import { containsQuorum, quorumConfigText, votingMembers, type QuorumServer } from '../config/quorum-verifier';
+import type { Logger } from '../log/logger';
+import type { ServerCnxnFactory } from '../server/server-cnxn-factory';
+import type { ZooKeeperServerOptions } from '../server/zookeeper-server';
+import type { ZooKeeperServer } from '../server/zookeeper-server';
+import { Election, type ElectionResult } from './election';
+import { FollowLeader, type LearnerDatabase } from './follow-leader';
+import { FollowerZooKeeperServer } from './follower-zookeeper-server';
+import type { DataTree } from '../tree/data-tree';
+import type { Txn } from '../tree/txn';
+import { ServerState } from './vote';
+
+/** The database a peer keeps across roles: a learner's needs, the tree it serves, and the commit record. */
+export interface PeerDatabase extends Omit<LearnerDatabase, 'commit' | 'touches'> {
+  readonly tree: DataTree;
+  /** Notes a committed txn (the window a leader syncs learners from); the server applies it. */
+  committed(txn: Txn): void;
+}
+
+export interface QuorumPeerOptions {
+  ensemble: EnsembleConfig;
+  tickTime_ms: number;
+  initLimit: number;
+  syncLimit: number;
+  maxBuffer_bytes: number;
+  /** How to build each role's server (everything but the tree and the role). */
+  serverOptions: Omit<ZooKeeperServerOptions, 'tree'>;
+  factory: ServerCnxnFactory;
+  log: Logger;
+  /** Told of every role change, for srvr's Mode, mntr's server_state and the admin commands. */
+  onRole(mode: 'leader' | 'follower' | 'observer' | 'looking', zks: ZooKeeperServer | undefined): void;
+}
+
+export class QuorumPeer {
+  private readonly election: Election;
+  private stopped = false;
+  private following: FollowLeader | undefined;
+  state = ServerState.LOOKING;
+
+  constructor(
+    private readonly o: QuorumPeerOptions,
+    private readonly db: PeerDatabase,
+  ) {
+    const e = o.ensemble;
+    const me = this.server(e.myid);
+    const voters = votingMembers(e.verifier).map((s) => BigInt(s.id));
+    const peers = new Map(e.verifier.servers.filter((s) => s.id !== e.myid).map((s) => [BigInt(s.id), { host: s.addresses[0]!.host, port: s.addresses[0]!.electionPort }]));
+    this.election = new Election(
+      {
+        myid: BigInt(e.myid),
+        quorum: {
+          isVoter: (id) => voters.includes(id),
+          voters: () => voters,
+          containsQuorum: (acks) => containsQuorum(e.verifier, [...acks].map(Number)),
+        },
+        learnerType: e.peerType,
+        configText: quorumConfigText(e.verifier),
+      },
+      {
+        listen: { host: me.addresses[0]!.host, port: me.addresses[0]!.electionPort },
+        listenOnAllIPs: e.quorumListenOnAllIPs,
+        peers,
+        log: o.log.child('election'),
+      },
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.election.start();
+    void this.run();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.following?.stop('shutting down');
+    this.election.stop();
+  }
+
+  /** The peer's life: elect, serve in the role elected, and again when that role ends. */
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      this.state = ServerState.LOOKING;
+      this.o.onRole('looking', undefined);
+      this.o.log.info(`LOOKING: electing a leader with last zxid 0x${this.db.lastLoggedZxid.toString(16)}, currentEpoch ${this.db.currentEpoch}`);
+      const result = await this.election.lookForLeader(BigInt(this.db.lastLoggedZxid), BigInt(this.db.currentEpoch));
+      if (this.stopped) return;
+      this.state = result.state;
+      this.o.log.info(`${ServerState[result.state]} - LEADER ELECTION TOOK - ${result.took_ms} MS (leader ${result.vote.leader})`);
+      switch (result.state) {
+        case ServerState.FOLLOWING:
+        case ServerState.OBSERVING:
+          await this.follow(result);
+          break;
+        case ServerState.LEADING:
+          await this.lead();
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  /** FOLLOWING/OBSERVING: sync with the leader, serve clients until the leader is lost. */
+  private async follow(result: ElectionResult): Promise<void> {
+    const leader = this.server(Number(result.vote.leader));
+    const observer = result.state === ServerState.OBSERVING;
+    const mode = observer ? 'observer' : 'follower';
+    let follow: FollowLeader | undefined;
+    const zks = new FollowerZooKeeperServer({ ...this.o.serverOptions, tree: this.db.tree }, { forward: (p) => follow?.forward(p) });
+    const db = this.db;
+    const learnerDb: LearnerDatabase = {
+      get acceptedEpoch() {
+        return db.acceptedEpoch;
+      },
+      get currentEpoch() {
+        return db.currentEpoch;
+      },
+      get lastLoggedZxid() {
+        return db.lastLoggedZxid;
+      },
+      setAcceptedEpoch: (e) => db.setAcceptedEpoch(e),
+      setCurrentEpoch: (e) => db.setCurrentEpoch(e),
+      truncate: (z) => db.truncate(z),
+      loadSnapshot: (s, z) => db.loadSnapshot(s, z),
+      applyUnlogged: (t) => db.applyUnlogged(t),
+      log: (t) => db.log(t),
+      takeSnapshot: () => db.takeSnapshot(),
+      commit: (txn) => {
+        db.committed(txn);
+        zks.commit(txn);
+      },
+      touches: () => zks.touches(),
+    };
+    follow = this.following = new FollowLeader(
+      {
+        myid: BigInt(this.o.ensemble.myid),
+        learnerType: observer ? 'observer' : 'participant',
+        initLimit: this.o.initLimit,
+        syncLimit: this.o.syncLimit,
+        configVersion: Number(this.o.ensemble.verifier.version),
+        leader: { host: leader.addresses[0]!.host, port: leader.addresses[0]!.quorumPort },
+        tickTime_ms: this.o.tickTime_ms,
+        maxBuffer_bytes: this.o.maxBuffer_bytes,
+        log: this.o.log.child(mode),
+        onServing: () => {
+          zks.start();
+          this.o.factory.setZooKeeperServer(zks, `now a ${mode}`);
+          this.o.onRole(mode, zks);
+        },
+        onRevalidated: (id, valid) => zks.revalidated(id, valid),
+        onSynced: () => zks.synced(),
+      },
+      learnerDb,
+    );
+    const reason = await follow.run();
+    this.following = undefined;
+    this.o.factory.setZooKeeperServer(undefined, 'the leader is gone');
+    zks.leaderLost();
+    zks.stop();
+    this.o.log.warn(`stopped ${mode === 'observer' ? 'observing' : 'following'} server ${leader.id}: ${reason}`);
+  }
+
+  /** LEADING: not in this build yet — the peer stays out of the way for the others' next round. */
+  private async lead(): Promise<void> {
+    this.o.log.warn('elected to lead, but this build cannot lead yet: looking again (the other members will elect among themselves)');
+    await new Promise((r) => setTimeout(r, this.o.tickTime_ms * this.o.initLimit));
+  }
+
+  private server(id: number): QuorumServer {
+    const s = this.o.ensemble.verifier.servers.find((x) => x.id === id);
+    if (!s) throw new Error(`server ${id} is not in the config`);
+    return s;
+  }
+}
