@@ -170,6 +170,8 @@ export function closeQuietly(fd: number): void {
 /** What reading one log file found: its txns, and whether it ended in a torn record. */
 export interface LogRead {
   txns: Txn[];
+  /** Byte offset just past each txn's record (what truncating after it keeps). */
+  ends: number[];
   /** Byte offset just past the last whole record. */
   validEnd: number;
   tornTail: boolean;
@@ -183,26 +185,28 @@ export interface LogRead {
 export function readLogFile(path: string): LogRead {
   const buf = readFileSync(path);
   const r = new Reader(buf);
-  if (buf.length < 16) return { txns: [], validEnd: 0, tornTail: buf.length > 0 };
+  if (buf.length < 16) return { txns: [], ends: [], validEnd: 0, tornTail: buf.length > 0 };
   const header = FileHeader.read(r);
   if (header.magic !== TXNLOG_MAGIC) throw new CorruptLogError(`${path}: not a transaction log (magic 0x${(header.magic >>> 0).toString(16)})`);
   const txns: Txn[] = [];
+  const ends: number[] = [];
   for (;;) {
     const offset = r.pos;
-    if (buf.length - offset < 12) return { txns, validEnd: offset, tornTail: !allZero(buf, offset) };
+    if (buf.length - offset < 12) return { txns, ends, validEnd: offset, tornTail: !allZero(buf, offset) };
     const crc = r.long();
     const len = buf.readInt32BE(r.pos);
-    if (len === 0 && crc === 0) return { txns, validEnd: offset, tornTail: !allZero(buf, offset) };
+    if (len === 0 && crc === 0) return { txns, ends, validEnd: offset, tornTail: !allZero(buf, offset) };
     const whole = len > 0 && r.pos + 4 + len + 1 <= buf.length;
     const entry = whole ? buf.subarray(r.pos + 4, r.pos + 4 + len) : undefined;
     const good = entry !== undefined && buf[r.pos + 4 + len] === EOR && adler32(entry) === crc;
     if (!good) {
       const after = whole ? r.pos + 4 + len + 1 : buf.length;
-      if (allZero(buf, after)) return { txns, validEnd: offset, tornTail: true };
+      if (allZero(buf, after)) return { txns, ends, validEnd: offset, tornTail: true };
       throw new CorruptLogError(`${path}: corrupt record at offset ${offset} (checksum or length does not match) with data after it`);
     }
     txns.push(decodeTxn(entry));
     r.pos += 4 + len + 1;
+    ends.push(r.pos);
   }
 }
 

@@ -10,7 +10,8 @@ import type { DataTree } from '../tree/data-tree';
 import type { Txn } from '../tree/txn';
 import { listLogs, readLogFile, FileTxnLog } from './file-txn-log';
 import { prepareVersionDir } from './data-dirs';
-import { listSnapshots, readSnapshot, writeSnapshot } from './file-snap';
+import { fsyncDir, listSnapshots, readSnapshot, writeSnapshot } from './file-snap';
+import { lastLoggedZxid, readTxnLog, truncateLog, type Truncated, type TxnLogRange } from './file-txn-iterator';
 
 export interface PersistenceOptions {
   dataDir: string;
@@ -56,8 +57,11 @@ export class FileTxnSnapLog {
     this.randRoll = this.nextRandRoll();
   }
 
-  /** Loads the newest snapshot that checks out into `tree`, then replays the logs after it. */
-  restore(tree: DataTree): Restored {
+  /**
+   * Loads the newest snapshot that checks out into `tree`, then replays the logs after it;
+   * `onTxnLoaded` sees each replayed txn (ZKDatabase fills its committed-proposal window so).
+   */
+  restore(tree: DataTree, onTxnLoaded?: (txn: Txn) => void): Restored {
     const started = performance.now();
     const snaps = listSnapshots(this.snapDir);
     const logs = listLogs(this.logDir);
@@ -105,6 +109,7 @@ export class FileTxnSnapLog {
         if (rc.err === Code.NODEEXISTS && 'parentCVersion' in txn.body) {
           tree.replayedCreateExisted(txn.body.path, txn.body.parentCVersion, txn.hdr.zxid);
         }
+        onTxnLoaded?.(txn);
         replayed++;
       }
     }
@@ -157,6 +162,42 @@ export class FileTxnSnapLog {
     this.txnLog.close();
   }
 
+  /**
+   * FileTxnSnapLog.truncateLog: every txn after zxid leaves the log (see truncateLog), and
+   * the next append starts a new log file. Snapshots past zxid go as well: they hold those
+   * txns, and a restore would load the newest of them (Apache 3.8 keeps them, and its
+   * reload after a TRUNC can then come back with the very txns it was told to drop).
+   */
+  truncateLog(zxid: number): Truncated & { snapshotsRemoved: string[] } {
+    this.txnLog.close();
+    const truncated = truncateLog(this.logDir, zxid);
+    const snapshotsRemoved: string[] = [];
+    for (const s of listSnapshots(this.snapDir)) {
+      if (s.zxid <= zxid) continue;
+      rmSync(join(this.snapDir, s.name), { force: true });
+      snapshotsRemoved.push(s.name);
+    }
+    if (snapshotsRemoved.length > 0) fsyncDir(this.snapDir);
+    if (this.lastSnapshot && this.lastSnapshot.zxid > zxid) this.lastSnapshot = undefined;
+    return { ...truncated, snapshotsRemoved };
+  }
+
+  /** The txns from the log that holds startZxid on (FileTxnSnapLog.readTxnLog, not fast-forwarded). */
+  readTxnLog(startZxid: number): TxnLogRange {
+    return readTxnLog(this.logDir, startZxid);
+  }
+
+  /** The last txn in the newest log, -1 when none (FileTxnSnapLog.getLastLoggedZxid). */
+  getLastLoggedZxid(): number {
+    return lastLoggedZxid(this.logDir);
+  }
+
+  /** The size of the newest snapshot, 0 when there is none (what calculateTxnLogSizeLimit weighs). */
+  mostRecentSnapshotSize_bytes(): number {
+    const newest = listSnapshots(this.snapDir)[0];
+    return newest ? (statSync(join(this.snapDir, newest.name), { throwIfNoEntry: false })?.size ?? 0) : 0;
+  }
+
   private snapshotDone(zxid: number, started: number): void {
     this.lastSnapshot = { zxid, timestamp_s: Math.floor(Date.now() / 1000) };
     this.opts.snapshotWritten?.(zxid, performance.now() - started);
@@ -168,7 +209,7 @@ export class FileTxnSnapLog {
 }
 
 /** The sessions a snapshot plus log describe: created and closed by their txns. */
-function applySessionTxn(sessions: Map<bigint, number>, txn: Txn): void {
+export function applySessionTxn(sessions: Map<bigint, number>, txn: Txn): void {
   if (txn.hdr.type === OpCode.createSession && txn.body.kind === 'createSession') sessions.set(txn.hdr.clientId, txn.body.timeOut);
   else if (txn.hdr.type === OpCode.closeSession) sessions.delete(txn.hdr.clientId);
 }

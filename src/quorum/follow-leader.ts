@@ -8,19 +8,23 @@ import { LearnerCnx } from './learner-cnx';
 import { PacketType, packet, type QuorumPacket } from './quorum-packet';
 import type { StreamedSnapshot } from './snapshot-stream';
 
-/** What a learner needs of its database (ZKDatabase). Epoch writes and snapshots are durable when they return. */
+/**
+ * What a learner needs of its database (ZKDatabase). Epoch writes and snapshots are durable
+ * when they return; a truncate, a snapshot load or a snapshot may return a promise (they wait
+ * for appends in flight), and the next effect waits for it.
+ */
 export interface LearnerDatabase {
   readonly acceptedEpoch: number;
   readonly currentEpoch: number;
   readonly lastLoggedZxid: number;
   setAcceptedEpoch(epoch: number): void;
   setCurrentEpoch(epoch: number): void;
-  truncate(zxid: number): void;
-  loadSnapshot(snapshot: StreamedSnapshot, zxid: number): void;
+  truncate(zxid: number): void | Promise<void>;
+  loadSnapshot(snapshot: StreamedSnapshot, zxid: number): void | Promise<void>;
   applyUnlogged(txn: Txn): void;
   /** Appends and fsyncs; resolves once durable. Calls are served in order. */
   log(txns: Txn[]): Promise<void>;
-  takeSnapshot(): void;
+  takeSnapshot(): void | Promise<void>;
   commit(txn: Txn): void;
   /** Sessions touched since the last PING, with their timeouts (reported to the leader). */
   touches(): Map<bigint, number>;

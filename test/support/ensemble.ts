@@ -20,7 +20,8 @@ export interface ApacheMember {
   log(): string;
   /** Resolves once its log matches, or rejects with the log after timeout_ms. */
   waitForLog(pattern: RegExp, timeout_ms: number): Promise<RegExpMatchArray>;
-  stop(): Promise<void>;
+  /** SIGKILL; the temp dir goes unless keepDataDir (a test then reads what Apache wrote, and removes it). */
+  stop(opts?: { keepDataDir?: boolean }): Promise<void>;
 }
 
 const JAVA_CP = ['/etc/zookeeper/conf', '/usr/share/java/zookeeper.jar', '/usr/share/java/slf4j-simple.jar', '/usr/share/java/servlet-api.jar'].join(':');
@@ -87,10 +88,10 @@ export async function startApacheMember(me: MemberSpec, members: MemberSpec[], e
         check();
       });
     },
-    async stop() {
+    async stop(opts = {}) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
-      rmSync(dir, { recursive: true, force: true });
+      if (!opts.keepDataDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
