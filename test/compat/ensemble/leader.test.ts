@@ -17,9 +17,10 @@ import { decodeRequestBody } from '../../../src/server/request';
 import { srvrOnceServing, startApacheMember, type ApacheMember, type MemberSpec } from '../../support/ensemble';
 import { MemoryLeaderDatabase } from '../../support/memory-leader-database';
 
-const members: MemberSpec[] = [1, 2, 3].map((myid) => ({ myid, host: `127.0.7.${10 + myid}` }));
-const configText = members.map((m) => `server.${m.myid}=${m.host}:2888:3888:participant\n`).join('') + 'version=0';
-const ids = members.map((m) => BigInt(m.myid));
+/** Voters 1..3 (ours is 3) and an observer, 4, that only the observer test starts. */
+const members: MemberSpec[] = [1, 2, 3, 4].map((myid) => ({ myid, host: `127.0.7.${10 + myid}`, ...(myid === 4 ? { type: 'observer' as const } : {}) }));
+const configText = members.map((m) => `server.${m.myid}=${m.host}:2888:3888:${m.type ?? 'participant'}\n`).join('') + 'version=0';
+const ids = members.filter((m) => m.type !== 'observer').map((m) => BigInt(m.myid));
 const running: { stop(): unknown }[] = [];
 afterEach(async () => {
   for (const r of running.splice(0).reverse()) await r.stop();
@@ -160,4 +161,33 @@ test('two Apache followers follow our leader: synced by DIFF, a write through on
   running.splice(running.indexOf(a2fresh), 1);
   await a2fresh.stop();
   assert.match(await ended, /Not sufficient followers synced/);
+});
+
+test('an Apache observer observes our leader: synced, INFORMed of each commit, a sync through it answered by us, and no vote', { timeout: 180_000 }, async () => {
+  const election = await ourElection(3);
+  const a1 = await apache(1);
+  const obs = await apache(4);
+  const elected = await election.lookForLeader(0n, 0n);
+  assert.deepEqual([elected.vote.leader, elected.state], [3n, ServerState.LEADING]);
+  const db = new MemoryLeaderDatabase();
+  let servingEpoch = -1;
+  const lead = ourLeader(db, (e) => (servingEpoch = e));
+  const ended = lead.run();
+  await eventually('our leader serves', () => servingEpoch > 0, 40_000);
+  await obs.waitForLog(/OBSERVING/, 30_000);
+  assert.match(await srvrOnceServing(members[3]!.host), /Mode: observer/);
+  assert.match(await srvrOnceServing(members[0]!.host), /Mode: follower/);
+  const c1 = await client(members[0]!);
+  const c4 = await client(members[3]!);
+  await c1.create('/seen-by-the-observer', Buffer.from('inform'));
+  await c4.sync('/seen-by-the-observer');
+  assert.equal((await c4.getData('/seen-by-the-observer')).data?.toString(), 'inform');
+  // A write through the observer goes to us too.
+  await c4.create('/via-the-observer', Buffer.from('o'));
+  assert.ok(db.tree.getNode('/via-the-observer'));
+  await c4.close();
+  // The observer is no voter: with follower 1 gone we are alone and give up.
+  running.splice(running.indexOf(a1), 1);
+  await a1.stop();
+  assert.match(await ended, /Not sufficient followers synced, only synced with sids: \[ 3 \]/);
 });
