@@ -20,8 +20,13 @@ export interface ApacheMember {
   log(): string;
   /** Resolves once its log matches, or rejects with the log after timeout_ms. */
   waitForLog(pattern: RegExp, timeout_ms: number): Promise<RegExpMatchArray>;
-  /** SIGKILL; the temp dir goes unless keepDataDir (a test then reads what Apache wrote, and removes it). */
-  stop(opts?: { keepDataDir?: boolean }): Promise<void>;
+  /**
+   * SIGKILL; its directory goes unless keepDir (to start it again over the same dataDir, or
+   * to read what Apache wrote — the test then removes it).
+   */
+  stop(opts?: { keepDir?: boolean }): Promise<void>;
+  /** Its directory (zoo.cfg and dataDir), for a restart over the same dataDir. */
+  dir: string;
 }
 
 const JAVA_CP = ['/etc/zookeeper/conf', '/usr/share/java/zookeeper.jar', '/usr/share/java/slf4j-simple.jar', '/usr/share/java/servlet-api.jar'].join(':');
@@ -31,13 +36,13 @@ export function serverLines(members: MemberSpec[]): Record<string, string> {
   return Object.fromEntries(members.map((m) => [`server.${m.myid}`, `${m.host}:2888:3888${m.type === 'observer' ? ':observer' : ''}`]));
 }
 
-export async function startApacheMember(me: MemberSpec, members: MemberSpec[], extra: Record<string, string | number> = {}): Promise<ApacheMember> {
+export async function startApacheMember(me: MemberSpec, members: MemberSpec[], extra: Record<string, string | number> = {}, reuseDir?: string): Promise<ApacheMember> {
   if (!existsSync('/usr/share/java/zookeeper.jar') || !existsSync('/usr/share/java/slf4j-simple.jar')) {
     throw new Error('Apache ZooKeeper (zookeeper.jar, slf4j-simple.jar) is missing: run scripts/install-test-deps.sh');
   }
-  const dir = mkdtempSync(join(tmpdir(), `zk-apache-${me.myid}-`));
+  const dir = reuseDir ?? mkdtempSync(join(tmpdir(), `zk-apache-${me.myid}-`));
   const dataDir = join(dir, 'data');
-  mkdirSync(dataDir);
+  mkdirSync(dataDir, { recursive: true });
   writeFileSync(join(dataDir, 'myid'), `${me.myid}\n`);
   const cfg: Record<string, string | number> = {
     tickTime: 500,
@@ -69,6 +74,7 @@ export async function startApacheMember(me: MemberSpec, members: MemberSpec[], e
     myid: me.myid,
     host: me.host,
     dataDir,
+    dir,
     log: () => log,
     waitForLog(pattern, timeout_ms) {
       return new Promise((resolve, reject) => {
@@ -88,10 +94,10 @@ export async function startApacheMember(me: MemberSpec, members: MemberSpec[], e
         check();
       });
     },
-    async stop(opts = {}) {
+    async stop(opts) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
-      if (!opts.keepDataDir) rmSync(dir, { recursive: true, force: true });
+      if (!opts?.keepDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -51,7 +51,7 @@ test('an Apache 3.8 ensemble\'s dataDirs load with our ZKDatabase; truncated and
     }
   } finally {
     await client?.close();
-    for (const a of apache) await a.stop({ keepDataDir: true });
+    for (const a of apache) await a.stop({ keepDir: true });
     for (const a of apache) cleanup.push(join(a.dataDir, '..'));
   }
 

@@ -1,0 +1,203 @@
+// lead: a leader's life in one epoch (Apache's Leader.lead). Listens on the quorum port,
+// feeds the Leader core with learners' packets, half-ticks and our own fsyncs, and carries
+// out its effects, in order, on the database and the learners' connections. Ends (resolves
+// with the reason) when leading fails; the peer then looks for a leader again.
+import type { Id } from '../jute/records';
+import type { Txn } from '../tree/txn';
+import { Leader, type LeaderEffect, type LeaderOptions, type LearnerId } from './leader';
+import { LearnerCnxAcceptor } from './learner-cnx-acceptor';
+
+/**
+ * What a leader needs of its database (ZKDatabase). Each method's guarantee:
+ * - acceptedEpoch/currentEpoch: as last set; setAcceptedEpoch/setCurrentEpoch are durable
+ *   (written and fsynced, as Apache's epoch files) when they return.
+ * - lastProcessedZxid: the tree's; every logged txn is applied before leading starts (as
+ *   ZKDatabase.loadDataBase replays the whole log), so it is also the last logged zxid.
+ * - committedLog(): the last committed txns, oldest first, contiguous, ending at
+ *   lastProcessedZxid (or empty); the core keeps the last COMMIT_LOG_COUNT of them.
+ * - log(txns): appends and fsyncs; resolves once durable; calls are served in order.
+ * - commit(txn): applies the txn to the tree at once (before it returns) and answers the
+ *   local client that waits for it, if any. Called in zxid order.
+ * - snapshotStream(): the SNAP stream (serializeSnapshotStream) of the tree and sessions as
+ *   they are at the call: captured before it returns, even if the buffers come later.
+ * - touch(sessionId, timeout): a learner's client is alive (SessionTracker.touchSession).
+ */
+export interface LeaderDatabase {
+  readonly acceptedEpoch: number;
+  readonly currentEpoch: number;
+  readonly lastProcessedZxid: number;
+  committedLog(): Txn[];
+  setAcceptedEpoch(epoch: number): void;
+  setCurrentEpoch(epoch: number): void;
+  log(txns: Txn[]): Promise<void>;
+  commit(txn: Txn): void;
+  snapshotStream(): Promise<Buffer[]>;
+  touch(sessionId: bigint, timeout: number): void;
+}
+
+/** A learner's client request, handed to the request pipeline. */
+export interface LearnerRequest {
+  learner: LearnerId;
+  sessionId: bigint;
+  cxid: number;
+  type: number;
+  request: Buffer;
+  authinfo: Id[];
+}
+
+export interface LeadOptions extends LeaderOptions {
+  listen: { host: string; port: number };
+  quorumListenOnAllIPs?: boolean;
+  tickTime_ms: number;
+  maxBuffer_bytes: number;
+  log: { info(line: string): void; warn(line: string): void };
+  onServing?(epoch: number): void;
+  /** A learner's REQUEST: prepare it, then propose() its txn (or answer sync with syncReached()). */
+  onRequest?(r: LearnerRequest): void;
+  /** A learner asks whether a session may reconnect to it: answer with revalidated(). */
+  onRevalidate?(learner: LearnerId, sessionId: bigint, timeout: number): void;
+}
+
+export class Lead {
+  readonly core: Leader;
+  private readonly acceptor: LearnerCnxAcceptor;
+  private ticker: NodeJS.Timeout | undefined;
+  private ended: ((reason: string) => void) | undefined;
+  private done = false;
+  private endReason: string | undefined;
+
+  constructor(
+    private readonly o: LeadOptions,
+    private readonly db: LeaderDatabase,
+  ) {
+    this.core = new Leader(o, { acceptedEpoch: db.acceptedEpoch, currentEpoch: db.currentEpoch, lastProcessedZxid: db.lastProcessedZxid, committedLog: db.committedLog() });
+    this.acceptor = new LearnerCnxAcceptor({
+      host: o.listen.host,
+      port: o.listen.port,
+      listenOnAllIPs: o.quorumListenOnAllIPs,
+      maxBuffer_bytes: o.maxBuffer_bytes,
+      onConnected: (learner, remote) => {
+        o.log.info(`learner ${learner} connected from ${remote}`);
+        this.step({ kind: 'connected', learner });
+      },
+      onPacket: (learner, packet) => this.step({ kind: 'packet', learner, packet }),
+      onClosed: (learner, reason) => {
+        o.log.info(`learner ${learner} gone: ${reason}`);
+        this.step({ kind: 'disconnected', learner });
+      },
+    });
+  }
+
+  get serving(): boolean {
+    return this.core.isServing;
+  }
+
+  /** Listens and leads until it fails; resolves with why. */
+  async run(): Promise<string> {
+    const ended = new Promise<string>((resolve) => (this.ended = resolve));
+    if (this.endReason !== undefined) return this.endReason;
+    await this.acceptor.start();
+    this.ticker = setInterval(() => this.step({ kind: 'halfTick' }), this.o.tickTime_ms / 2);
+    this.step({ kind: 'start' });
+    return ended;
+  }
+
+  /** The zxid for the pipeline's next txn: one past the last handed out (proposals may still wait in the inbox). */
+  nextZxid(): number {
+    this.assigned = Math.max(this.assigned, this.core.lastProposedZxid) + 1;
+    return this.assigned;
+  }
+  private assigned = 0;
+
+  /** The pipeline's txn, with the zxid nextZxid() gave it, in that order. */
+  propose(txn: Txn): void {
+    this.step({ kind: 'propose', txn });
+  }
+
+  /** A learner's sync reached its turn in the pipeline. */
+  syncReached(learner: LearnerId): void {
+    this.step({ kind: 'sync', learner });
+  }
+
+  revalidated(learner: LearnerId, sessionId: bigint, valid: boolean): void {
+    this.step({ kind: 'revalidated', learner, sessionId, valid });
+  }
+
+  stop(reason = 'stopped'): void {
+    this.end(reason);
+  }
+
+  /** Inputs that arrive while effects are being carried out (a callback that proposes) wait their turn, so effects keep their order. */
+  private readonly inbox: Parameters<Leader['step']>[0][] = [];
+  private stepping = false;
+
+  private step(input: Parameters<Leader['step']>[0]): void {
+    this.inbox.push(input);
+    if (this.stepping) return;
+    this.stepping = true;
+    try {
+      while (!this.done && this.inbox.length > 0) {
+        this.core.step(this.inbox.shift()!);
+        for (const e of this.core.ready()) {
+          if (this.done) return;
+          this.effect(e);
+        }
+      }
+    } finally {
+      this.stepping = false;
+    }
+  }
+
+  /** Every effect is carried out before the next: only the fsync completes later, and feeds 'persisted'. */
+  private effect(e: LeaderEffect): void {
+    const db = this.db;
+    switch (e.kind) {
+      case 'send':
+        return this.acceptor.send(e.learner, e.packet);
+      case 'sendSnapshot':
+        this.o.log.info(`Sending snapshot to learner ${e.learner}, zxid of db 0x${e.zxid.toString(16)}`);
+        return this.acceptor.sendSnapshot(e.learner, e.zxid, db.snapshotStream());
+      case 'close':
+        this.o.log.warn(`closing learner ${e.learner}: ${e.reason}`);
+        return this.acceptor.close(e.learner, e.reason);
+      case 'setAcceptedEpoch':
+        return db.setAcceptedEpoch(e.epoch);
+      case 'setCurrentEpoch':
+        return db.setCurrentEpoch(e.epoch);
+      case 'log': {
+        const upTo = e.txns[e.txns.length - 1]!.hdr.zxid;
+        db.log(e.txns).then(
+          () => this.step({ kind: 'persisted', upTo }),
+          (err: Error) => this.end(`the txn log failed: ${err.message}`),
+        );
+        return;
+      }
+      case 'commit':
+        return db.commit(e.txn);
+      case 'request':
+        return this.o.onRequest?.({ learner: e.learner, sessionId: e.sessionId, cxid: e.cxid, type: e.type, request: e.request, authinfo: e.authinfo });
+      case 'touch':
+        for (const [id, timeout] of e.sessions) db.touch(id, timeout);
+        return;
+      case 'revalidate':
+        return this.o.onRevalidate?.(e.learner, e.sessionId, e.timeout);
+      case 'serving':
+        this.o.log.info(`Have quorum of supporters; serving at epoch ${e.epoch}`);
+        return this.o.onServing?.(e.epoch);
+      case 'info':
+        return this.o.log.info(e.line);
+      case 'fail':
+        return this.end(e.reason);
+    }
+  }
+
+  private end(reason: string): void {
+    if (this.done) return;
+    this.done = true;
+    this.endReason = reason;
+    clearInterval(this.ticker);
+    this.acceptor.stop(reason);
+    this.o.log.warn(`leading ended: ${reason}`);
+    this.ended?.(reason);
+  }
+}

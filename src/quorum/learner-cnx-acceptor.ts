@@ -1,0 +1,139 @@
+// The leader's quorum port (Apache's LearnerCnxAcceptor and the socket half of each
+// LearnerHandler): accepts one connection per learner, reads its QuorumPackets as they
+// arrive (bare jute records, no frame) and writes packets, and after a SNAP the snapshot
+// stream, in the order they are handed over.
+import { createServer, type Server, type Socket } from 'node:net';
+import { encodePacket, packet, PacketType, readPacket, type QuorumPacket } from './quorum-packet';
+import type { LearnerId } from './leader';
+
+export interface LearnerCnxAcceptorOptions {
+  /** Our quorum address (server.N's host:quorumPort). */
+  host: string;
+  port: number;
+  /** quorumListenOnAllIPs: bind every address instead of our own host. */
+  listenOnAllIPs?: boolean;
+  /** jute.maxbuffer: the largest data a learner's packet may carry. */
+  maxBuffer_bytes: number;
+  onConnected(learner: LearnerId, remote: string): void;
+  onPacket(learner: LearnerId, p: QuorumPacket): void;
+  onClosed(learner: LearnerId, reason: string): void;
+}
+
+/** Bytes written and not yet taken by the kernel past which a learner is too slow to follow (it would hold the leader's memory). */
+const MAX_UNSENT_bytes = 64 * 1024 * 1024;
+
+export class LearnerCnxAcceptor {
+  private server: Server | undefined;
+  private readonly cnxs = new Map<LearnerId, LearnerHandlerCnx>();
+  private nextId: LearnerId = 1;
+
+  constructor(private readonly o: LearnerCnxAcceptorOptions) {}
+
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const server = (this.server = createServer((s) => this.accept(s)));
+      server.once('error', reject);
+      server.listen({ port: this.o.port, host: this.o.listenOnAllIPs ? '0.0.0.0' : this.o.host, exclusive: true }, () => {
+        server.off('error', reject);
+        server.on('error', () => {});
+        resolve();
+      });
+    });
+  }
+
+  send(learner: LearnerId, p: QuorumPacket): void {
+    this.cnxs.get(learner)?.send(encodePacket(p));
+  }
+
+  /** SNAP(zxid), then the stream; packets handed over meanwhile wait behind it. */
+  sendSnapshot(learner: LearnerId, zxid: number, stream: Promise<Buffer[]>): void {
+    this.cnxs.get(learner)?.sendSnapshot(encodePacket(packet(PacketType.SNAP, zxid)), stream);
+  }
+
+  close(learner: LearnerId, reason: string): void {
+    this.cnxs.get(learner)?.close(reason);
+  }
+
+  /** Stops listening and closes every learner's connection. */
+  stop(reason: string): void {
+    this.server?.close();
+    for (const c of [...this.cnxs.values()]) c.close(reason);
+  }
+
+  private accept(socket: Socket): void {
+    const id = this.nextId++;
+    socket.setNoDelay(true);
+    const cnx = new LearnerHandlerCnx(id, socket, this.o.maxBuffer_bytes, {
+      onPacket: (p) => this.o.onPacket(id, p),
+      onClosed: (reason) => {
+        this.cnxs.delete(id);
+        this.o.onClosed(id, reason);
+      },
+    });
+    this.cnxs.set(id, cnx);
+    this.o.onConnected(id, `${socket.remoteAddress}:${socket.remotePort}`);
+  }
+}
+
+class LearnerHandlerCnx {
+  private pending: Buffer = Buffer.alloc(0);
+  private closed = false;
+  /** While a snapshot stream is being made, what comes after it waits here. */
+  private held: Buffer[] | undefined;
+
+  constructor(
+    readonly id: LearnerId,
+    private readonly socket: Socket,
+    private readonly maxBuffer_bytes: number,
+    private readonly on: { onPacket(p: QuorumPacket): void; onClosed(reason: string): void },
+  ) {
+    socket.on('data', (d: Buffer) => this.onData(d));
+    socket.on('error', (e) => this.close(e.message));
+    socket.on('close', () => this.close('the learner closed the connection'));
+  }
+
+  send(b: Buffer): void {
+    if (this.closed) return;
+    if (this.held) return void this.held.push(b);
+    if (this.socket.writableLength > MAX_UNSENT_bytes) return this.close(`more than ${MAX_UNSENT_bytes} bytes unsent: the learner does not read`);
+    this.socket.write(b);
+  }
+
+  sendSnapshot(snap: Buffer, stream: Promise<Buffer[]>): void {
+    this.send(snap);
+    const held: Buffer[] = this.held ?? [];
+    this.held = held;
+    stream.then(
+      (parts) => {
+        if (this.closed) return;
+        this.held = undefined;
+        for (const b of parts) this.socket.write(b);
+        for (const b of held) this.send(b);
+      },
+      (e: Error) => this.close(`the snapshot could not be serialized: ${e.message}`),
+    );
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+    this.on.onClosed(reason);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    let at = 0;
+    try {
+      while (!this.closed) {
+        const r = readPacket(this.pending, at, this.maxBuffer_bytes);
+        if (!r) break;
+        at = r.next;
+        this.on.onPacket(r.packet);
+      }
+    } catch (e) {
+      return this.close(`a malformed stream from the learner: ${(e as Error).message}`);
+    }
+    this.pending = at >= this.pending.length ? Buffer.alloc(0) : this.pending.subarray(at);
+  }
+}
