@@ -1,7 +1,8 @@
 // `zookeeper-ts server [zoo.cfg]`: load and validate the config (before touching dataDir),
-// start the standalone server, stop it cleanly on SIGTERM/SIGINT.
+// start the standalone server or the ensemble member, stop it cleanly on SIGTERM/SIGINT.
 import { ConfigError, defaultConfig, loadConfig } from '../config/server-config';
 import { createLogger, levelFromEnvironment, type Level, type Logger } from '../log/logger';
+import { startQuorumPeer } from '../quorum/quorum-peer-main';
 import { startStandalone } from '../server/standalone';
 
 export async function runServer(cfgFile: string | undefined): Promise<number> {
@@ -24,15 +25,11 @@ export async function runServer(cfgFile: string | undefined): Promise<number> {
     throw e;
   }
   for (const w of config.warnings) log.warn(w);
-  if (config.servers.length > 0 && !config.standaloneMode) {
-    log.error(`${config.file}: ensemble mode (server.N lines) is not supported by this build yet; remove the server.N lines to run standalone`);
-    return 2;
-  }
   exitOnUnexpectedError(log);
 
   let server;
   try {
-    server = await startStandalone(config, log);
+    server = config.standaloneMode ? await startStandalone(config, log) : await startQuorumPeer(config, log);
   } catch (e) {
     log.error(e instanceof Error ? e.message : String(e));
     return 1;

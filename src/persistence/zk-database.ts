@@ -213,11 +213,37 @@ export class ZKDatabase implements LearnerDatabase {
 
   /** Applies a committed txn to the tree and sessions, and keeps it in the window. */
   commit(txn: Txn): ProcessTxnResult {
-    applySessionTxn(this.sessionsWithTimeouts, txn);
     const rc = this.tree.processTxn(txn.hdr, txn.body);
+    this.recordCommitted(txn);
+    return rc;
+  }
+
+  /**
+   * What a commit does besides the tree (a role's server applies the txn to the shared tree
+   * itself, through commit-apply, which answers its client): the sessions, the window.
+   */
+  recordCommitted(txn: Txn): void {
+    applySessionTxn(this.sessionsWithTimeouts, txn);
     this.window.add(txn);
     if (txn.hdr.zxid > this.lastQueuedZxid) this.lastQueuedZxid = txn.hdr.zxid;
-    return rc;
+  }
+
+  /**
+   * ZKDatabase.fastForwardDataBase: after a learner's role ends, the txns it logged but never
+   * saw committed are applied too, so the tree is its whole history again — what the next
+   * election offers (lastLoggedZxid) and, should it lead, what it leads with. A new leader
+   * that lacks them sends TRUNC, which reloads.
+   */
+  async fastForward(): Promise<number> {
+    await this.idle();
+    const from = this.tree.lastProcessedZxid;
+    let applied = 0;
+    for (const txn of this.snapLog.readTxnLog(from + 1).txns) {
+      if (txn.hdr.zxid <= this.tree.lastProcessedZxid) continue;
+      this.commit(txn);
+      applied++;
+    }
+    return applied;
   }
 
   /**

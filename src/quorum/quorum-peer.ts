@@ -7,22 +7,17 @@
 import type { EnsembleConfig } from '../config/quorum-config';
 import { containsQuorum, quorumConfigText, votingMembers, type QuorumServer } from '../config/quorum-verifier';
 import type { Logger } from '../log/logger';
+import { decodeTxn } from '../persistence/txn-codec';
+import type { ZKDatabase } from '../persistence/zk-database';
 import type { ServerCnxnFactory } from '../server/server-cnxn-factory';
 import type { ZooKeeperServerOptions } from '../server/zookeeper-server';
 import type { ZooKeeperServer } from '../server/zookeeper-server';
 import { Election, type ElectionResult } from './election';
 import { FollowLeader, type LearnerDatabase } from './follow-leader';
 import { FollowerZooKeeperServer } from './follower-zookeeper-server';
-import type { DataTree } from '../tree/data-tree';
-import type { Txn } from '../tree/txn';
+import { Lead, type LeaderDatabase } from './lead';
+import { LeaderZooKeeperServer } from './leader-zookeeper-server';
 import { ServerState } from './vote';
-
-/** The database a peer keeps across roles: a learner's needs, the tree it serves, and the commit record. */
-export interface PeerDatabase extends Omit<LearnerDatabase, 'commit' | 'touches'> {
-  readonly tree: DataTree;
-  /** Notes a committed txn (the window a leader syncs learners from); the server applies it. */
-  committed(txn: Txn): void;
-}
 
 export interface QuorumPeerOptions {
   ensemble: EnsembleConfig;
@@ -42,11 +37,12 @@ export class QuorumPeer {
   private readonly election: Election;
   private stopped = false;
   private following: FollowLeader | undefined;
+  private leading: Lead | undefined;
   state = ServerState.LOOKING;
 
   constructor(
     private readonly o: QuorumPeerOptions,
-    private readonly db: PeerDatabase,
+    private readonly db: ZKDatabase,
   ) {
     const e = o.ensemble;
     const me = this.server(e.myid);
@@ -80,6 +76,7 @@ export class QuorumPeer {
   stop(): void {
     this.stopped = true;
     this.following?.stop('shutting down');
+    this.leading?.stop('shutting down');
     this.election.stop();
   }
 
@@ -133,7 +130,7 @@ export class QuorumPeer {
       log: (t) => db.log(t),
       takeSnapshot: () => db.takeSnapshot(),
       commit: (txn) => {
-        db.committed(txn);
+        db.recordCommitted(txn);
         zks.commit(txn);
       },
       touches: () => zks.touches(),
@@ -165,12 +162,76 @@ export class QuorumPeer {
     zks.leaderLost();
     zks.stop();
     this.o.log.warn(`stopped ${mode === 'observer' ? 'observing' : 'following'} server ${leader.id}: ${reason}`);
+    await this.fastForward();
   }
 
-  /** LEADING: not in this build yet — the peer stays out of the way for the others' next round. */
+  /** LEADING: win a quorum of learners for a new epoch, then serve until the quorum is lost. */
   private async lead(): Promise<void> {
-    this.o.log.warn('elected to lead, but this build cannot lead yet: looking again (the other members will elect among themselves)');
-    await new Promise((r) => setTimeout(r, this.o.tickTime_ms * this.o.initLimit));
+    const e = this.o.ensemble;
+    const me = this.server(e.myid);
+    const voters = votingMembers(e.verifier).map((s) => BigInt(s.id));
+    const db = this.db;
+    let zks: LeaderZooKeeperServer | undefined;
+    const leaderDb: LeaderDatabase = {
+      get acceptedEpoch() {
+        return db.acceptedEpoch;
+      },
+      get currentEpoch() {
+        return db.currentEpoch;
+      },
+      get lastProcessedZxid() {
+        return db.lastProcessedZxid;
+      },
+      committedLog: () => db.committedLog.map((p) => decodeTxn(p.data)),
+      setAcceptedEpoch: (epoch) => db.setAcceptedEpoch(epoch),
+      setCurrentEpoch: (epoch) => db.setCurrentEpoch(epoch),
+      log: (txns) => db.log(txns),
+      commit: (txn) => {
+        if (!zks) return void db.commit(txn);
+        db.recordCommitted(txn);
+        zks.commit(txn);
+      },
+      snapshotStream: () => db.serializeSnapshot(),
+      touch: (id, timeout) => zks?.touch(id, timeout),
+    };
+    const lead = (this.leading = new Lead(
+      {
+        myid: BigInt(e.myid),
+        isVoter: (sid) => voters.includes(sid),
+        containsQuorum: (sids) => containsQuorum(e.verifier, [...sids].map(Number)),
+        initLimit: this.o.initLimit,
+        syncLimit: this.o.syncLimit,
+        configText: quorumConfigText(e.verifier),
+        configVersion: Number(e.verifier.version),
+        listen: { host: me.addresses[0]!.host, port: me.addresses[0]!.quorumPort },
+        quorumListenOnAllIPs: e.quorumListenOnAllIPs,
+        tickTime_ms: this.o.tickTime_ms,
+        maxBuffer_bytes: this.o.maxBuffer_bytes,
+        log: this.o.log.child('leader'),
+        onServing: (epoch) => {
+          zks = new LeaderZooKeeperServer({ ...this.o.serverOptions, tree: db.tree }, lead, epoch);
+          zks.restoreSessions(db.sessionsWithTimeouts);
+          zks.start();
+          this.o.factory.setZooKeeperServer(zks, 'now the leader');
+          this.o.onRole('leader', zks);
+        },
+        onRequest: (r) => zks?.learnerRequest(r),
+        onRevalidate: (learner, sessionId, timeout) => (zks ? zks.revalidate(learner, sessionId, timeout) : lead.revalidated(learner, sessionId, false)),
+      },
+      leaderDb,
+    ));
+    const reason = await lead.run();
+    this.leading = undefined;
+    this.o.factory.setZooKeeperServer(undefined, 'no longer the leader');
+    zks?.stop();
+    this.o.log.warn(`stopped leading: ${reason}`);
+    await this.fastForward();
+  }
+
+  /** Between roles: what was logged and not yet applied is applied (ZKDatabase.fastForwardDataBase). */
+  private async fastForward(): Promise<void> {
+    const applied = await this.db.fastForward();
+    if (applied > 0) this.o.log.info(`applied ${applied} logged txns not yet committed here; last zxid 0x${this.db.lastProcessedZxid.toString(16)}`);
   }
 
   private server(id: number): QuorumServer {

@@ -24,7 +24,8 @@ export interface FourLetterContext {
   dataLogDirSize(): number;
   /** The words allowed: 4lw.commands.whitelist, expanded ('*' = all). */
   whitelist: ReadonlySet<string>;
-  mode: 'standalone' | 'leader' | 'follower' | 'observer';
+  /** The role; 'looking' while a quorum peer elects (four-letter words then answer as not serving). */
+  mode: 'standalone' | 'leader' | 'follower' | 'observer' | 'looking';
 }
 
 type Command = (ctx: FourLetterContext, cnxn: ClientCnxn) => string | Promise<string>;

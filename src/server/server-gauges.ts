@@ -6,31 +6,31 @@ import { JavaDouble, type MetricsProvider } from '../metrics/metrics-provider';
 import type { ServerCnxnFactory } from './server-cnxn-factory';
 import type { ZooKeeperServer } from './zookeeper-server';
 
-export function registerServerGauges(provider: MetricsProvider, zks: ZooKeeperServer, factory: ServerCnxnFactory): void {
-  const s = zks.stats;
+/** `server()`: the server serving now (a quorum peer's changes with its role). */
+export function registerServerGauges(provider: MetricsProvider, server: () => ZooKeeperServer, factory: ServerCnxnFactory): void {
   const gauges: Array<[string, () => number | JavaDouble]> = [
-    ['avg_latency', () => new JavaDouble(s.avgLatency_ms)],
-    ['max_latency', () => s.maxLatency_ms],
-    ['min_latency', () => s.minLatency_ms],
-    ['packets_received', () => s.packetsReceived],
-    ['packets_sent', () => s.packetsSent],
+    ['avg_latency', () => new JavaDouble(server().stats.avgLatency_ms)],
+    ['max_latency', () => server().stats.maxLatency_ms],
+    ['min_latency', () => server().stats.minLatency_ms],
+    ['packets_received', () => server().stats.packetsReceived],
+    ['packets_sent', () => server().stats.packetsSent],
     ['num_alive_connections', () => factory.connections.size],
-    ['outstanding_requests', () => zks.outstandingRequests],
-    ['uptime', () => Date.now() - s.startedAt_ms],
-    ['znode_count', () => zks.tree.nodeCount],
-    ['watch_count', () => zks.tree.watchCount()],
-    ['ephemerals_count', () => zks.tree.ephemeralsCount()],
-    ['approximate_data_size', () => zks.tree.approximateDataSize()],
-    ['global_sessions', () => zks.sessionTracker.sessionCount()],
+    ['outstanding_requests', () => server().outstandingRequests],
+    ['uptime', () => Date.now() - server().stats.startedAt_ms],
+    ['znode_count', () => server().tree.nodeCount],
+    ['watch_count', () => server().tree.watchCount()],
+    ['ephemerals_count', () => server().tree.ephemeralsCount()],
+    ['approximate_data_size', () => server().tree.approximateDataSize()],
+    ['global_sessions', () => server().sessionTracker.sessionCount()],
     ['local_sessions', () => 0],
     ['open_file_descriptor_count', openFileDescriptors],
     ['max_file_descriptor_count', maxFileDescriptors],
     ['connection_drop_probability', () => new JavaDouble(0)],
-    ['last_client_response_size', () => s.lastResponseSize],
-    ['max_client_response_size', () => s.maxResponseSize],
-    ['min_client_response_size', () => s.minResponseSize],
+    ['last_client_response_size', () => server().stats.lastResponseSize],
+    ['max_client_response_size', () => server().stats.maxResponseSize],
+    ['min_client_response_size', () => server().stats.minResponseSize],
     ['outstanding_tls_handshake', () => 0],
-    ['auth_failed_count', () => s.authFailed],
+    ['auth_failed_count', () => server().stats.authFailed],
     ['non_mtls_remote_conn_count', () => 0],
     ['non_mtls_local_conn_count', () => 0],
   ];

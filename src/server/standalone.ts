@@ -7,7 +7,7 @@ import { ALL_WORDS, runFourLetterWord } from './four-letter-words';
 import { DatadirCleanupManager } from '../persistence/datadir-cleanup-manager';
 import { FileTxnSnapLog } from '../persistence/file-txn-snap-log';
 import { ServerCnxnFactory } from './server-cnxn-factory';
-import { ZooKeeperServer } from './zookeeper-server';
+import { ZooKeeperServer, type ZooKeeperServerOptions } from './zookeeper-server';
 import { startAdminServer } from '../admin/admin-server';
 import type { AdminContext } from '../admin/commands';
 import { hostGauges } from '../admin/host-facts';
@@ -15,7 +15,7 @@ import type { HttpListener } from '../admin/http-listener';
 import { startMetricsServer } from '../admin/metrics-server';
 import { DefaultMetricsProvider } from '../metrics/default-metrics-provider';
 import { PrometheusMetricsProvider, PROMETHEUS_PROVIDER_CLASS } from '../metrics/prometheus-metrics-provider';
-import { createServerMetrics } from '../metrics/server-metrics';
+import { createServerMetrics, type ServerMetrics } from '../metrics/server-metrics';
 import { registerServerGauges } from './server-gauges';
 
 import type { Logger } from '../log/logger';
@@ -27,9 +27,7 @@ export interface StandaloneServer {
 }
 
 export async function startStandalone(config: ServerConfig, log: Logger): Promise<StandaloneServer> {
-  const prometheus =
-    config.metricsProviderClassName === PROMETHEUS_PROVIDER_CLASS ? new PrometheusMetricsProvider(config.metricsProviderExportJvmInfo) : undefined;
-  const metrics = createServerMetrics(prometheus ?? new DefaultMetricsProvider());
+  const { metrics, prometheus } = serverMetrics(config);
   const persistence = new FileTxnSnapLog({
     snapshotWritten: (_zxid, took_ms) => metrics.SNAPSHOT_TIME.add(took_ms),
     dataDir: config.dataDir,
@@ -38,60 +36,17 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
     snapCount: config.snapCount,
     log: log.child('persistence'),
   });
-  const zks = new ZooKeeperServer({
-    persister: persistence,
-    log: (line) => log.child('pipeline').error(line),
-    tickTime_ms: config.tickTime,
-    minSessionTimeout_ms: config.minSessionTimeout,
-    maxSessionTimeout_ms: config.maxSessionTimeout,
-    globalOutstandingLimit: config.globalOutstandingLimit,
-    serverId: config.serverId,
-    superDigest: config.superDigest,
-    skipACL: config.skipACL,
-    extendedTypesEnabled: config.extendedTypesEnabled,
-    metrics,
-  });
-  const factory = new ServerCnxnFactory(zks, {
-    host: config.clientPortAddress,
-    port: config.clientPort,
-    maxClientCnxns: config.maxClientCnxns,
-    maxBuffer_bytes: config.juteMaxBuffer,
-    superDigest: config.superDigest,
-    log: (line) => log.child('cnxn').warn(line),
-    debug: (line) => log.child('cnxn').debug(line),
-  });
-  const whitelist = new Set<string>(config.fourLetterWordsWhitelist.includes('*') ? ALL_WORDS : config.fourLetterWordsWhitelist);
-  const ctx: AdminContext = {
-    zks,
-    factory,
-    whitelist,
-    mode: 'standalone',
-    config,
-    lastSnapshot: () => persistence.lastSnapshot,
-    dataDirSize: () => directorySize(persistence.snapDir),
-    dataLogDirSize: () => directorySize(persistence.logDir),
-  };
+  const zks = new ZooKeeperServer({ ...serverOptions(config, log, metrics), persister: persistence });
+  const factory = clientPortFactory(config, zks, log);
+  const ctx = operatorContext(config, zks, factory, 'standalone', persistence);
   factory.fourLetterWord = (word, cnxn) => runFourLetterWord(ctx, word, cnxn);
-
-  registerServerGauges(metrics.provider, zks, factory);
+  registerServerGauges(metrics.provider, () => ctx.zks, factory);
   if (prometheus) for (const [name, help, read] of hostGauges(config.dataDir)) prometheus.registerAsyncGauge(name, help, read);
 
   // The HTTP listeners first: a port taken fails the start before a long database load.
-  const listeners: HttpListener[] = [];
-  const stopHttp = () => Promise.all(listeners.map((l) => l.stop()));
+  let endpoints: OperatorEndpoints | undefined;
   try {
-    if (prometheus) {
-      const host = config.metricsProviderHttpHost;
-      const l = await startMetricsServer(prometheus, { host, port: config.metricsProviderHttpPort, cfgFile: config.file, log: log.child('metrics') });
-      listeners.push(l);
-      log.info(`Prometheus metrics at http://${host}:${l.port}/metrics`);
-    }
-    if (config.adminEnableServer) {
-      const host = config.adminServerAddress;
-      const l = await startAdminServer(ctx, { host, port: config.adminServerPort, commandURL: config.adminCommandURL, log: log.child('admin') });
-      listeners.push(l);
-      log.info(`AdminServer at http://${host}:${l.port}${config.adminCommandURL}`);
-    }
+    endpoints = await startOperatorEndpoints(config, ctx, prometheus, log);
 
     // As ZooKeeper: load the database, then snapshot it, so the logs start afresh.
     const started = performance.now();
@@ -108,17 +63,123 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
     await persistence.takeSnapshot(zks.tree, zks.sessionTracker.sessionsWithTimeouts());
 
     zks.start();
-    await factory.start().catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EADDRINUSE') throw e;
-      throw new Error(`${config.clientPortAddress}:${config.clientPort} is already in use: another server is running, or change clientPort in ${config.file}`);
-    });
+    await listenOnClientPort(config, factory);
   } catch (e) {
     zks.stop();
-    await stopHttp();
+    await endpoints?.stop();
     persistence.close();
     throw e;
   }
-  // parseConfig has raised autopurge.snapRetainCount to ZooKeeper's minimum, with a warning.
+  const cleanup = startCleanup(config, log);
+  const { host, port } = factory.address;
+  log.info(`binding to port ${host}:${port}; serving as standalone with tickTime ${config.tickTime} ms`);
+  return {
+    zks,
+    factory,
+    async stop() {
+      cleanup.stop();
+      await endpoints?.stop();
+      await factory.stop();
+      zks.stop();
+      persistence.close();
+    },
+  };
+}
+
+// --- what a standalone server and a quorum peer both run
+
+/** The metrics provider zoo.cfg names (ZooKeeper's default, or Prometheus) and the catalogue over it. */
+export function serverMetrics(config: ServerConfig): { metrics: ServerMetrics; prometheus: PrometheusMetricsProvider | undefined } {
+  const prometheus =
+    config.metricsProviderClassName === PROMETHEUS_PROVIDER_CLASS ? new PrometheusMetricsProvider(config.metricsProviderExportJvmInfo) : undefined;
+  return { metrics: createServerMetrics(prometheus ?? new DefaultMetricsProvider()), prometheus };
+}
+
+/** The pipeline's options from zoo.cfg. */
+export function serverOptions(config: ServerConfig, log: Logger, metrics: ServerMetrics): ZooKeeperServerOptions {
+  return {
+    log: (line) => log.child('pipeline').error(line),
+    tickTime_ms: config.tickTime,
+    minSessionTimeout_ms: config.minSessionTimeout,
+    maxSessionTimeout_ms: config.maxSessionTimeout,
+    globalOutstandingLimit: config.globalOutstandingLimit,
+    serverId: config.serverId,
+    superDigest: config.superDigest,
+    skipACL: config.skipACL,
+    extendedTypesEnabled: config.extendedTypesEnabled,
+    metrics,
+  };
+}
+
+export function clientPortFactory(config: ServerConfig, zks: ZooKeeperServer | undefined, log: Logger): ServerCnxnFactory {
+  return new ServerCnxnFactory(zks, {
+    host: config.clientPortAddress,
+    port: config.clientPort,
+    maxClientCnxns: config.maxClientCnxns,
+    maxBuffer_bytes: config.juteMaxBuffer,
+    superDigest: config.superDigest,
+    log: (line) => log.child('cnxn').warn(line),
+    debug: (line) => log.child('cnxn').debug(line),
+  });
+}
+
+/** What four-letter words and admin commands read; a quorum peer changes zks and mode with its role. */
+export function operatorContext(
+  config: ServerConfig,
+  zks: ZooKeeperServer,
+  factory: ServerCnxnFactory,
+  mode: AdminContext['mode'],
+  files: { lastSnapshot: FileTxnSnapLog['lastSnapshot']; snapDir: string; logDir: string },
+): AdminContext {
+  return {
+    zks,
+    factory,
+    whitelist: new Set<string>(config.fourLetterWordsWhitelist.includes('*') ? ALL_WORDS : config.fourLetterWordsWhitelist),
+    mode,
+    config,
+    lastSnapshot: () => files.lastSnapshot,
+    dataDirSize: () => directorySize(files.snapDir),
+    dataLogDirSize: () => directorySize(files.logDir),
+  };
+}
+
+export interface OperatorEndpoints {
+  stop(): Promise<void>;
+}
+
+/** The Prometheus endpoint and the AdminServer, as zoo.cfg asks. */
+export async function startOperatorEndpoints(config: ServerConfig, ctx: AdminContext, prometheus: PrometheusMetricsProvider | undefined, log: Logger): Promise<OperatorEndpoints> {
+  const listeners: HttpListener[] = [];
+  const stop = async () => void (await Promise.all(listeners.map((l) => l.stop())));
+  try {
+    if (prometheus) {
+      const host = config.metricsProviderHttpHost;
+      const l = await startMetricsServer(prometheus, { host, port: config.metricsProviderHttpPort, cfgFile: config.file, log: log.child('metrics') });
+      listeners.push(l);
+      log.info(`Prometheus metrics at http://${host}:${l.port}/metrics`);
+    }
+    if (config.adminEnableServer) {
+      const host = config.adminServerAddress;
+      const l = await startAdminServer(ctx, { host, port: config.adminServerPort, commandURL: config.adminCommandURL, log: log.child('admin') });
+      listeners.push(l);
+      log.info(`AdminServer at http://${host}:${l.port}${config.adminCommandURL}`);
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { stop };
+}
+
+export function listenOnClientPort(config: ServerConfig, factory: ServerCnxnFactory): Promise<void> {
+  return factory.start().catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EADDRINUSE') throw e;
+    throw new Error(`${config.clientPortAddress}:${config.clientPort} is already in use: another server is running, or change clientPort in ${config.file}`);
+  });
+}
+
+/** autopurge; parseConfig has raised autopurge.snapRetainCount to ZooKeeper's minimum, with a warning. */
+export function startCleanup(config: ServerConfig, log: Logger): DatadirCleanupManager {
   const cleanup = new DatadirCleanupManager({
     dataDir: config.dataDir,
     dataLogDir: config.dataLogDir,
@@ -127,19 +188,7 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
     log: log.child('purge'),
   });
   cleanup.start();
-  const { host, port } = factory.address;
-  log.info(`binding to port ${host}:${port}; serving as standalone with tickTime ${config.tickTime} ms`);
-  return {
-    zks,
-    factory,
-    async stop() {
-      cleanup.stop();
-      await stopHttp();
-      await factory.stop();
-      zks.stop();
-      persistence.close();
-    },
-  };
+  return cleanup;
 }
 
 /** Bytes in the files directly under `dir` (0 when it does not exist yet), as dirs reports. */

@@ -76,7 +76,7 @@ export class ZooKeeperServer {
   private readonly persister: TxnPersister;
 
   /** The last zxid handed out by prepare (epoch 0 while standalone). */
-  private lastZxid = 0;
+  protected lastZxid = 0;
   private toPersist: Txn[] = [];
   private persisting = false;
   /** The live connection of each session, to close the old one on reconnect or expiry. */
@@ -249,17 +249,22 @@ export class ZooKeeperServer {
   protected startWrite(request: Request, cnxn: ServerCnxn): boolean {
     const body = request.body;
     let txn: Txn | undefined;
-    cnxn.answer(body.op, () => {
-      const zxid = this.lastZxid + 1; // spent only once the txn is prepared: no gap if prepare fails
-      const time = Date.now();
-      txn = body.op === 'setACL' ? this.prep.prepareSetACL(request, body.path, body.acl, body.version, zxid, time) : this.prep.prepare(request, zxid, time);
-      this.nextZxid();
-    });
+    cnxn.answer(body.op, () => (txn = this.prepareWrite(request)));
     if (txn === undefined) return false;
     if (body.op === 'closeSession') this.sessionTracker.setSessionClosing(cnxn.sessionId);
     this.commitApply.expect(request, cnxn);
     this.enqueue(txn);
     return true;
+  }
+
+  /** Prepares a write into its txn; the zxid is spent only once prepare succeeded (no gap when it throws). */
+  protected prepareWrite(request: Request): Txn {
+    const body = request.body;
+    const zxid = this.lastZxid + 1;
+    const time = Date.now();
+    const txn = body.op === 'setACL' ? this.prep.prepareSetACL(request, body.path, body.acl, body.version, zxid, time) : this.prep.prepare(request, zxid, time);
+    this.nextZxid();
+    return txn;
   }
 
   private requestFinished(request: Request): void {

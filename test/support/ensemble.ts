@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fourLetterWord } from './servers';
 
 export interface MemberSpec {
   myid: number;
@@ -12,7 +13,8 @@ export interface MemberSpec {
   type?: 'participant' | 'observer';
 }
 
-export interface ApacheMember {
+/** An ensemble member process, Apache's or ours. */
+export interface Member {
   myid: number;
   host: string;
   dataDir: string;
@@ -36,11 +38,29 @@ export function serverLines(members: MemberSpec[]): Record<string, string> {
   return Object.fromEntries(members.map((m) => [`server.${m.myid}`, `${m.host}:2888:3888${m.type === 'observer' ? ':observer' : ''}`]));
 }
 
-export async function startApacheMember(me: MemberSpec, members: MemberSpec[], extra: Record<string, string | number> = {}, reuseDir?: string): Promise<ApacheMember> {
-  if (!existsSync('/usr/share/java/zookeeper.jar') || !existsSync('/usr/share/java/slf4j-simple.jar')) {
+export async function startApacheMember(me: MemberSpec, members: MemberSpec[], extra: Record<string, string | number> = {}, reuseDir?: string): Promise<Member> {
+  return startMember('apache', me, members, extra, reuseDir);
+}
+
+/** Our member: the bundle dist/zookeeper-ts.cjs (`server zoo.cfg`), its log (stdout and stderr) kept the same way. */
+export async function startOurMember(me: MemberSpec, members: MemberSpec[], extra: Record<string, string | number> = {}, reuseDir?: string): Promise<Member> {
+  return startMember('ours', me, members, extra, reuseDir);
+}
+
+const BUNDLE = join(import.meta.dirname, '../../dist/zookeeper-ts.cjs');
+
+export async function startMember(
+  flavour: 'apache' | 'ours',
+  me: MemberSpec,
+  members: MemberSpec[],
+  extra: Record<string, string | number> = {},
+  reuseDir?: string,
+): Promise<Member> {
+  if (flavour === 'apache' && (!existsSync('/usr/share/java/zookeeper.jar') || !existsSync('/usr/share/java/slf4j-simple.jar'))) {
     throw new Error('Apache ZooKeeper (zookeeper.jar, slf4j-simple.jar) is missing: run scripts/install-test-deps.sh');
   }
-  const dir = reuseDir ?? mkdtempSync(join(tmpdir(), `zk-apache-${me.myid}-`));
+  if (flavour === 'ours' && !existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`node scripts/build.mjs\``);
+  const dir = reuseDir ?? mkdtempSync(join(tmpdir(), `zk-${flavour}-${me.myid}-`));
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(join(dataDir, 'myid'), `${me.myid}\n`);
@@ -59,16 +79,19 @@ export async function startApacheMember(me: MemberSpec, members: MemberSpec[], e
   };
   const cfgFile = join(dir, 'zoo.cfg');
   writeFileSync(cfgFile, Object.entries(cfg).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
-  const child: ChildProcess = spawn('java', ['-Xmx256m', '-Dorg.slf4j.simpleLogger.showDateTime=true', '-cp', JAVA_CP, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child: ChildProcess =
+    flavour === 'apache'
+      ? spawn('java', ['-Xmx256m', '-Dorg.slf4j.simpleLogger.showDateTime=true', '-cp', JAVA_CP, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(process.execPath, [BUNDLE, 'server', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
   let log = '';
   const waiters = new Set<() => void>();
-  child.stderr!.on('data', (d: Buffer) => {
+  const keep = (d: Buffer) => {
     log += d.toString();
     if (log.length > 4_000_000) log = log.slice(-2_000_000);
     for (const w of waiters) w();
-  });
+  };
+  child.stderr!.on('data', keep);
+  child.stdout?.on('data', keep);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
     myid: me.myid,
@@ -88,7 +111,7 @@ export async function startApacheMember(me: MemberSpec, members: MemberSpec[], e
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`Apache member ${me.myid} did not log ${pattern} within ${timeout_ms} ms; its log ends:\n${log.slice(-4000)}`));
+          reject(new Error(`${flavour === 'apache' ? 'Apache' : 'our'} member ${me.myid} did not log ${pattern} within ${timeout_ms} ms; its log ends:\n${log.slice(-4000)}`));
         }, timeout_ms);
         waiters.add(check);
         check();
@@ -104,7 +127,6 @@ export async function startApacheMember(me: MemberSpec, members: MemberSpec[], e
 
 /** srvr once the member serves (a leader answers only after a quorum synced with it); '' if it never does. */
 export async function srvrOnceServing(host: string, port = 2181, timeout_ms = 30_000): Promise<string> {
-  const { fourLetterWord } = await import('./servers');
   const deadline = Date.now() + timeout_ms;
   for (;;) {
     const out = await fourLetterWord(host, port, 'srvr').catch(() => '');
@@ -112,3 +134,6 @@ export async function srvrOnceServing(host: string, port = 2181, timeout_ms = 30
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** The Apache members' tests named it so first. */
+export type ApacheMember = Member;

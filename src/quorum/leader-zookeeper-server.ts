@@ -1,0 +1,84 @@
+// LeaderZooKeeperServer: the standalone pipeline with one change — a prepared txn is
+// proposed to the quorum (Lead) instead of persisted alone, and applied when the quorum
+// commits it. It also prepares the writes its learners forward (REQUEST), owns every
+// session (creates them for learners, takes their touches from PINGs, answers REVALIDATE,
+// expires them), and answers a learner's sync once what came before it is proposed.
+import { Reader } from '../jute/codec';
+import { OpCode } from '../jute/constants';
+import { decodeRequestBody } from '../server/request';
+import { ZooKeeperServer, type ZooKeeperServerOptions } from '../server/zookeeper-server';
+import type { Txn } from '../tree/txn';
+import type { LearnerRequest } from './lead';
+import type { LearnerId } from './leader';
+import { makeZxid } from './zxid';
+
+/** Where the leader's txns go, and its answers to learners (Lead). */
+export interface Proposer {
+  propose(txn: Txn): void;
+  syncReached(learner: LearnerId): void;
+  revalidated(learner: LearnerId, sessionId: bigint, valid: boolean): void;
+}
+
+export class LeaderZooKeeperServer extends ZooKeeperServer {
+  constructor(
+    opts: ZooKeeperServerOptions,
+    private readonly proposer: Proposer,
+    /** The epoch this leader leads: its zxids start at (epoch, 0). */
+    private readonly epoch: number,
+  ) {
+    super(opts);
+  }
+
+  override start(): void {
+    super.start();
+    // A new epoch's first zxid is (epoch, 1): the counter starts again.
+    this.lastZxid = Math.max(this.lastZxid, makeZxid(this.epoch, 0));
+  }
+
+  /** The quorum committed a txn (after a quorum logged it): apply it, answer its local client. */
+  commit(txn: Txn): void {
+    this.commitApply.apply(txn);
+  }
+
+  /** Proposed to the quorum instead of persisted alone. */
+  protected override enqueue(txn: Txn): void {
+    this.proposer.propose(txn);
+  }
+
+  /** A learner's client request (LearnerHandler's REQUEST), prepared here as a local one would be. */
+  learnerRequest(r: LearnerRequest): void {
+    if (r.type === OpCode.sync) return this.proposer.syncReached(r.learner);
+    const now = Date.now();
+    if (r.type === OpCode.createSession) {
+      if (r.request.length < 4) return;
+      const timeout = r.request.readInt32BE(0);
+      // Every session is the leader's to expire, whichever member its client is on.
+      this.sessionTracker.addSession(r.sessionId, timeout, now);
+      return this.enqueue(this.prep.prepareCreateSession(r.sessionId, timeout, this.nextZxid(), now));
+    }
+    this.sessionTracker.touchSession(r.sessionId, this.sessionTracker.timeoutOf(r.sessionId) ?? 0, now);
+    let txn: Txn;
+    try {
+      const body = decodeRequestBody(r.type, new Reader(r.request));
+      const owner = { sessionId: r.sessionId, authInfo: r.authinfo, remoteAddress: `learner ${r.learner}` };
+      txn = this.prepareWrite({ xid: r.cxid, type: r.type, body, owner, received_ms: performance.now() });
+    } catch (e) {
+      // Bytes no client could have sent, or a bug met by this one request: it is dropped (its
+      // client times out and retries elsewhere), never the leader.
+      this.opts.log?.(`dropping a request of session 0x${r.sessionId.toString(16)} from learner ${r.learner}: ${(e as Error).message}`);
+      return;
+    }
+    if (txn.body.kind === 'closeSession') this.sessionTracker.setSessionClosing(r.sessionId);
+    this.enqueue(txn);
+  }
+
+  /** A learner's PING carried its clients' session touches. */
+  touch(sessionId: bigint, timeout: number): void {
+    this.sessionTracker.touchSession(sessionId, timeout, Date.now());
+  }
+
+  /** A learner asks whether a client may reconnect to it with this session (LearnerHandler REVALIDATE). */
+  revalidate(learner: LearnerId, sessionId: bigint, timeout: number): void {
+    this.proposer.revalidated(learner, sessionId, this.sessionTracker.touchSession(sessionId, timeout, Date.now()));
+  }
+}

@@ -1,0 +1,101 @@
+// QuorumPeerMain: one ensemble member from a ServerConfig with server.N lines — the durable
+// database, the client port (handed each role's server), the operator endpoints, and the
+// QuorumPeer that elects and takes its role; and its orderly shutdown.
+import type { ServerConfig } from '../config/server-config';
+import type { Logger } from '../log/logger';
+import { ZKDatabase } from '../persistence/zk-database';
+import { notServingAnswer, runFourLetterWord } from '../server/four-letter-words';
+import { registerServerGauges } from '../server/server-gauges';
+import {
+  clientPortFactory,
+  listenOnClientPort,
+  operatorContext,
+  serverMetrics,
+  serverOptions,
+  startCleanup,
+  startOperatorEndpoints,
+  type OperatorEndpoints,
+} from '../server/standalone';
+import { ZooKeeperServer } from '../server/zookeeper-server';
+import { hostGauges } from '../admin/host-facts';
+import { QuorumPeer } from './quorum-peer';
+
+export interface RunningPeer {
+  peer: QuorumPeer;
+  stop(): Promise<void>;
+}
+
+export async function startQuorumPeer(config: ServerConfig, log: Logger): Promise<RunningPeer> {
+  const ensemble = config.ensemble;
+  if (!ensemble) throw new Error(`${config.file}: no ensemble to join`);
+  const { metrics, prometheus } = serverMetrics(config);
+  const options = serverOptions(config, log, metrics);
+  const db = new ZKDatabase({
+    snapshotWritten: (_zxid, took_ms) => metrics.SNAPSHOT_TIME.add(took_ms),
+    dataDir: config.dataDir,
+    dataLogDir: config.dataLogDir,
+    preAllocSize_bytes: config.preAllocSize * 1024, // zoo.cfg gives it in KB
+    snapCount: config.snapCount,
+    log: log.child('persistence'),
+  });
+  // Before the first role: a server over the database that serves nobody, for the admin
+  // commands and the gauges to read.
+  const idle = new ZooKeeperServer({ ...options, tree: db.tree });
+  const factory = clientPortFactory(config, undefined, log);
+  const ctx = operatorContext(config, idle, factory, 'looking', db.snapLog);
+  factory.fourLetterWord = (word, cnxn) => runFourLetterWord(ctx, word, cnxn);
+  factory.fourLetterWordWhileNotServing = (word) => notServingAnswer(word, ctx.whitelist);
+  registerServerGauges(metrics.provider, () => ctx.zks, factory);
+  if (prometheus) for (const [name, help, read] of hostGauges(config.dataDir)) prometheus.registerAsyncGauge(name, help, read);
+
+  let endpoints: OperatorEndpoints | undefined;
+  let peer: QuorumPeer;
+  try {
+    endpoints = await startOperatorEndpoints(config, ctx, prometheus, log);
+    const started = performance.now();
+    const restored = await db.loadDataBase();
+    metrics.DB_INIT_TIME.add(performance.now() - started);
+    log.info(
+      `loaded snapshot 0x${restored.snapshotZxid.toString(16)} and ${restored.txnsReplayed} txns up to zxid 0x${restored.lastZxid.toString(16)}, ` +
+        `acceptedEpoch ${db.acceptedEpoch}, currentEpoch ${db.currentEpoch}, in ${(performance.now() - started).toFixed(0)} ms`,
+    );
+    peer = new QuorumPeer(
+      {
+        ensemble,
+        tickTime_ms: config.tickTime,
+        initLimit: config.initLimit,
+        syncLimit: config.syncLimit,
+        maxBuffer_bytes: config.juteMaxBuffer,
+        serverOptions: options,
+        factory,
+        log,
+        onRole: (mode, zks) => {
+          ctx.mode = mode;
+          if (zks) ctx.zks = zks;
+        },
+      },
+      db,
+    );
+    await listenOnClientPort(config, factory);
+    await peer.start();
+  } catch (e) {
+    await endpoints?.stop();
+    await factory.stop();
+    await db.close();
+    throw e;
+  }
+  const cleanup = startCleanup(config, log);
+  const { host, port } = factory.address;
+  log.info(`binding to port ${host}:${port}; member ${ensemble.myid} of ${ensemble.verifier.servers.length}, tickTime ${config.tickTime} ms`);
+  return {
+    peer,
+    async stop() {
+      cleanup.stop();
+      peer.stop();
+      await endpoints?.stop();
+      await factory.stop();
+      ctx.zks.stop();
+      await db.close();
+    },
+  };
+}
