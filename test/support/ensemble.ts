@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fourLetterWord } from './servers';
+import { Election } from '../../src/quorum/election';
 
 export interface MemberSpec {
   myid: number;
@@ -137,3 +138,23 @@ export async function srvrOnceServing(host: string, port = 2181, timeout_ms = 30
 
 /** The Apache members' tests named it so first. */
 export type ApacheMember = Member;
+
+/**
+ * Our election alone for member `myid`, in the test process, on its election address
+ * (port 3888), beside the other `members` (Apache's or ours): started, stopped by the caller.
+ */
+export async function startOurElection(members: MemberSpec[], myid: number, log: { info(l: string): void; warn(l: string): void }): Promise<Election> {
+  const me = members.find((m) => m.myid === myid)!;
+  const voters = members.filter((m) => m.type !== 'observer').map((m) => BigInt(m.myid));
+  const e = new Election(
+    {
+      myid: BigInt(myid),
+      quorum: { isVoter: (id) => voters.includes(id), voters: () => voters, containsQuorum: (acks) => [...acks].filter((a) => voters.includes(a)).length * 2 > voters.length },
+      learnerType: me.type ?? 'participant',
+      configText: members.map((m) => `server.${m.myid}=${m.host}:2888:3888:${m.type ?? 'participant'}\n`).join('') + 'version=0',
+    },
+    { listen: { host: me.host, port: 3888 }, peers: new Map(members.filter((m) => m.myid !== myid).map((m) => [BigInt(m.myid), { host: m.host, port: 3888 }])), log },
+  );
+  await e.start();
+  return e;
+}

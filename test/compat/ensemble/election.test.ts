@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { Election, type ElectionResult } from '../../../src/quorum/election';
 import { ServerState } from '../../../src/quorum/vote';
-import { srvrOnceServing, startApacheMember, type ApacheMember, type MemberSpec } from '../../support/ensemble';
+import { srvrOnceServing, startApacheMember, startOurElection, type ApacheMember, type MemberSpec } from '../../support/ensemble';
 
 const members: MemberSpec[] = [1, 2, 3].map((myid) => ({ myid, host: `127.0.5.${myid}` }));
 const running: { stop(): unknown }[] = [];
@@ -17,22 +17,7 @@ afterEach(async () => {
 
 /** Our election for `myid`, in this process, on its member's election address. */
 async function ourElection(myid: number): Promise<Election> {
-  const me = members.find((m) => m.myid === myid)!;
-  const ids = members.map((m) => BigInt(m.myid));
-  const e = new Election(
-    {
-      myid: BigInt(myid),
-      quorum: { isVoter: (id) => ids.includes(id), voters: () => ids, containsQuorum: (acks) => acks.size * 2 > ids.length },
-      learnerType: 'participant',
-      configText: members.map((m) => `server.${m.myid}=${m.host}:2888:3888:participant\n`).join('') + 'version=0',
-    },
-    {
-      listen: { host: me.host, port: 3888 },
-      peers: new Map(members.filter((m) => m.myid !== myid).map((m) => [BigInt(m.myid), { host: m.host, port: 3888 }])),
-      log: { info: () => {}, warn: (l) => console.error(`ours ${myid}: ${l}`) },
-    },
-  );
-  await e.start();
+  const e = await startOurElection(members, myid, { info: () => {}, warn: (l) => console.error(`ours ${myid}: ${l}`) });
   running.push(e);
   return e;
 }

@@ -7,7 +7,7 @@ import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
 import { Election } from '../../../src/quorum/election';
 import { FollowLeader } from '../../../src/quorum/follow-leader';
 import { ServerState } from '../../../src/quorum/vote';
-import { srvrOnceServing, startApacheMember, type ApacheMember, type MemberSpec } from '../../support/ensemble';
+import { srvrOnceServing, startApacheMember, startOurElection, type ApacheMember, type MemberSpec } from '../../support/ensemble';
 import { MemoryDatabase } from '../../support/memory-database';
 
 const members: MemberSpec[] = [1, 2, 3].map((myid) => ({ myid, host: `127.0.5.${10 + myid}` }));
@@ -18,19 +18,9 @@ afterEach(async () => {
 
 const quiet = { info: () => {}, warn: (l: string) => console.error(`ours: ${l}`) };
 
+/** Our election for `myid`, in this process, on its member's election address. */
 async function ourElection(myid: number): Promise<Election> {
-  const me = members.find((m) => m.myid === myid)!;
-  const ids = members.map((m) => BigInt(m.myid));
-  const e = new Election(
-    {
-      myid: BigInt(myid),
-      quorum: { isVoter: (id) => ids.includes(id), voters: () => ids, containsQuorum: (acks) => acks.size * 2 > ids.length },
-      learnerType: 'participant',
-      configText: members.map((m) => `server.${m.myid}=${m.host}:2888:3888:participant\n`).join('') + 'version=0',
-    },
-    { listen: { host: me.host, port: 3888 }, peers: new Map(members.filter((m) => m.myid !== myid).map((m) => [BigInt(m.myid), { host: m.host, port: 3888 }])), log: quiet },
-  );
-  await e.start();
+  const e = await startOurElection(members, myid, quiet);
   running.push(e);
   return e;
 }

@@ -14,7 +14,7 @@ import { ServerState } from '../../../src/quorum/vote';
 import { makeZxid } from '../../../src/quorum/zxid';
 import { PrepRequestProcessor } from '../../../src/server/prep-request-processor';
 import { decodeRequestBody } from '../../../src/server/request';
-import { srvrOnceServing, startApacheMember, type ApacheMember, type MemberSpec } from '../../support/ensemble';
+import { srvrOnceServing, startApacheMember, startOurElection, type ApacheMember, type MemberSpec } from '../../support/ensemble';
 import { MemoryLeaderDatabase } from '../../support/memory-leader-database';
 
 /** Voters 1..3 (ours is 3) and an observer, 4, that only the observer test starts. */
@@ -28,13 +28,9 @@ afterEach(async () => {
 
 const quiet = { info: (l: string) => (process.env.ZKTS_DEBUG ? console.error(`ours: ${l}`) : undefined), warn: (l: string) => console.error(`ours: ${l}`) };
 
+/** Our election for `myid`, in this process, on its member's election address. */
 async function ourElection(myid: number): Promise<Election> {
-  const me = members.find((m) => m.myid === myid)!;
-  const e = new Election(
-    { myid: BigInt(myid), quorum: { isVoter: (id) => ids.includes(id), voters: () => ids, containsQuorum: (acks) => acks.size * 2 > ids.length }, learnerType: 'participant', configText },
-    { listen: { host: me.host, port: 3888 }, peers: new Map(members.filter((m) => m.myid !== myid).map((m) => [BigInt(m.myid), { host: m.host, port: 3888 }])), log: quiet },
-  );
-  await e.start();
+  const e = await startOurElection(members, myid, quiet);
   running.push(e);
   return e;
 }
