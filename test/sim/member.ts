@@ -63,6 +63,8 @@ export class Member {
   private newLeaderAcked = false;
   /** A disk that fails its next fsync (ZOOKEEPER-4882). */
   failNextFsync = false;
+  /** A scenario's slow disk: every fsync takes this long. */
+  fsyncDelay_ms: number | undefined;
 
   constructor(
     readonly sid: bigint,
@@ -427,7 +429,7 @@ export class Member {
     this.fsyncs.push(f);
     const inc = this.incarnation;
     const slow = this.w.rng.chance(0.05);
-    const at = Math.max(this.lastFsyncAt, this.w.now + (slow ? this.w.rng.int(100, 400) : this.w.rng.int(1, 15)));
+    const at = Math.max(this.lastFsyncAt, this.w.now + (this.fsyncDelay_ms ?? (slow ? this.w.rng.int(100, 400) : this.w.rng.int(1, 15))));
     this.lastFsyncAt = at;
     this.w.at(at - this.w.now, () => {
       if (inc !== this.incarnation || f.done) return;
