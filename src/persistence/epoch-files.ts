@@ -70,41 +70,64 @@ export interface Epochs {
   notes: string[];
 }
 
+/** What the epoch files hold (undefined: no such file), as loadEpochs reads them. */
+export interface EpochFiles {
+  currentEpoch?: number;
+  currentEpochTmp?: number;
+  acceptedEpoch?: number;
+}
+
 /**
- * QuorumPeer.loadDataBase's epoch rules, after the tree is loaded:
+ * QuorumPeer.loadDataBase's epoch rules, after the tree is loaded (pure: loadEpochs reads
+ * the files, and writes back the ones named in `write`):
  * - a missing file is created from the epoch of the last processed zxid (an upgrade from a
  *   version without the files);
- * - a currentEpoch below that zxid's epoch is a crash between writing currentEpoch.tmp and
- *   its rename: the tmp file's value is taken (and written) if it is there, else the peer
- *   refuses to start; a tmp file left behind in any other case is ignored;
+ * - a currentEpoch below that zxid's epoch is either a crash between writing
+ *   currentEpoch.tmp and its rename (the tmp file's value is taken, and written) or, with
+ *   that epoch accepted, a crash between logging the txns of a sync and moving currentEpoch,
+ *   the order ZOOKEEPER-4643 requires (the txns came from that epoch's leader before its
+ *   NEWLEADER was acknowledged: currentEpoch stays, so the peer ranks below those that
+ *   finished the sync); otherwise the peer refuses to start. Apache 3.8 refuses the second
+ *   case too, but there it cannot arise: it moves currentEpoch before the log;
  * - an acceptedEpoch below currentEpoch refuses to start.
  */
-export function loadEpochs(dir: string, lastProcessedZxid: number): Epochs {
+export function decideEpochs(files: EpochFiles, lastProcessedZxid: number): Epochs & { write: { currentEpoch?: number; acceptedEpoch?: number } } {
   const notes: string[] = [];
+  const write: { currentEpoch?: number; acceptedEpoch?: number } = {};
   const epochOfZxid = epochOf(lastProcessedZxid);
-  let currentEpoch = readLongFromFile(dir, CURRENT_EPOCH_FILENAME);
+  let currentEpoch = files.currentEpoch;
   if (currentEpoch === undefined) {
-    currentEpoch = epochOfZxid;
+    currentEpoch = write.currentEpoch = epochOfZxid;
     notes.push(`${CURRENT_EPOCH_FILENAME} not found: created with ${currentEpoch}, the epoch of the last zxid`);
-    writeLongToFile(dir, CURRENT_EPOCH_FILENAME, currentEpoch);
+  }
+  let acceptedEpoch = files.acceptedEpoch;
+  if (acceptedEpoch === undefined) {
+    acceptedEpoch = write.acceptedEpoch = epochOfZxid;
+    notes.push(`${ACCEPTED_EPOCH_FILENAME} not found: created with ${acceptedEpoch}, the epoch of the last zxid`);
   }
   if (epochOfZxid > currentEpoch) {
-    const fromTmp = readLongFromFile(dir, CURRENT_EPOCH_FILENAME + TMP_EXTENSION);
-    if (fromTmp === undefined) {
+    const fromTmp = files.currentEpochTmp;
+    if (fromTmp !== undefined) {
+      notes.push(`${CURRENT_EPOCH_FILENAME}${TMP_EXTENSION} found: current epoch set to ${fromTmp}`);
+      currentEpoch = write.currentEpoch = fromTmp;
+    } else if (acceptedEpoch >= epochOfZxid) {
+      notes.push(`the log reaches epoch ${epochOfZxid}, accepted but not yet current (${currentEpoch}): a sync's txns were logged and the peer stopped before its NEWLEADER ACK`);
+    } else {
       throw new EpochFileError(`The current epoch, ${zxidToString(currentEpoch)}, is older than the last zxid, ${zxidToString(lastProcessedZxid)}`);
     }
-    notes.push(`${CURRENT_EPOCH_FILENAME}${TMP_EXTENSION} found: current epoch set to ${fromTmp}`);
-    writeLongToFile(dir, CURRENT_EPOCH_FILENAME, fromTmp);
-    currentEpoch = fromTmp;
-  }
-  let acceptedEpoch = readLongFromFile(dir, ACCEPTED_EPOCH_FILENAME);
-  if (acceptedEpoch === undefined) {
-    acceptedEpoch = epochOfZxid;
-    notes.push(`${ACCEPTED_EPOCH_FILENAME} not found: created with ${acceptedEpoch}, the epoch of the last zxid`);
-    writeLongToFile(dir, ACCEPTED_EPOCH_FILENAME, acceptedEpoch);
   }
   if (acceptedEpoch < currentEpoch) {
     throw new EpochFileError(`The accepted epoch, ${zxidToString(acceptedEpoch)} is less than the current epoch, ${zxidToString(currentEpoch)}`);
   }
-  return { acceptedEpoch, currentEpoch, notes };
+  return { acceptedEpoch, currentEpoch, notes, write };
+}
+
+/** Reads the epoch files of `dir`, decides (decideEpochs) and writes back what it created or took. */
+export function loadEpochs(dir: string, lastProcessedZxid: number): Epochs {
+  const files: EpochFiles = { currentEpoch: readLongFromFile(dir, CURRENT_EPOCH_FILENAME), acceptedEpoch: readLongFromFile(dir, ACCEPTED_EPOCH_FILENAME) };
+  if (files.currentEpoch === undefined || epochOf(lastProcessedZxid) > files.currentEpoch) files.currentEpochTmp = readLongFromFile(dir, CURRENT_EPOCH_FILENAME + TMP_EXTENSION);
+  const d = decideEpochs(files, lastProcessedZxid);
+  if (d.write.currentEpoch !== undefined) writeLongToFile(dir, CURRENT_EPOCH_FILENAME, d.write.currentEpoch);
+  if (d.write.acceptedEpoch !== undefined) writeLongToFile(dir, ACCEPTED_EPOCH_FILENAME, d.write.acceptedEpoch);
+  return { acceptedEpoch: d.acceptedEpoch, currentEpoch: d.currentEpoch, notes: d.notes };
 }

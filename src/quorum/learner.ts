@@ -218,7 +218,9 @@ export class Learner {
       case PacketType.UPTODATE:
         return this.upToDate();
       case PacketType.PING:
-        return this.effects.push({ kind: 'ping', packet: p }), undefined;
+        // Not answered until UPTODATE, as Apache's syncWithLeader ignores it: the leader reads
+        // the NEWLEADER ACK as the very next packet, and a PING there makes it drop us.
+        return;
       default:
         return this.fail(`unexpected ${packetName(p.type)} while synchronizing`);
     }
@@ -300,6 +302,11 @@ export class Learner {
         this.effects.push({ kind: 'setCurrentEpoch', epoch: this.newEpoch });
       },
     });
+    // The PROPOSALs the leader forwarded during the sync and has not committed wait for our
+    // ACK like any other (Apache's SendAckRequestProcessor acks every txn it logs): after the
+    // NEWLEADER ACK (ZOOKEEPER-4685), never instead of it. Without them a leader whose
+    // learners all came back through a sync never commits what was outstanding.
+    for (const e of txns) if (!e.committed) this.acksAfterPersist.push({ zxid: e.txn.hdr.zxid, packet: packet(PacketType.ACK, e.txn.hdr.zxid) });
     this.flushAcks();
   }
 

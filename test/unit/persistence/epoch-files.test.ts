@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
-import { EpochFileError, loadEpochs, readLongFromFile, writeLongToFile } from '../../../src/persistence/epoch-files';
+import { decideEpochs, EpochFileError, loadEpochs, readLongFromFile, writeLongToFile } from '../../../src/persistence/epoch-files';
 import { makeZxid } from '../../../src/quorum/zxid';
 
 const dirs: string[] = [];
@@ -69,11 +69,12 @@ test('a tmp file left by a crash before the rename is ignored: the old value sta
   assert.equal(readLongFromFile(d, 'acceptedEpoch'), 7);
 });
 
-test('currentEpoch older than the last zxid: currentEpoch.tmp is taken (and written) when present, else the peer refuses to start', () => {
+test('currentEpoch older than the last zxid: currentEpoch.tmp is taken (and written) when present, else, that epoch not even accepted, the peer refuses to start', () => {
   const d = dir();
   writeLongToFile(d, 'currentEpoch', 3);
-  writeLongToFile(d, 'acceptedEpoch', 4);
+  writeLongToFile(d, 'acceptedEpoch', 3);
   assert.throws(() => loadEpochs(d, makeZxid(4, 1)), /^EpochFileError: The current epoch, 0x3, is older than the last zxid, 0x400000001$/);
+  writeLongToFile(d, 'acceptedEpoch', 4);
   writeFileSync(join(d, 'currentEpoch.tmp'), '4');
   const e = loadEpochs(d, makeZxid(4, 1));
   assert.equal(e.currentEpoch, 4);
@@ -85,4 +86,17 @@ test('an accepted epoch below the current epoch refuses to start', () => {
   writeLongToFile(d, 'currentEpoch', 5);
   writeLongToFile(d, 'acceptedEpoch', 4);
   assert.throws(() => loadEpochs(d, makeZxid(5, 1)), /^EpochFileError: The accepted epoch, 0x4 is less than the current epoch, 0x5$/);
+});
+
+test('a log in an accepted epoch that is not yet current (ZOOKEEPER-4643: a sync\'s txns are logged before currentEpoch moves, and the peer died between): it starts, currentEpoch unchanged', () => {
+  // Found by test/sim (seed 49): a learner synced by SNAP logged the new epoch's proposals
+  // at NEWLEADER, lost its leader before the fsync came back, and could never start again.
+  const d = dir();
+  writeLongToFile(d, 'currentEpoch', 0);
+  writeLongToFile(d, 'acceptedEpoch', 1);
+  const e = loadEpochs(d, makeZxid(1, 3));
+  assert.deepEqual([e.acceptedEpoch, e.currentEpoch], [1, 0]);
+  assert.equal(readLongFromFile(d, 'currentEpoch'), 0, 'nothing written: the sync was never acknowledged');
+  assert.match(e.notes.join(), /accepted but not yet current/);
+  assert.deepEqual(decideEpochs({ currentEpoch: 0, acceptedEpoch: 1 }, makeZxid(1, 3)).write, {});
 });

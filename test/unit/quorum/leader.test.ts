@@ -59,10 +59,10 @@ class Ensemble {
   }
 
   /** A learner with this history connects. */
-  join(id: number, sid: bigint, history: { acceptedEpoch: number; currentEpoch: number; logged: number[] } = { acceptedEpoch: 0, currentEpoch: 0, logged: [] }): Member {
+  join(id: number, sid: bigint, history: { acceptedEpoch: number; currentEpoch: number; logged: number[] } = { acceptedEpoch: 0, currentEpoch: 0, logged: [] }, fsync = true): Member {
     const type = this.observers.includes(sid) ? 'observer' : 'participant';
     const last = history.logged.at(-1) ?? 0;
-    const m: Member = { sid, core: new Learner({ myid: sid, learnerType: type, initLimit: 10, syncLimit: 5, configVersion: 0 }, { acceptedEpoch: history.acceptedEpoch, currentEpoch: history.currentEpoch, lastLoggedZxid: last }), logged: [...history.logged], committed: [...history.logged], fsync: true, unpersisted: [], alive: true, currentEpoch: history.currentEpoch, got: [] };
+    const m: Member = { sid, core: new Learner({ myid: sid, learnerType: type, initLimit: 10, syncLimit: 5, configVersion: 0 }, { acceptedEpoch: history.acceptedEpoch, currentEpoch: history.currentEpoch, lastLoggedZxid: last }), logged: [...history.logged], committed: [...history.logged], fsync, unpersisted: [], alive: true, currentEpoch: history.currentEpoch, got: [] };
     this.members.set(id, m);
     this.leader.step({ kind: 'connected', learner: id });
     m.core.step({ kind: 'connected' });
@@ -379,4 +379,23 @@ test('zxid rollover: the last counter of an epoch is never proposed; the leader 
   ens.leader.step({ kind: 'propose', txn: txn(makeZxid(1, MAX_COUNTER)) });
   ens.flush();
   assert.match(ens.failed ?? '', /rolled over/);
+});
+
+test('a learner whose sync is slow to reach its disk: PINGs unanswered until UPTODATE, the forwarded PROPOSAL acked after NEWLEADER and so committed (found by test/sim)', () => {
+  const ens = new Ensemble([1n, 2n, 3n], 3n, { lastProcessedZxid: 0, committedLog: [] });
+  const a = ens.join(1, 1n);
+  a.fsync = false; // follower 1 never acks from here on
+  ens.propose();
+  const z = makeZxid(1, 1);
+  // Follower 2 joins while z is outstanding: z reaches it in the sync, logged at NEWLEADER,
+  // and its disk is slow, so the NEWLEADER ACK waits.
+  const b = ens.join(2, 2n, undefined, false);
+  assert.deepEqual(b.got.slice(0, 4), ['LEADERINFO', 'SNAP', 'PROPOSAL', 'NEWLEADER']);
+  ens.halfTicks(4);
+  // Apache's syncWithLeader ignores PING; a PING answer here is not the ACK the leader reads next.
+  assert.equal(b.closed, undefined, 'the leader dropped the learner for answering a PING during its sync');
+  assert.deepEqual(ens.leaderCommits, []);
+  ens.fsyncNow(b);
+  assert.deepEqual(ens.leaderCommits, [z], 'z must commit on the ACKs of the leader and follower 2');
+  assert.deepEqual(b.committed.at(-1), z);
 });
