@@ -65,6 +65,16 @@ export class FollowLeader {
     return this.learner.isServing;
   }
 
+  /**
+   * A SNAP was loaded or txns applied unlogged, and the NEWLEADER snapshot that makes them
+   * durable was not taken: the tree holds what the disk does not. A role that ends so must
+   * not be gone on from memory (the peer reloads the database from disk; found by test/sim).
+   */
+  get memoryAheadOfDisk(): boolean {
+    return this.unsnapshotted;
+  }
+  private unsnapshotted = false;
+
   /** Runs until the leader is lost; resolves with why. */
   run(): Promise<string> {
     return new Promise((resolve) => {
@@ -141,8 +151,10 @@ export class FollowLeader {
       case 'truncate':
         return db.truncate(e.zxid);
       case 'loadSnapshot':
+        this.unsnapshotted = true;
         return db.loadSnapshot(e.snapshot as StreamedSnapshot, e.zxid);
       case 'applyUnlogged':
+        this.unsnapshotted = true;
         return db.applyUnlogged(e.txn);
       case 'log': {
         // Not awaited: later packets are read and logged meanwhile (the database groups
@@ -158,7 +170,9 @@ export class FollowLeader {
         return;
       }
       case 'takeSnapshot':
-        return db.takeSnapshot();
+        await db.takeSnapshot();
+        this.unsnapshotted = false;
+        return;
       case 'commit':
         return db.commit(e.txn);
       case 'serving':

@@ -162,7 +162,12 @@ export class QuorumPeer {
     zks.leaderLost();
     zks.stop();
     this.o.log.warn(`stopped ${mode === 'observer' ? 'observing' : 'following'} server ${leader.id}: ${reason}`);
-    await this.fastForward();
+    if (follow.memoryAheadOfDisk) {
+      this.o.log.warn('the sync ended before its snapshot: reloading the database from disk');
+      await this.db.loadDataBase();
+    } else {
+      await this.fastForward();
+    }
   }
 
   /** LEADING: win a quorum of learners for a new epoch, then serve until the quorum is lost. */

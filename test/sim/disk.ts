@@ -11,12 +11,17 @@ export class SimDisk {
   currentEpoch = 0;
   /** The applied history the last snapshot holds (a tree is the replay of its txns). */
   snapshot: Txn[] = [];
+  /**
+   * The zxid the last snapshot is at: past its last txn when a SNAP at an epoch's start
+   * (zxid (e, 0), no txn of its own) was loaded — what snapshot.<zxid> names on a real disk.
+   */
+  snapshotZxid = 0;
   log: Txn[] = [];
   /** log[0..synced) is durable. */
   synced = 0;
 
   lastLoggedZxid(): number {
-    return this.log.at(-1)?.hdr.zxid ?? this.snapshot.at(-1)?.hdr.zxid ?? 0;
+    return Math.max(this.log.at(-1)?.hdr.zxid ?? 0, this.snapshotBase());
   }
 
   append(txns: readonly Txn[]): void {
@@ -32,7 +37,10 @@ export class SimDisk {
   truncate(zxid: number): void {
     this.log = this.log.filter((t) => t.hdr.zxid <= zxid);
     this.synced = Math.min(this.synced, this.log.length);
-    if ((this.snapshot.at(-1)?.hdr.zxid ?? 0) > zxid) this.snapshot = this.snapshot.filter((t) => t.hdr.zxid <= zxid);
+    if (this.snapshotBase() > zxid) {
+      this.snapshot = this.snapshot.filter((t) => t.hdr.zxid <= zxid);
+      this.snapshotZxid = this.snapshot.at(-1)?.hdr.zxid ?? 0;
+    }
   }
 
   /** SNAP loaded: the log past zxid goes, the old snapshot stays until the one at NEWLEADER is written. */
@@ -55,7 +63,12 @@ export class SimDisk {
 
   /** What loadDataBase rebuilds: the snapshot, then every log record past it. */
   replay(): Txn[] {
-    const base = this.snapshot.at(-1)?.hdr.zxid ?? 0;
+    const base = this.snapshotBase();
     return [...this.snapshot, ...this.log.filter((t) => t.hdr.zxid > base)];
+  }
+
+  /** The zxid the snapshot is at (a restore replays only the log past it). */
+  snapshotBase(): number {
+    return Math.max(this.snapshot.at(-1)?.hdr.zxid ?? 0, this.snapshotZxid);
   }
 }

@@ -44,6 +44,10 @@ interface PendingFsync {
 export class Member {
   readonly disk = new SimDisk();
   role: Role = { kind: 'down' };
+  /** The zxid a loaded SNAP put the tree at (past its txns when the SNAP is at an epoch's start). */
+  private snapZxid = 0;
+  /** A SNAP was loaded or txns applied unlogged, and the NEWLEADER snapshot that makes them durable is not taken yet. */
+  private memoryAheadOfDisk = false;
   /** Moves on at each role change and each restart: timers and fsyncs of an older role are stale. */
   roleGen = 0;
   incarnation = 0;
@@ -79,7 +83,7 @@ export class Member {
     return `member ${this.sid}#${this.incarnation}`;
   }
   get lastLoggedZxid(): number {
-    return Math.max(this.applied.at(-1)?.hdr.zxid ?? 0, this.disk.lastLoggedZxid());
+    return Math.max(this.applied.at(-1)?.hdr.zxid ?? 0, this.snapZxid, this.disk.lastLoggedZxid());
   }
 
   // --- life
@@ -89,6 +93,7 @@ export class Member {
     this.roleGen++;
     this.fsyncs = [];
     this.rebuild(this.disk.replay());
+    this.memoryAheadOfDisk = false;
     const last = this.applied.at(-1)?.hdr.zxid ?? 0;
     // QuorumPeer.loadDataBase's epoch rules, the production ones: a refusal is a member that can never come back.
     try {
@@ -118,6 +123,7 @@ export class Member {
 
   /** ZKDatabase's loadDataBase, TRUNC reload and SNAP load: the tree is the replay of a history. */
   private rebuild(history: Txn[]): void {
+    this.snapZxid = this.disk.snapshotZxid;
     this.applied = [];
     this.tree = new DataTree();
     this.window = [];
@@ -135,18 +141,31 @@ export class Member {
     if (check) this.checkServing();
   }
 
-  /** A role ends: back to LOOKING, with the log fast-forwarded into the tree (ZKDatabase.fastForwardDataBase). */
+  /**
+   * A role ends: back to LOOKING, with the log fast-forwarded into the tree
+   * (ZKDatabase.fastForwardDataBase) — or, when a SNAP/TRUNC sync ended before its
+   * NEWLEADER snapshot, the tree reloaded from the disk (as QuorumPeer does): memory then
+   * holds what the disk does not, and must not be gone on from.
+   */
   private endRole(reason: string): void {
     if (!this.up || this.role.kind === 'looking') return;
     this.w.trace(`${this.name} leaves ${this.role.kind}: ${reason}`);
     this.endConns(true);
     this.roleGen++;
+    if (this.memoryAheadOfDisk) {
+      this.completeFsyncs();
+      this.w.trace(`${this.name}: the sync ended before its snapshot; reloading from the disk`);
+      this.rebuild(this.disk.replay());
+      this.memoryAheadOfDisk = false;
+    }
     this.look();
   }
 
   private look(): void {
-    const last = this.applied.at(-1)?.hdr.zxid ?? 0;
-    for (const t of this.disk.log) if (t.hdr.zxid > last && t.hdr.zxid > (this.applied.at(-1)?.hdr.zxid ?? 0)) this.apply(t, false);
+    // ZKDatabase.fastForward reads the log past the tree's zxid, which a SNAP may have put
+    // past its last txn: records at or below it are an old history the SNAP replaced.
+    const base = Math.max(this.applied.at(-1)?.hdr.zxid ?? 0, this.snapZxid);
+    for (const t of this.disk.log) if (t.hdr.zxid > base && t.hdr.zxid > (this.applied.at(-1)?.hdr.zxid ?? 0)) this.apply(t, false);
     this.checkedUpTo = 0;
     this.role = { kind: 'looking' };
     this.fle.step({ kind: 'lookForLeader', lastLoggedZxid: BigInt(this.lastLoggedZxid), currentEpoch: BigInt(this.disk.currentEpoch) });
@@ -272,8 +291,11 @@ export class Member {
         this.w.trace(`${this.name} loads a SNAP at ${zxidToString(e.zxid)}`);
         this.disk.truncateLogOnly(e.zxid);
         this.rebuild([...(e.snapshot as SimSnapshot).history]);
+        this.snapZxid = e.zxid;
+        this.memoryAheadOfDisk = true;
         return;
       case 'applyUnlogged':
+        this.memoryAheadOfDisk = true;
         return this.apply(e.txn);
       case 'log':
         return this.log(e.txns, (upTo) => this.learnerStep({ kind: 'persisted', upTo }));
@@ -281,6 +303,8 @@ export class Member {
         this.completeFsyncs();
         this.w.trace(`${this.name} snapshot at ${zxidToString(this.applied.at(-1)?.hdr.zxid ?? 0)}`);
         this.disk.snapshot = [...this.applied];
+        this.disk.snapshotZxid = Math.max(this.applied.at(-1)?.hdr.zxid ?? 0, this.snapZxid);
+        this.memoryAheadOfDisk = false;
         return;
       case 'commit':
         return this.apply(e.txn);
