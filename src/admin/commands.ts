@@ -6,9 +6,10 @@ import { hostname, release as osRelease, type as osType } from 'node:os';
 import type { ServerConfig } from '../config/server-config';
 import { JavaDouble } from '../metrics/metrics-provider';
 import type { SnapshotInfo } from '../persistence/file-txn-snap-log';
-import { environmentEntries, groupInSlices, monitorValues, WATCH_LISTING_SLICE, VERSION_STRING, zooTrace, type FourLetterContext } from '../server/four-letter-words';
+import { environmentEntries, groupInSlices, monitorValues, WATCH_LISTING_SLICE, VERSION_STRING, ZK_NOT_SERVING, zooTrace, type FourLetterContext } from '../server/four-letter-words';
 import type { ClientCnxn } from '../server/server-cnxn';
 import type { Json } from './json';
+import { leaderFields, observersFields, votingViewFields, zabStateFields } from './quorum-commands';
 
 export interface AdminContext extends FourLetterContext {
   lastSnapshot(): SnapshotInfo | undefined;
@@ -59,7 +60,7 @@ const COMMANDS: Command[] = [
     const info = ctx.lastSnapshot();
     return { zxid: info ? info.zxid.toString(16) : 'ffffffffffffffff', timestamp: info ? info.timestamp_s : -1 };
   }),
-  command(['leader', 'lead'], (ctx) => (ctx.mode === 'standalone' ? failed('server is not initialized') : {})),
+  command(['leader', 'lead'], leaderFields),
   command(['monitor', 'mntr'], async (ctx) => Object.fromEntries(await monitorValues(ctx))),
   command(['observer_connection_stat_reset', 'orst'], () => ({})),
   command(['ruok'], () => ({})),
@@ -75,9 +76,9 @@ const COMMANDS: Command[] = [
     ctx.zks.resetStats();
     return {};
   }),
-  command(['observers', 'obsr'], () => ({ synced_observers: 0, observers: [] })),
+  command(['observers', 'obsr'], observersFields),
   command(['system_properties', 'sysp'], () => systemProperties()),
-  command(['voting_view'], () => ({ current_config: {} })),
+  command(['voting_view'], votingViewFields),
   // Maps, not objects: 150k keys print in slices (json.ts) and cost less to build.
   command(['watches', 'wchc'], async (ctx) => {
     const byId = await groupInSlices(ctx.zks.tree.watchesBySession());
@@ -97,8 +98,15 @@ const COMMANDS: Command[] = [
     const w = ctx.zks.tree.watchSummary();
     return { num_connections: w.connections, num_paths: w.paths, num_total_watches: w.total };
   }),
-  command(['zabstate'], () => ({ voting: false, zabstate: '' })),
+  command(['zabstate'], zabStateFields),
 ];
+
+/**
+ * Commands that answer without a serving server (Apache's serverRequired = false); the rest,
+ * while a quorum peer elects, answer ZK_NOT_SERVING. monitor is among them in Apache too
+ * (there it then fails with a NullPointerException and HTTP 500; here it shows the metrics).
+ */
+const SERVER_NOT_REQUIRED = new Set(['environment', 'get_trace_mask', 'monitor', 'set_trace_mask', 'system_properties', 'zabstate']);
 
 const BY_NAME = new Map(COMMANDS.flatMap((c) => c.names.map((n) => [n, c] as const)));
 
@@ -110,6 +118,7 @@ export async function runCommand(ctx: AdminContext, name: string, args: URLSearc
   const cmd = BY_NAME.get(name);
   if (!cmd) return { command: name, error: `Unknown command: ${name}` };
   const primary = cmd.names[0]!;
+  if (ctx.mode === 'looking' && !SERVER_NOT_REQUIRED.has(primary)) return { command: name, error: ZK_NOT_SERVING };
   const fields = await cmd.run(ctx, args);
   const { error, ...rest } = fields;
   // ZooKeeper puts the error first when there is one, and null at the end otherwise.

@@ -121,10 +121,17 @@ export class DefaultMetricsProvider implements MetricsProvider {
     this.gauges.set(name, gauge);
   }
 
+  unregisterGauge(name: string): void {
+    this.gauges.delete(name);
+  }
+
   dump(): Promise<Array<[string, MetricValue]>> {
     const out: Array<[string, MetricValue]> = [];
     const sink = (key: string, value: MetricValue) => out.push([key, value]);
-    for (const [name, gauge] of this.gauges) sink(name, gauge());
+    for (const [name, gauge] of this.gauges) {
+      const v = gauge();
+      if (v !== undefined) sink(name, v);
+    }
     for (const [name, c] of this.counters) sink(name, c.value);
     for (const s of this.summaries.values()) s.dump(sink);
     for (const set of this.summarySets.values()) for (const s of set.byKey.values()) s.dump(sink);

@@ -15,8 +15,11 @@ export interface SummarySet {
   add(key: string, value: number): void;
 }
 
-/** A callback read whenever the metric is shown. */
-export type Gauge = () => MetricValue;
+/**
+ * A callback read whenever the metric is shown; undefined (Java's null) when it has no
+ * value now — mntr leaves it out, Prometheus shows 0, as ZooKeeper's providers do.
+ */
+export type Gauge = () => MetricValue | undefined;
 
 /**
  * A value Java holds as a double: printed "0.0", "1.5" (mntr, the AdminServer's JSON),
@@ -51,6 +54,8 @@ export interface MetricsProvider {
   summary(name: string, advanced: boolean): Summary;
   summarySet(name: string, advanced: boolean): SummarySet;
   registerGauge(name: string, gauge: Gauge): void;
+  /** A role's gauges go when the role ends (ZooKeeper's unregisterGauge). */
+  unregisterGauge(name: string): void;
   /** Every value, flat, under the keys mntr and the monitor command print. */
   dump(): Promise<Array<[key: string, value: MetricValue]>>;
   /** srst: back to zero where the provider allows it (Prometheus does not). */

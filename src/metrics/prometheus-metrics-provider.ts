@@ -63,9 +63,13 @@ export class PrometheusMetricsProvider implements MetricsProvider {
       registers: [this.registry],
       collect() {
         const v = gauge();
-        this.set(v instanceof JavaDouble ? v.value : v);
+        this.set(v === undefined ? 0 : v instanceof JavaDouble ? v.value : v);
       },
     });
+  }
+
+  unregisterGauge(name: string): void {
+    this.registry.removeSingleMetric(name);
   }
 
   /** A gauge whose value comes from an asynchronous source (host facts). */

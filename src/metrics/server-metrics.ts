@@ -1,6 +1,6 @@
 // ServerMetrics: every metric of ZooKeeper's catalogue registered with the provider, and
-// named handles for those this server records. The rest stay at zero, as on a
-// standalone Apache server (they count learners, commit processor threads, netty...).
+// named handles for those this server records. The rest stay at zero (they count commit
+// processor threads, netty, ...).
 import { EventType } from '../jute/constants';
 import { SERVER_METRICS } from './metric-names';
 import type { Counter, MetricsProvider, Summary, SummarySet } from './metrics-provider';
@@ -58,6 +58,23 @@ export function createServerMetrics(provider: MetricsProvider) {
     BYTES_RECEIVED_COUNT: counter('bytes_received_count'),
     RESPONSE_BYTES: counter('response_bytes'),
     STALE_SESSIONS_EXPIRED: counter('stale_sessions_expired'),
+
+    // The ensemble: elections, learners' syncs, the leader's proposals (QuorumPeer,
+    // Leader, LearnerHandler, Follower, Observer).
+    /** LOOKING entered. */
+    LOOKING_COUNT: counter('looking_count'),
+    /** From LOOKING to FOLLOWING or LEADING (an observer's is not counted, as Apache's). */
+    ELECTION_TIME: summary('election_time'),
+    /** A learner's sync with its leader, from connecting to serving. */
+    FOLLOWER_SYNC_TIME: summary('follower_sync_time'),
+    OBSERVER_SYNC_TIME: summary('observer_sync_time'),
+    /** The leader synced a learner by DIFF (or TRUNC), by SNAP. */
+    DIFF_COUNT: counter('diff_count'),
+    SNAP_COUNT: counter('snap_count'),
+    PROPOSAL_COUNT: counter('proposal_count'),
+    COMMIT_COUNT: counter('commit_count'),
+    LEARNER_PROPOSAL_RECEIVED_COUNT: counter('learner_proposal_received_count'),
+    LEARNER_COMMIT_RECEIVED_COUNT: counter('learner_commit_received_count'),
 
     /** A read of `path` that returned `bytes` (data, or child names), by its top namespace, as ZooKeeper's DataTree counts it. */
     readPerNamespace(path: string, bytes: number): void {

@@ -2,6 +2,7 @@
 // Observer.observeLeader). Dials the leader's quorum port, feeds the Learner core with the
 // packets, ticks and fsyncs, and carries out its effects, in order, on the database. Ends
 // (resolves with the reason) when the leader is lost; the peer then looks for a leader again.
+import type { Counter } from '../metrics/metrics-provider';
 import type { Txn } from '../tree/txn';
 import { Learner, type LearnerEffect, type LearnerOptions } from './learner';
 import { LearnerCnx } from './learner-cnx';
@@ -39,6 +40,8 @@ export interface FollowOptions extends LearnerOptions {
   onServing?(epoch: number): void;
   onRevalidated?(sessionId: bigint, valid: boolean): void;
   onSynced?(): void;
+  /** Counted as Apache's Follower and Observer count what they receive once in broadcast. */
+  metrics?: { LEARNER_PROPOSAL_RECEIVED_COUNT: Counter; LEARNER_COMMIT_RECEIVED_COUNT: Counter };
 }
 
 /** Apache's Learner.connectToLeader tries this often, a second apart. */
@@ -100,6 +103,7 @@ export class FollowLeader {
         port: this.o.leader.port,
         maxBuffer_bytes: this.o.maxBuffer_bytes,
         onPacket: (p, snapshot) => {
+          if (this.serving) this.count(p);
           this.learner.step({ kind: 'packet', packet: p, snapshot });
           this.carryOut();
         },
@@ -123,6 +127,12 @@ export class FollowLeader {
       return;
     }
     this.end(`the leader at ${this.o.leader.host}:${this.o.leader.port} could not be reached`);
+  }
+
+  private count(p: QuorumPacket): void {
+    const m = this.o.metrics;
+    if (p.type === PacketType.PROPOSAL) m?.LEARNER_PROPOSAL_RECEIVED_COUNT.add(1);
+    else if (p.type === PacketType.COMMIT || p.type === PacketType.INFORM) m?.LEARNER_COMMIT_RECEIVED_COUNT.add(1);
   }
 
   /** Carries out the core's effects in order; an effect behind an fsync waits for it. */

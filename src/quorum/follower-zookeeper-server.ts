@@ -12,6 +12,7 @@ import { isWrite, type Request } from '../server/request';
 import { ZooKeeperServer, type ServerCnxn, type ZooKeeperServerOptions } from '../server/zookeeper-server';
 import type { Txn } from '../tree/txn';
 import { packet, PacketType, type QuorumPacket } from './quorum-packet';
+import { registerQuorumGauges } from './quorum-gauges';
 
 /** Where a learner's requests go: the connection to the leader (FollowLeader.forward). */
 export interface LeaderLink {
@@ -29,8 +30,22 @@ export class FollowerZooKeeperServer extends ZooKeeperServer {
   constructor(
     opts: ZooKeeperServerOptions,
     private readonly leader: LeaderLink,
+    /** The voting members' count, for the quorum_size gauge. */
+    private readonly quorumSize = 0,
   ) {
     super(opts);
+  }
+
+  private unregisterGauges: (() => void) | undefined;
+
+  override start(): void {
+    super.start();
+    this.unregisterGauges = registerQuorumGauges(this.metrics.provider, this.quorumSize);
+  }
+
+  override stop(): void {
+    super.stop();
+    this.unregisterGauges?.();
   }
 
   override get forwardsRequests(): boolean {

@@ -3,9 +3,13 @@
 // out its effects, in order, on the database and the learners' connections. Ends (resolves
 // with the reason) when leading fails; the peer then looks for a leader again.
 import type { Id } from '../jute/records';
+import type { Counter } from '../metrics/metrics-provider';
 import type { Txn } from '../tree/txn';
 import { Leader, type LeaderEffect, type LeaderOptions, type LearnerId } from './leader';
 import { LearnerCnxAcceptor } from './learner-cnx-acceptor';
+import { LeaderStats } from './leader-stats';
+import { PacketType } from './quorum-packet';
+import { makeZxid } from './zxid';
 
 /**
  * What a leader needs of its database (ZKDatabase). Each method's guarantee:
@@ -52,6 +56,8 @@ export interface LeadOptions extends LeaderOptions {
   maxBuffer_bytes: number;
   log: { info(line: string): void; warn(line: string): void };
   onServing?(epoch: number): void;
+  /** Counted as Apache's Leader and LearnerHandler count them (ServerMetrics). */
+  metrics?: { PROPOSAL_COUNT: Counter; COMMIT_COUNT: Counter; DIFF_COUNT: Counter; SNAP_COUNT: Counter };
   /** A learner's REQUEST: prepare it, then propose() its txn (or answer sync with syncReached()). */
   onRequest?(r: LearnerRequest): void;
   /** A learner asks whether a session may reconnect to it: answer with revalidated(). */
@@ -60,6 +66,8 @@ export interface LeadOptions extends LeaderOptions {
 
 export class Lead {
   readonly core: Leader;
+  /** For mntr, srvr and the admin commands. */
+  readonly stats: LeaderStats;
   private readonly acceptor: LearnerCnxAcceptor;
   private ticker: NodeJS.Timeout | undefined;
   private ended: ((reason: string) => void) | undefined;
@@ -71,6 +79,7 @@ export class Lead {
     private readonly db: LeaderDatabase,
   ) {
     this.core = new Leader(o, { acceptedEpoch: db.acceptedEpoch, currentEpoch: db.currentEpoch, lastProcessedZxid: db.lastProcessedZxid, committedLog: db.committedLog() });
+    this.stats = new LeaderStats((sid) => o.isVoter(BigInt(sid)));
     this.acceptor = new LearnerCnxAcceptor({
       host: o.listen.host,
       port: o.listen.port,
@@ -78,11 +87,16 @@ export class Lead {
       maxBuffer_bytes: o.maxBuffer_bytes,
       onConnected: (learner, remote) => {
         o.log.info(`learner ${learner} connected from ${remote}`);
+        this.stats.connected(learner, remote);
         this.step({ kind: 'connected', learner });
       },
-      onPacket: (learner, packet) => this.step({ kind: 'packet', learner, packet }),
+      onPacket: (learner, packet) => {
+        this.stats.received(learner, packet);
+        this.step({ kind: 'packet', learner, packet });
+      },
       onClosed: (learner, reason) => {
         o.log.info(`learner ${learner} gone: ${reason}`);
+        this.stats.closed(learner);
         this.step({ kind: 'disconnected', learner });
       },
     });
@@ -111,11 +125,13 @@ export class Lead {
 
   /** The pipeline's txn, with the zxid nextZxid() gave it, in that order. */
   propose(txn: Txn): void {
+    this.o.metrics?.PROPOSAL_COUNT.add(1);
     this.step({ kind: 'propose', txn });
   }
 
   /** A learner's sync reached its turn in the pipeline. */
   syncReached(learner: LearnerId): void {
+    this.stats.pendingSyncs++;
     this.step({ kind: 'sync', learner });
   }
 
@@ -153,8 +169,11 @@ export class Lead {
     const db = this.db;
     switch (e.kind) {
       case 'send':
+        this.stats.sent(e.learner, e.packet);
+        if (e.packet.type === PacketType.DIFF || e.packet.type === PacketType.TRUNC) this.o.metrics?.DIFF_COUNT.add(1);
         return this.acceptor.send(e.learner, e.packet);
       case 'sendSnapshot':
+        this.o.metrics?.SNAP_COUNT.add(1);
         this.o.log.info(`Sending snapshot to learner ${e.learner}, zxid of db 0x${e.zxid.toString(16)}`);
         return this.acceptor.sendSnapshot(e.learner, e.zxid, db.snapshotStream());
       case 'close':
@@ -173,6 +192,7 @@ export class Lead {
         return;
       }
       case 'commit':
+        this.o.metrics?.COMMIT_COUNT.add(1);
         return db.commit(e.txn);
       case 'request':
         return this.o.onRequest?.({ learner: e.learner, sessionId: e.sessionId, cxid: e.cxid, type: e.type, request: e.request, authinfo: e.authinfo });
@@ -182,7 +202,12 @@ export class Lead {
       case 'revalidate':
         return this.o.onRevalidate?.(e.learner, e.sessionId, e.timeout);
       case 'serving':
-        this.o.log.info(`Have quorum of supporters; serving at epoch ${e.epoch}`);
+        // Apache's line, its sids as Java prints a list holding the set of them.
+        this.o.log.info(
+          `Have quorum of supporters, sids: [[${[...this.core.syncedVoters()].sort((a, b) => (a < b ? -1 : 1)).join(', ')}]]; ` +
+            `starting up and setting last processed zxid: 0x${makeZxid(e.epoch, 0).toString(16)}`,
+        );
+        this.stats.startedAt_ms = Date.now();
         return this.o.onServing?.(e.epoch);
       case 'info':
         return this.o.log.info(e.line);

@@ -10,6 +10,8 @@ import { ZooKeeperServer, type ZooKeeperServerOptions } from '../server/zookeepe
 import type { Txn } from '../tree/txn';
 import type { LearnerRequest } from './lead';
 import type { LearnerId } from './leader';
+import type { LeaderStats } from './leader-stats';
+import { registerLeaderGauges } from './quorum-gauges';
 import { makeZxid } from './zxid';
 
 /** Where the leader's txns go, and its answers to learners (Lead). */
@@ -25,14 +27,25 @@ export class LeaderZooKeeperServer extends ZooKeeperServer {
     private readonly proposer: Proposer,
     /** The epoch this leader leads: its zxids start at (epoch, 0). */
     private readonly epoch: number,
+    /** For the leader's gauges (learners, synced_followers, ...) and srvr's proposal sizes. */
+    readonly leaderStats: LeaderStats,
+    private readonly quorumSize: number,
   ) {
     super(opts);
   }
 
+  private unregisterGauges: (() => void) | undefined;
+
   override start(): void {
     super.start();
+    this.unregisterGauges = registerLeaderGauges(this.metrics.provider, this.leaderStats, this.quorumSize);
     // A new epoch's first zxid is (epoch, 1): the counter starts again.
     this.lastZxid = Math.max(this.lastZxid, makeZxid(this.epoch, 0));
+  }
+
+  override stop(): void {
+    super.stop();
+    this.unregisterGauges?.();
   }
 
   /** The quorum committed a txn (after a quorum logged it): apply it, answer its local client. */

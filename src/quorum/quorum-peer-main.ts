@@ -69,6 +69,7 @@ export async function startQuorumPeer(config: ServerConfig, log: Logger): Promis
         serverOptions: options,
         factory,
         log,
+        metrics,
         onRole: (mode, zks) => {
           ctx.mode = mode;
           if (zks) ctx.zks = zks;
@@ -76,6 +77,7 @@ export async function startQuorumPeer(config: ServerConfig, log: Logger): Promis
       },
       db,
     );
+    ctx.quorum = peer;
     await listenOnClientPort(config, factory);
     await peer.start();
   } catch (e) {

@@ -18,6 +18,9 @@ import { FollowerZooKeeperServer } from './follower-zookeeper-server';
 import { Lead, type LeaderDatabase } from './lead';
 import { LeaderZooKeeperServer } from './leader-zookeeper-server';
 import { ServerState } from './vote';
+import type { LeaderStats } from './leader-stats';
+import type { QuorumPeerView, ZabState } from './peer-view';
+import type { ServerMetrics } from '../metrics/server-metrics';
 
 export interface QuorumPeerOptions {
   ensemble: EnsembleConfig;
@@ -29,16 +32,39 @@ export interface QuorumPeerOptions {
   serverOptions: Omit<ZooKeeperServerOptions, 'tree'>;
   factory: ServerCnxnFactory;
   log: Logger;
+  metrics: ServerMetrics;
   /** Told of every role change, for srvr's Mode, mntr's server_state and the admin commands. */
   onRole(mode: 'leader' | 'follower' | 'observer' | 'looking', zks: ZooKeeperServer | undefined): void;
 }
 
-export class QuorumPeer {
+export class QuorumPeer implements QuorumPeerView {
   private readonly election: Election;
   private stopped = false;
   private following: FollowLeader | undefined;
   private leading: Lead | undefined;
   state = ServerState.LOOKING;
+  zabState: ZabState = 'election';
+  leaderId = -1;
+
+  get myid(): number {
+    return this.o.ensemble.myid;
+  }
+  get peerType(): QuorumPeerView['peerType'] {
+    return this.o.ensemble.peerType;
+  }
+  get verifier(): QuorumPeerView['verifier'] {
+    return this.o.ensemble.verifier;
+  }
+  get stateName(): string {
+    return ServerState[this.state].toLowerCase();
+  }
+  get leaderStats(): LeaderStats | undefined {
+    return this.leading?.stats;
+  }
+  /** The voting members' count (QuorumPeer.getQuorumSize), for the quorum_size gauge. */
+  private get quorumSize(): number {
+    return votingMembers(this.o.ensemble.verifier).length;
+  }
 
   constructor(
     private readonly o: QuorumPeerOptions,
@@ -84,12 +110,17 @@ export class QuorumPeer {
   private async run(): Promise<void> {
     while (!this.stopped) {
       this.state = ServerState.LOOKING;
+      this.zabState = 'election';
+      this.leaderId = -1;
+      this.o.metrics.LOOKING_COUNT.add(1);
       this.o.onRole('looking', undefined);
       this.o.log.info(`LOOKING: electing a leader with last zxid 0x${this.db.lastLoggedZxid.toString(16)}, currentEpoch ${this.db.currentEpoch}`);
       const result = await this.election.lookForLeader(BigInt(this.db.lastLoggedZxid), BigInt(this.db.currentEpoch));
       if (this.stopped) return;
       this.state = result.state;
-      this.o.log.info(`${ServerState[result.state]} - LEADER ELECTION TOOK - ${result.took_ms} MS (leader ${result.vote.leader})`);
+      this.zabState = 'discovery';
+      this.leaderId = Number(result.vote.leader);
+      this.roleLine(result);
       switch (result.state) {
         case ServerState.FOLLOWING:
         case ServerState.OBSERVING:
@@ -104,13 +135,30 @@ export class QuorumPeer {
     }
   }
 
+  /**
+   * The role change's one line, as Apache's: "LEADING - LEADER ELECTION TOOK - 341 MS" and
+   * "FOLLOWING - ..." with the election's time (also the election_time metric); an
+   * observer's names its leader instead ("Observing new leader sid=3 addr=/h:2888"), and
+   * Apache counts no election time for it.
+   */
+  private roleLine(result: ElectionResult): void {
+    if (result.state === ServerState.OBSERVING) {
+      const leader = this.server(Number(result.vote.leader)).addresses[0]!;
+      this.o.log.info(`Observing new leader sid=${result.vote.leader} addr=/${leader.host}:${leader.quorumPort}`);
+      return;
+    }
+    this.o.metrics.ELECTION_TIME.add(result.took_ms);
+    this.o.log.info(`${ServerState[result.state]} - LEADER ELECTION TOOK - ${result.took_ms} MS`);
+  }
+
   /** FOLLOWING/OBSERVING: sync with the leader, serve clients until the leader is lost. */
   private async follow(result: ElectionResult): Promise<void> {
     const leader = this.server(Number(result.vote.leader));
     const observer = result.state === ServerState.OBSERVING;
     const mode = observer ? 'observer' : 'follower';
     let follow: FollowLeader | undefined;
-    const zks = new FollowerZooKeeperServer({ ...this.o.serverOptions, tree: this.db.tree }, { forward: (p) => follow?.forward(p) });
+    const zks = new FollowerZooKeeperServer({ ...this.o.serverOptions, tree: this.db.tree }, { forward: (p) => follow?.forward(p) }, this.quorumSize);
+    const syncStarted = performance.now();
     const db = this.db;
     const learnerDb: LearnerDatabase = {
       get acceptedEpoch() {
@@ -146,7 +194,10 @@ export class QuorumPeer {
         tickTime_ms: this.o.tickTime_ms,
         maxBuffer_bytes: this.o.maxBuffer_bytes,
         log: this.o.log.child(mode),
+        metrics: this.o.metrics,
         onServing: () => {
+          (observer ? this.o.metrics.OBSERVER_SYNC_TIME : this.o.metrics.FOLLOWER_SYNC_TIME).add(performance.now() - syncStarted);
+          this.zabState = 'broadcast';
           zks.start();
           this.o.factory.setZooKeeperServer(zks, `now a ${mode}`);
           this.o.onRole(mode, zks);
@@ -213,8 +264,10 @@ export class QuorumPeer {
         tickTime_ms: this.o.tickTime_ms,
         maxBuffer_bytes: this.o.maxBuffer_bytes,
         log: this.o.log.child('leader'),
+        metrics: this.o.metrics,
         onServing: (epoch) => {
-          zks = new LeaderZooKeeperServer({ ...this.o.serverOptions, tree: db.tree }, lead, epoch);
+          this.zabState = 'broadcast';
+          zks = new LeaderZooKeeperServer({ ...this.o.serverOptions, tree: db.tree }, lead, epoch, lead.stats, this.quorumSize);
           zks.restoreSessions(db.sessionsWithTimeouts);
           zks.start();
           this.o.factory.setZooKeeperServer(zks, 'now the leader');

@@ -9,6 +9,7 @@ import { javaDouble, type MetricValue } from '../metrics/metrics-provider';
 import { hostEnvironment } from '../admin/host-facts';
 import { SESSIONLESS_CNXN_TIMEOUT_ms, type ServerCnxnFactory } from './server-cnxn-factory';
 import type { ZooKeeperServer } from './zookeeper-server';
+import type { QuorumPeerView } from '../quorum/peer-view';
 
 declare const ZOOKEEPER_TS_VERSION: string | undefined;
 
@@ -26,6 +27,8 @@ export interface FourLetterContext {
   whitelist: ReadonlySet<string>;
   /** The role; 'looking' while a quorum peer elects (four-letter words then answer as not serving). */
   mode: 'standalone' | 'leader' | 'follower' | 'observer' | 'looking';
+  /** An ensemble member's peer (absent standalone). */
+  quorum?: QuorumPeerView;
 }
 
 type Command = (ctx: FourLetterContext, cnxn: ClientCnxn) => string | Promise<string>;
@@ -117,6 +120,8 @@ function serverSummary(ctx: FourLetterContext, withClients: boolean): string {
   out += `Zxid: 0x${zks.lastProcessedZxid.toString(16)}\n`;
   out += `Mode: ${ctx.mode}\n`;
   out += `Node count: ${zks.tree.nodeCount}\n`;
+  const leader = ctx.mode === 'leader' ? ctx.quorum?.leaderStats : undefined;
+  if (leader) out += `Proposal sizes last/min/max: ${leader.proposalSizes}\n`;
   return out;
 }
 
@@ -211,8 +216,12 @@ async function monitor(ctx: FourLetterContext): Promise<string> {
 }
 
 /** What mntr and the AdminServer's monitor command show (ZooKeeper's dumpMonitorValues + the provider's dump). */
-export async function monitorValues(ctx: { zks: ZooKeeperServer; mode: string }): Promise<Array<[string, MetricValue | string]>> {
-  return [['version', VERSION_STRING], ['server_state', ctx.mode], ...(await ctx.zks.metrics.provider.dump())];
+export async function monitorValues(ctx: { zks: ZooKeeperServer; mode: string; quorum?: QuorumPeerView }): Promise<Array<[string, MetricValue | string]>> {
+  const q = ctx.quorum;
+  // A quorum member adds its detailed state (QuorumZooKeeperServer) and an observer its leader (ObserverZooKeeperServer).
+  const peer: Array<[string, MetricValue | string]> = q ? [['peer_state', `${q.stateName} - ${q.zabState}`]] : [];
+  if (q && ctx.mode === 'observer') peer.push(['observer_master_id', q.leaderId]);
+  return [['version', VERSION_STRING], ['server_state', ctx.mode], ...peer, ...(await ctx.zks.metrics.provider.dump())];
 }
 
 function safeUserName(): string {
