@@ -41,6 +41,12 @@ export class ZKDatabase implements LearnerDatabase {
   /** Kept as one object for the life of the database: a SNAP or TRUNC reloads it in place. */
   readonly tree: DataTree;
   sessionsWithTimeouts = new Map<bigint, number>();
+  /**
+   * An ensemble member's config, as /zookeeper/config shows it (ZKDatabase.initConfigInZKDatabase).
+   * Put back after every load of the tree (startup, TRUNC, SNAP), as Apache puts it back
+   * after each sync: a snapshot's copy may be another member's or an older one.
+   */
+  quorumConfig: { text: string; version: bigint } | undefined;
   private readonly window: CommittedLog;
   readonly snapshotSizeFactor: number;
   private epochs = { acceptedEpoch: -1, currentEpoch: -1 };
@@ -75,11 +81,17 @@ export class ZKDatabase implements LearnerDatabase {
     const restored = this.snapLog.restore(this.tree, (txn) => this.window.add(txn));
     this.sessionsWithTimeouts = restored.sessions;
     this.lastQueuedZxid = this.tree.lastProcessedZxid;
+    this.initConfigNode();
     if (empty) await this.snapLog.takeSnapshot(this.tree, this.sessionsWithTimeouts);
     const epochs = loadEpochs(this.snapLog.snapDir, this.tree.lastProcessedZxid);
     for (const note of epochs.notes) this.opts.log.info(note);
     this.epochs = { acceptedEpoch: epochs.acceptedEpoch, currentEpoch: epochs.currentEpoch };
     return restored;
+  }
+
+  /** As Apache's: the config text as data, version -1, the config version as mzxid, now as mtime. */
+  private initConfigNode(): void {
+    if (this.quorumConfig) this.tree.setConfigNode(Buffer.from(this.quorumConfig.text), Number(this.quorumConfig.version), Date.now());
   }
 
   // --- the epochs (-1 until loaded, as Apache's)
@@ -184,6 +196,7 @@ export class ZKDatabase implements LearnerDatabase {
     const restored = this.snapLog.restore(this.tree, (txn) => this.window.add(txn));
     this.sessionsWithTimeouts = restored.sessions;
     this.lastQueuedZxid = this.tree.lastProcessedZxid;
+    this.initConfigNode();
     if (this.tree.lastProcessedZxid !== zxid) {
       // Going on would apply the leader's txns after zxid to a tree that lacks some before it.
       throw new Error(`truncated to ${zxidToString(zxid)}, but the log reaches only ${zxidToString(this.tree.lastProcessedZxid)}`);
@@ -202,6 +215,7 @@ export class ZKDatabase implements LearnerDatabase {
     this.logFailure = undefined;
     this.window.clear();
     this.tree.loadNodes(snapshot.nodes, zxid, snapshot.acls);
+    this.initConfigNode();
     this.sessionsWithTimeouts = new Map(snapshot.sessions);
     this.lastQueuedZxid = zxid;
   }

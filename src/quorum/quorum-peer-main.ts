@@ -19,6 +19,8 @@ import {
 import { ZooKeeperServer } from '../server/zookeeper-server';
 import { hostGauges } from '../admin/host-facts';
 import { QuorumPeer } from './quorum-peer';
+import { DataTree } from '../tree/data-tree';
+import { quorumConfigText } from '../config/quorum-verifier';
 
 export interface RunningPeer {
   peer: QuorumPeer;
@@ -37,7 +39,9 @@ export async function startQuorumPeer(config: ServerConfig, log: Logger): Promis
     preAllocSize_bytes: config.preAllocSize * 1024, // zoo.cfg gives it in KB
     snapCount: config.snapCount,
     log: log.child('persistence'),
-  });
+  }, new DataTree(options.extendedTypesEnabled, { skipACL: options.skipACL }));
+  // /zookeeper/config shows the ensemble's config on every member, as Apache's does.
+  db.quorumConfig = { text: quorumConfigText(ensemble.verifier), version: ensemble.verifier.version };
   // Before the first role: a server over the database that serves nobody, for the admin
   // commands and the gauges to read.
   const idle = new ZooKeeperServer({ ...options, tree: db.tree });

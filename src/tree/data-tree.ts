@@ -485,6 +485,11 @@ export class DataTree {
     this.childWatches.triggerWatch(parentName, EventType.NodeChildrenChanged, parent.acl);
   }
 
+  /** ZKDatabase.initConfigInZKDatabase's write: not a txn, so no version check and version -1. */
+  setConfigNode(data: Buffer, zxid: number, time: number): void {
+    this.setData('/zookeeper/config', data, -1, zxid, time);
+  }
+
   private setData(path: string, data: Buffer | null, version: number, zxid: number, time: number): Stat {
     const n = this.nodes.get(path);
     if (!n) throw new KeeperError(Code.NONODE, path);

@@ -158,3 +158,44 @@ export async function startOurElection(members: MemberSpec[], myid: number, log:
   await e.start();
   return e;
 }
+
+/** A whole ensemble of one flavour, started together, each member on its own address. */
+export interface Ensemble {
+  members: Member[];
+  /** host:2181 of every member, as a client's connect string takes them. */
+  connectString: string;
+  /** The member whose srvr says `Mode: <mode>` now (the lowest myid of them). */
+  inMode(mode: 'leader' | 'follower'): Promise<Member>;
+  stop(): Promise<void>;
+}
+
+/** How long a whole ensemble gets to elect and serve: two JVM starts and an election on 2 busy cores. */
+const ENSEMBLE_SERVING_ms = 60_000;
+
+/** Starts members 1..n on `hosts` (myid i+1 on hosts[i]) and waits until every one serves. */
+export async function startEnsemble(flavour: 'apache' | 'ours', hosts: string[], extra: Record<string, string | number> = {}): Promise<Ensemble> {
+  const specs: MemberSpec[] = hosts.map((host, i) => ({ myid: i + 1, host }));
+  const members = await Promise.all(specs.map((s) => startMember(flavour, s, specs, extra)));
+  const stop = async () => {
+    await Promise.all(members.map((m) => m.stop()));
+  };
+  try {
+    const srvr = await Promise.all(members.map((m) => srvrOnceServing(m.host, 2181, ENSEMBLE_SERVING_ms)));
+    const down = srvr.findIndex((s) => !s.includes('Mode:'));
+    if (down >= 0) throw new Error(`${flavour} member ${down + 1} does not serve; its log ends:\n${members[down]!.log().slice(-4000)}`);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return {
+    members,
+    connectString: hosts.map((h) => `${h}:2181`).join(','),
+    async inMode(mode) {
+      for (const m of members) {
+        if ((await srvrOnceServing(m.host, 2181, 5000)).includes(`Mode: ${mode}`)) return m;
+      }
+      throw new Error(`no ${flavour} member is ${mode}`);
+    },
+    stop,
+  };
+}

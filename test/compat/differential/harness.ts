@@ -12,6 +12,13 @@ import { Code, codeName, KeeperError } from '../../../src/jute/keeper-error';
 import { OPEN_ACL_UNSAFE, OpCode } from '../../../src/jute/constants';
 import { CreateRequest } from '../../../src/jute/records';
 import { startServer, fourLetterWord, type Flavour, type RunningServer } from '../../support/servers';
+import { startEnsemble, type Ensemble } from '../../support/ensemble';
+
+/** Where a scenario's clients connect: a standalone server, or one member of an ensemble. */
+export type Target = Pick<RunningServer, 'host' | 'port' | 'connectString'> & {
+  /** An ensemble's member addresses, myid 1 first: text that names them reads <member N>. */
+  members?: string[];
+};
 
 export interface Scenario {
   name: string;
@@ -64,7 +71,7 @@ export class Ctx {
   private readonly sessions = new Map<bigint, string>();
 
   constructor(
-    readonly server: RunningServer,
+    readonly server: Target,
     /** The scenario's own node: everything it creates goes under it. */
     readonly root: string,
   ) {}
@@ -141,7 +148,10 @@ export class Ctx {
       if (v < 0n) return `0x${BigInt.asUintN(64, v).toString(16)}`;
       return this.session(v);
     }
-    if (Buffer.isBuffer(v)) return printable(v);
+    if (Buffer.isBuffer(v)) return this.normalise(printable(v), key);
+    if (typeof v === 'string' && this.server.members) {
+      return this.server.members.reduce((s, host, i) => s.replace(new RegExp(`${host.replaceAll('.', '\\.')}(?!\\d)`, 'g'), `<member ${i + 1}>`), v);
+    }
     if (Array.isArray(v)) return v.map((x) => this.normalise(x, key));
     if (typeof v === 'number') {
       if (/zxid$/i.test(key)) return v <= 0 ? v : `z${v - this.baseZxid >= 0 ? '+' : ''}${v - this.baseZxid}`;
@@ -160,11 +170,11 @@ export class Ctx {
 
 function printable(b: Buffer): string {
   const s = b.toString('utf8');
-  return /^[\x20-\x7e]*$/.test(s) ? s : `0x${b.toString('hex')}`;
+  return /^[\x20-\x7e\n]*$/.test(s) ? s : `0x${b.toString('hex')}`;
 }
 
 /** Runs a scenario against one server and returns its normalised transcript. */
-export async function runScenario(server: RunningServer, scenario: Scenario, index: number): Promise<Line[]> {
+export async function runScenario(server: Target, scenario: Scenario, index: number): Promise<Line[]> {
   const root = `/d${index}`;
   const ctx = new Ctx(server, root);
   const admin = await ZooKeeperClient.connect(server.connectString, { sessionTimeout_ms: 10_000 });
@@ -226,5 +236,51 @@ export class ServerPool {
     const all = [...this.servers.values()];
     this.servers.clear();
     await Promise.all(all.map(async (s) => (await s.catch(() => undefined))?.stop()));
+  }
+}
+
+/**
+ * Ensembles of one flavour, three members each, one per distinct cfg, started on first use;
+ * a scenario's clients all connect to one FOLLOWER, so that every write is forwarded to the
+ * leader and every read answered by a member that only learns of changes by COMMIT.
+ */
+export class EnsemblePool {
+  private readonly ensembles = new Map<string, Promise<{ ensemble: Ensemble; follower: Target }>>();
+  private next = 0;
+
+  constructor(
+    readonly flavour: Flavour,
+    /** Three loopback addresses per distinct cfg, taken in turn. */
+    private readonly hosts: string[][],
+  ) {}
+
+  async get(cfg: Scenario['cfg']): Promise<Target> {
+    const key = JSON.stringify(cfg ?? {});
+    let e = this.ensembles.get(key);
+    if (!e) {
+      const hosts = this.hosts[this.next++];
+      if (!hosts) throw new Error(`no addresses left for another ${this.flavour} ensemble`);
+      const extra = Object.fromEntries(Object.entries({ ...SHARED_CFG, ...cfg }).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]));
+      e = startEnsemble(this.flavour, hosts, extra).then(async (ensemble) => {
+        const m = await ensemble.inMode('follower');
+        return { ensemble, follower: { host: m.host, port: 2181, connectString: `${m.host}:2181`, members: hosts } };
+      });
+      this.ensembles.set(key, e);
+    }
+    return (await e).follower;
+  }
+
+  /** Stops the ensemble of one cfg (the next get for it starts a new one on new addresses). */
+  async release(cfg: Scenario['cfg']): Promise<void> {
+    const key = JSON.stringify(cfg ?? {});
+    const e = this.ensembles.get(key);
+    this.ensembles.delete(key);
+    await (await e?.catch(() => undefined))?.ensemble.stop();
+  }
+
+  async stopAll(): Promise<void> {
+    const all = [...this.ensembles.values()];
+    this.ensembles.clear();
+    await Promise.all(all.map(async (e) => (await e.catch(() => undefined))?.ensemble.stop()));
   }
 }

@@ -1,7 +1,7 @@
-"""kazoo (python3-kazoo) drives one ZooKeeper server through its recipes and prints a
+"""kazoo (python3-kazoo) drives a ZooKeeper server (or an ensemble) through its recipes and prints a
 transcript that is the same on every run against the same kind of server: no times, zxids
 or session ids, children sorted, every wait bounded. Run with /usr/bin/python3 (Debian's
-Python, which has kazoo):  python3 kazoo_driver.py host:port
+Python, which has kazoo):  python3 kazoo_driver.py host:port[,host:port...]
 """
 import sys
 import threading
@@ -19,8 +19,16 @@ def say(*words):
     print(*words, flush=True)
 
 
+CLIENTS_MADE = [0]
+
+
 def client():
-    c = KazooClient(hosts=HOSTS, timeout=10)
+    # Against an ensemble (host:port,host:port,...) each client starts on the next member,
+    # so that the recipes run across members: a, b and c on the first, second and third.
+    hosts = HOSTS.split(",")
+    turn = CLIENTS_MADE[0] % len(hosts)
+    CLIENTS_MADE[0] += 1
+    c = KazooClient(hosts=",".join(hosts[turn:] + hosts[:turn]), timeout=10, randomize_hosts=False)
     c.start(timeout=15)
     return c
 

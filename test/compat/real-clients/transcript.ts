@@ -38,7 +38,13 @@ export async function withServer<T>(flavour: Flavour, host: string, run: (s: Run
  * ids, the server's host:port. Zxids are renumbered in order of first appearance (z1, z2, ...)
  * so that which values are equal still shows, but not the values themselves.
  */
-export function normalise(text: string, server: RunningServer): string {
+/** What a transcript is normalised against: a server, or an ensemble with its member addresses. */
+export type ClientTarget = Pick<RunningServer, 'connectString' | 'host'> & {
+  /** Member addresses, myid 1 first: each reads <member N> (the config node, cons lines). */
+  members?: readonly string[];
+};
+
+export function normalise(text: string, server: ClientTarget): string {
   const zxids = new Map<string, string>();
   const zxid = (v: string): string => {
     const key = BigInt(v.startsWith('0x') ? v : `0x${v}`).toString();
@@ -46,10 +52,12 @@ export function normalise(text: string, server: RunningServer): string {
     if (name === undefined) zxids.set(key, (name = `z${zxids.size + 1}`));
     return name;
   };
+  const members = (t: string) =>
+    (server.members ?? []).reduce((out, host, i) => out.replace(new RegExp(`${host.replaceAll('.', '\\.')}(?!\\d)`, 'g'), `<member ${i + 1}>`), t);
   return (
-    text
+    members(text
       .replaceAll(server.connectString, '<server>')
-      .replaceAll(server.host, '<host>')
+      .replaceAll(server.host, '<host>'))
       // Java's Date.toString(), and the C client's ctime() form without the zone
       .replace(/\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \w{3} [ \d]\d \d\d:\d\d:\d\d( \w{2,5})? \d{4}\b/g, '<date>')
       .replace(/\btime = \d+ msec/g, 'time = <n> msec')

@@ -3,8 +3,7 @@
 // second client, returned as a normalised transcript.
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
-import type { RunningServer } from '../../support/servers';
-import { Conversation, normalise, run, ZK_CLI_CP } from './transcript';
+import { Conversation, normalise, run, ZK_CLI_CP, type ClientTarget } from './transcript';
 
 /** A shell: the command that starts it against a connect string. */
 export type Shell = (connectString: string) => [command: string, args: string[]];
@@ -55,7 +54,7 @@ const SECOND_CLIENT = ['create /w/c', 'set /w w1', 'create /appears x', 'quit'];
 export const AFTER_WATCH = ['get -s /w', 'deleteall /t1', 'deleteall /w', 'delete /appears', 'ls /', 'ls /zookeeper'];
 
 export async function zkCliSession(
-  server: RunningServer,
+  server: ClientTarget,
   shell: Shell = APACHE_ZKCLI,
   before: readonly string[] = BEFORE_WATCH,
   after: readonly string[] = AFTER_WATCH,

@@ -1,6 +1,6 @@
 // ZKDatabase on real files: truncate to a zxid, append after it, restore; the committed-
 // proposal window; group commit; the log read from a zxid with Apache's size rule; a torn
-// tail; SNAP and the durable snapshot after it.
+// tail; SNAP and the durable snapshot after it; an ensemble member's /zookeeper/config.
 import assert from 'node:assert/strict';
 import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -212,4 +212,34 @@ test('SNAP: the leader\'s state replaces ours at its zxid, what we logged past i
   assert.deepEqual(children(again), ['after', 'during-sync', 'leaders', 'ours1', 'ours2', 'ours3', 'zookeeper']);
   assert.deepEqual(again.sessionsWithTimeouts, new Map([[0x55n, 4000]]));
   assert.ok(readdirSync(join(d, 'version-2')).includes('snapshot.200000002'));
+});
+
+test('an ensemble member\'s /zookeeper/config holds its config at load, in snapshot.0, and again after a SNAP whose tree had another (version -1, mzxid the config version)', async () => {
+  const d = dataDir();
+  const text = 'server.1=127.0.0.1:2888:3888:participant\nserver.2=127.0.0.2:2888:3888:participant\nversion=0';
+  const member = () => {
+    const db = new ZKDatabase({ dataDir: d, dataLogDir: d, preAllocSize_bytes: 64 * 1024, snapCount: 100_000, log: quiet });
+    db.quorumConfig = { text, version: 0n };
+    open.push(db);
+    return db;
+  };
+  const config = (db: ZKDatabase) => {
+    const { data, stat } = db.tree.getData('/zookeeper/config');
+    return { data: data?.toString(), version: stat.version, mzxid: stat.mzxid, mtimeSet: stat.mtime > 0 };
+  };
+  const expected = { data: text, version: -1, mzxid: 0, mtimeSet: true };
+  const db = member();
+  await db.loadDataBase();
+  assert.deepEqual(config(db), expected);
+  // snapshot.0 has it too (Apache's initConfigInZKDatabase runs before its first snapshot).
+  const fromDisk = new DataTree();
+  db.snapLog.restore(fromDisk, () => {});
+  assert.equal(fromDisk.getData('/zookeeper/config').data?.toString(), text);
+  const standalone = await database(dataDir());
+  assert.equal(standalone.tree.getData('/zookeeper/config').data?.length ?? 0, 0, 'a standalone\'s stays empty');
+  const leader = new DataTree();
+  leader.setConfigNode(Buffer.from('server.9=10.0.0.9:2888:3888:participant\nversion=0'), 0, 1);
+  const stream = Buffer.concat(await serializeSnapshotStream(leader, new Map()));
+  await db.loadSnapshot(new SnapshotStreamReader(1 << 20).feed(stream, 0).snapshot!, makeZxid(1, 0));
+  assert.deepEqual(config(db), expected);
 });
