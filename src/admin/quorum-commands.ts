@@ -61,12 +61,12 @@ export function zabStateFields(ctx: FourLetterContext): Fields {
   const me = q.verifier.servers.find((s) => s.id === q.myid);
   const voting = me !== undefined && me.type === 'participant';
   const zxid = ctx.zks.lastProcessedZxid;
-  // Apache serializes an observer's addresses (not in the voting view) as empty objects.
+  // The member's own addresses, voter or not (QuorumPeer.getQuorumAddress/getElectionAddress).
   return {
     myid: q.myid,
     is_leader: ctx.mode === 'leader',
-    quorum_address: voting && me ? multipleAddresses(me.addresses, (a) => a.quorumPort) : {},
-    election_address: voting && me ? multipleAddresses(me.addresses, (a) => a.electionPort) : {},
+    quorum_address: me ? multipleAddresses(me.addresses, (a) => a.quorumPort) : {},
+    election_address: me ? multipleAddresses(me.addresses, (a) => a.electionPort) : {},
     client_address: clientAddress(me?.clientAddress ?? { host: ctx.config.clientPortAddress, port: ctx.config.clientPort }),
     voting,
     last_zxid: `0x${zxid.toString(16)}`,

@@ -107,7 +107,17 @@ test('mntr in each role: Apache\'s keys, and its values for the ensemble\'s stat
 test('the admin commands that differ in an ensemble: leader, voting_view, observers, zabstate, is_read_only', async () => {
   for (const [myid, mode] of roles) {
     for (const c of ['leader', 'voting_view', 'is_read_only']) assert.deepEqual(await admin('ours', myid, c), await admin('apache', myid, c), `${c} on the ${mode} ${myid}`);
-    assert.deepEqual(await admin('ours', myid, 'zabstate'), await admin('apache', myid, 'zabstate'), `zabstate on the ${mode} ${myid}`);
+    // Jackson writes Apache's MultipleAddresses through getters that probe reachability: on a
+    // busy machine an observer's come out as {} now and then. Where Apache's is {}, that
+    // field is not compared.
+    const [oz, az] = [await admin('ours', myid, 'zabstate'), await admin('apache', myid, 'zabstate')];
+    for (const k of ['quorum_address', 'election_address']) {
+      if (JSON.stringify(az[k]) === '{}') {
+        delete az[k];
+        delete oz[k];
+      }
+    }
+    assert.deepEqual(oz, az, `zabstate on the ${mode} ${myid}`);
     const a = await admin('apache', myid, 'observers');
     const o = await admin('ours', myid, 'observers');
     assert.equal(o.synced_observers, a.synced_observers);
