@@ -60,6 +60,8 @@ export class FileTxnLog {
   private readonly out = new Writer(64 * 1024);
   /** Txns in the current file and its size: what decides when to roll. */
   txnsInCurrentLog = 0;
+  /** rollLog was called: the next append closes the current file first. */
+  private rollPending = false;
 
   constructor(
     readonly dir: string,
@@ -72,6 +74,10 @@ export class FileTxnLog {
    */
   async append(txns: Txn[]): Promise<void> {
     if (txns.length === 0) return;
+    if (this.rollPending) {
+      this.rollPending = false;
+      this.closeFile();
+    }
     if (this.fd === undefined) this.open(txns[0]!.hdr.zxid);
     const out = this.out.reset();
     for (const txn of txns) {
@@ -105,9 +111,15 @@ export class FileTxnLog {
     this.txnsInCurrentLog += txns.length;
   }
 
-  /** The next append starts a new file (taken with a snapshot). */
+  /**
+   * The next append starts a new file (taken with a snapshot). The current file is closed
+   * then, not now: an ensemble member snapshots while its next batch is being fsynced, and
+   * closing the descriptor under that fdatasync would fail the batch (or sync another file
+   * that got the number).
+   */
   rollLog(): void {
-    this.closeFile();
+    this.rollPending = true;
+    this.txnsInCurrentLog = 0;
   }
 
   close(): void {

@@ -158,6 +158,8 @@ export class FollowLeader {
         return db.setAcceptedEpoch(e.epoch);
       case 'setCurrentEpoch':
         return db.setCurrentEpoch(e.epoch);
+      case 'syncing':
+        return this.o.log[e.mode === 'TRUNC' ? 'warn' : 'info'](syncLine(e.mode, e.zxid));
       case 'truncate':
         return db.truncate(e.zxid);
       case 'loadSnapshot':
@@ -207,6 +209,17 @@ export class FollowLeader {
     this.o.log.warn(`following the leader at ${this.o.leader.host}:${this.o.leader.port} ended: ${reason}`);
     this.ended?.(reason);
   }
+}
+
+/**
+ * Apache's Learner logs these very lines for each way of syncing; operators (and the tests)
+ * grep an ensemble's logs for them whatever kind of member wrote them.
+ */
+function syncLine(mode: 'DIFF' | 'SNAP' | 'TRUNC', zxid: number): string {
+  const hex = zxid.toString(16);
+  if (mode === 'DIFF') return `Getting a diff from the leader 0x${hex}`;
+  if (mode === 'SNAP') return `Getting a snapshot from leader 0x${hex}`;
+  return `Truncating log to get in sync with the leader 0x${hex}`;
 }
 
 /** A PING's answer: each touched session's id and timeout. */

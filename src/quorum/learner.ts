@@ -53,6 +53,8 @@ export type LearnerEffect =
   | { kind: 'send'; packet: QuorumPacket }
   | { kind: 'setAcceptedEpoch'; epoch: number }
   | { kind: 'setCurrentEpoch'; epoch: number }
+  /** The leader chose how to sync us (for the operator's log: which one it was, and to what zxid). */
+  | { kind: 'syncing'; mode: 'DIFF' | 'SNAP' | 'TRUNC'; zxid: number }
   /** Drop every logged txn after zxid, and the tree back to it (TRUNC). */
   | { kind: 'truncate'; zxid: number }
   /** Replace the tree and sessions by the leader's (SNAP); lastProcessedZxid becomes zxid. */
@@ -230,11 +232,13 @@ export class Learner {
     switch (p.type) {
       case PacketType.DIFF:
         this.syncMode = 'DIFF';
+        this.effects.push({ kind: 'syncing', mode: 'DIFF', zxid: p.zxid });
         this.snapshotNeeded = false;
         break;
       case PacketType.SNAP:
         if (!snapshot) return this.fail('SNAP without its snapshot');
         this.syncMode = 'SNAP';
+        this.effects.push({ kind: 'syncing', mode: 'SNAP', zxid: p.zxid });
         this.snapshotNeeded = true;
         // Everything we logged is replaced by the leader's state.
         this.logged.length = 0;
@@ -243,6 +247,7 @@ export class Learner {
         break;
       case PacketType.TRUNC:
         this.syncMode = 'TRUNC';
+        this.effects.push({ kind: 'syncing', mode: 'TRUNC', zxid: p.zxid });
         this.snapshotNeeded = true;
         this.logged.length = 0;
         this.effects.push({ kind: 'truncate', zxid: p.zxid });

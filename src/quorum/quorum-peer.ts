@@ -180,6 +180,10 @@ export class QuorumPeer implements QuorumPeerView {
       commit: (txn) => {
         db.recordCommitted(txn);
         zks.commit(txn);
+        // Every member snapshots and rolls its log each snapCount txns or so, as Apache's
+        // SyncRequestProcessor does on leaders and learners alike: without it the log only
+        // grows, a restart replays all of it, and a purge has nothing it may remove.
+        db.afterApply();
       },
       touches: () => zks.touches(),
     };
@@ -243,9 +247,11 @@ export class QuorumPeer implements QuorumPeerView {
       setCurrentEpoch: (epoch) => db.setCurrentEpoch(epoch),
       log: (txns) => db.log(txns),
       commit: (txn) => {
-        if (!zks) return void db.commit(txn);
-        db.recordCommitted(txn);
-        zks.commit(txn);
+        if (zks) {
+          db.recordCommitted(txn);
+          zks.commit(txn);
+        } else db.commit(txn);
+        db.afterApply(); // as a learner's commit does
       },
       snapshotStream: () => db.serializeSnapshot(),
       touch: (id, timeout) => zks?.touch(id, timeout),
