@@ -3,6 +3,7 @@
 // waits for each — matched by session id and cxid, so one mechanism serves the standalone
 // server (its own txns), the leader (txns it proposed) and a learner (txns of its clients'
 // forwarded writes, committed by the leader).
+import { Code } from '../jute/keeper-error';
 import type { Txn } from '../tree/txn';
 import type { ProcessTxnResult } from '../tree/data-tree';
 import type { FinalRequestProcessor } from './final-request-processor';
@@ -62,7 +63,10 @@ export class CommitApply {
     this.hooks.applied(txn, rc);
     const w = this.take(txn.hdr.clientId, txn.hdr.cxid);
     if (w) {
-      w.cnxn.answer(w.request.body.op, () => this.final.replyToWrite(w.request, w.cnxn, txn, rc));
+      // SESSIONMOVED is a connection-level error: the connection is torn down unanswered, as
+      // Apache's FinalRequestProcessor does (ZOOKEEPER-710: a client must not keep two members).
+      if (sessionMoved(txn)) w.cnxn.close('its session moved to another member');
+      else w.cnxn.answer(w.request.body.op, () => this.final.replyToWrite(w.request, w.cnxn, txn, rc));
       this.hooks.answered(w.request, w.cnxn);
     }
     this.hooks.done(txn);
@@ -86,4 +90,11 @@ export class CommitApply {
     if (q.length === 0) this.waiting.delete(sessionId);
     return w;
   }
+}
+
+/** An error txn (or a multi's sub-result) that says the session moved to another member. */
+function sessionMoved(txn: Txn): boolean {
+  const b = txn.body;
+  if (b.kind === 'error') return b.err === Code.SESSIONMOVED;
+  return b.kind === 'multi' && b.txns.some((t) => t.body.kind === 'error' && t.body.err === Code.SESSIONMOVED);
 }
