@@ -60,8 +60,10 @@ export class FileTxnLog {
   private readonly out = new Writer(64 * 1024);
   /** Txns in the current file and its size: what decides when to roll. */
   txnsInCurrentLog = 0;
-  /** rollLog was called: the next append closes the current file first. */
+  /** rollLog was called while an fdatasync was in flight: the next append closes the file first. */
   private rollPending = false;
+  /** Appends between their write and the end of their fdatasync. */
+  private syncing = 0;
 
   constructor(
     readonly dir: string,
@@ -96,7 +98,12 @@ export class FileTxnLog {
     try {
       let done = 0;
       while (done < out.pos) done += writeSync(fd, out.buf, done, out.pos - done, start + done);
-      await fdatasyncAsync(fd);
+      this.syncing++;
+      try {
+        await fdatasyncAsync(fd);
+      } finally {
+        this.syncing--;
+      }
     } catch (e) {
       // Whatever part of the batch reached the file is not acknowledged: overwrite it with
       // zeros, so that recovery sees the end of the log there and not a torn record.
@@ -112,14 +119,16 @@ export class FileTxnLog {
   }
 
   /**
-   * The next append starts a new file (taken with a snapshot). The current file is closed
-   * then, not now: an ensemble member snapshots while its next batch is being fsynced, and
-   * closing the descriptor under that fdatasync would fail the batch (or sync another file
-   * that got the number).
+   * The next append starts a new file (taken with a snapshot). While a batch is being
+   * fsynced (an ensemble member snapshots then) the current file is closed by the next
+   * append, not now: closing the descriptor under that fdatasync would fail the batch (or
+   * sync another file that got the number).
    */
   rollLog(): void {
-    this.rollPending = true;
     this.txnsInCurrentLog = 0;
+    // Nothing in flight: the file is closed now (its descriptor is not held until the next write).
+    if (this.syncing === 0) this.closeFile();
+    else this.rollPending = true;
   }
 
   close(): void {

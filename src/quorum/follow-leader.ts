@@ -44,9 +44,14 @@ export interface FollowOptions extends LearnerOptions {
   metrics?: { LEARNER_PROPOSAL_RECEIVED_COUNT: Counter; LEARNER_COMMIT_RECEIVED_COUNT: Counter };
 }
 
-/** Apache's Learner.connectToLeader tries this often, a second apart. */
+/**
+ * Apache 3.8's Learner.connectToLeader: 5 tries, zookeeper.leaderConnectDelayDuringRetryMs
+ * (100 ms) apart. A new leader opens its quorum port only once elected, so the first dial
+ * of its followers is often refused: a second between tries made failover ~1 s slower than
+ * Apache's (bench/ensemble.ts).
+ */
 const CONNECT_ATTEMPTS = 5;
-const CONNECT_RETRY_ms = 1000;
+const CONNECT_RETRY_ms = 100;
 
 export class FollowLeader {
   private readonly learner: Learner;

@@ -59,6 +59,8 @@ for (const [flavours, subnet] of [
     try {
       for (const m of members) procs.push(await startMember(flavours[m.myid - 1]!, m, members));
       assert.equal(mode(await srvrOnceServing(members[2]!.host)), 'leader');
+      // The followers serve once they synced with the leader, a moment after it leads.
+      for (const m of members.slice(0, 2)) assert.equal(mode(await srvrOnceServing(m.host)), 'follower');
       const setup = await connect(members[0]!.host);
       await setup.create('/load', null);
       await setup.close();

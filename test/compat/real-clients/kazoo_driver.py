@@ -207,6 +207,8 @@ tx.set_data("/k/tx", b"y")
 tx.delete("/k/tx/a")
 results = tx.commit()
 say("passing", [r if isinstance(r, (str, bool)) else shown_stat(r) for r in results])
+# b may be on another member: ZooKeeper promises b the commit only after a sync.
+b.sync("/k/tx")
 say("after", b.get("/k/tx")[0], sorted(b.get_children("/k/tx")))
 
 section("ephemerals end with the session")
