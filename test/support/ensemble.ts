@@ -19,15 +19,18 @@ export interface Member {
   myid: number;
   host: string;
   dataDir: string;
+  /** Its process (the JVM for Apache's): for /proc/<pid>/status (the benchmark's RSS). */
+  pid: number;
   /** Everything it logged so far (slf4j-simple, on stderr). */
   log(): string;
   /** Resolves once its log matches, or rejects with the log after timeout_ms. */
   waitForLog(pattern: RegExp, timeout_ms: number): Promise<RegExpMatchArray>;
   /**
    * SIGKILL; its directory goes unless keepDir (to start it again over the same dataDir, or
-   * to read what Apache wrote — the test then removes it).
+   * to read what Apache wrote — the test then removes it). `signal` SIGTERM stops it cleanly
+   * instead (so that node's --cpu-prof writes its profile).
    */
-  stop(opts?: { keepDir?: boolean }): Promise<void>;
+  stop(opts?: { keepDir?: boolean; signal?: NodeJS.Signals }): Promise<void>;
   /** Its directory (zoo.cfg and dataDir), for a restart over the same dataDir. */
   dir: string;
 }
@@ -48,6 +51,12 @@ export async function startOurMember(me: MemberSpec, members: MemberSpec[], extr
   return startMember('ours', me, members, extra, reuseDir);
 }
 
+/** Extra runtime flags: the JVM's (after ours, so an -Xmx there wins) or node's (--cpu-prof). */
+export interface RuntimeArgs {
+  jvmArgs?: string[];
+  nodeArgs?: string[];
+}
+
 const BUNDLE = join(import.meta.dirname, '../../dist/zookeeper-ts.cjs');
 
 export async function startMember(
@@ -56,6 +65,7 @@ export async function startMember(
   members: MemberSpec[],
   extra: Record<string, string | number> = {},
   reuseDir?: string,
+  runtime: RuntimeArgs = {},
 ): Promise<Member> {
   if (flavour === 'apache' && (!existsSync('/usr/share/java/zookeeper.jar') || !existsSync('/usr/share/java/slf4j-simple.jar'))) {
     throw new Error('Apache ZooKeeper (zookeeper.jar, slf4j-simple.jar) is missing: run scripts/install-test-deps.sh');
@@ -82,8 +92,8 @@ export async function startMember(
   writeFileSync(cfgFile, Object.entries(cfg).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
   const child: ChildProcess =
     flavour === 'apache'
-      ? spawn('java', ['-Xmx256m', '-Dorg.slf4j.simpleLogger.showDateTime=true', '-cp', JAVA_CP, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile], { stdio: ['ignore', 'ignore', 'pipe'] })
-      : spawn(process.execPath, [BUNDLE, 'server', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+      ? spawn('java', ['-Xmx256m', ...(runtime.jvmArgs ?? []), '-Dorg.slf4j.simpleLogger.showDateTime=true', '-cp', JAVA_CP, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(process.execPath, [...(runtime.nodeArgs ?? []), BUNDLE, 'server', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
   let log = '';
   const waiters = new Set<() => void>();
   const keep = (d: Buffer) => {
@@ -99,6 +109,7 @@ export async function startMember(
     host: me.host,
     dataDir,
     dir,
+    pid: child.pid!,
     log: () => log,
     waitForLog(pattern, timeout_ms) {
       return new Promise((resolve, reject) => {
@@ -119,7 +130,7 @@ export async function startMember(
       });
     },
     async stop(opts) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) child.kill(opts?.signal ?? 'SIGKILL');
       await exited;
       if (!opts?.keepDir) rmSync(dir, { recursive: true, force: true });
     },
