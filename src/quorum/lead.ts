@@ -9,6 +9,7 @@ import { Leader, type LeaderEffect, type LeaderOptions, type LearnerId } from '.
 import { LearnerCnxAcceptor } from './learner-cnx-acceptor';
 import { LeaderStats } from './leader-stats';
 import { PacketType } from './quorum-packet';
+import type { CommittedProposal } from './sync-follower';
 import { makeZxid } from './zxid';
 
 /**
@@ -25,6 +26,10 @@ import { makeZxid } from './zxid';
  * - snapshotStream(): the SNAP stream (serializeSnapshotStream) of the tree and sessions as
  *   they are at the call: captured before it returns, even if the buffers come later.
  * - touch(sessionId, timeout): a learner's client is alive (SessionTracker.touchSession).
+ * - txnLogSyncEnabled / proposalsFromTxnLog(peerLastZxid, upTo): ZKDatabase's
+ *   isTxnLogSyncEnabled and getProposalsFromTxnLog(peerLastZxid, calculateTxnLogSizeLimit()),
+ *   read before it returns, oldest first, none past upTo; empty when the log does not reach
+ *   back to peerLastZxid or its files are past the size limit.
  */
 export interface LeaderDatabase {
   readonly acceptedEpoch: number;
@@ -37,6 +42,8 @@ export interface LeaderDatabase {
   commit(txn: Txn): void;
   snapshotStream(): Promise<Buffer[]>;
   touch(sessionId: bigint, timeout: number): void;
+  readonly txnLogSyncEnabled: boolean;
+  proposalsFromTxnLog(peerLastZxid: number, upTo: number): CommittedProposal[];
 }
 
 /** A learner's client request, handed to the request pipeline. */
@@ -78,7 +85,7 @@ export class Lead {
     private readonly o: LeadOptions,
     private readonly db: LeaderDatabase,
   ) {
-    this.core = new Leader(o, { acceptedEpoch: db.acceptedEpoch, currentEpoch: db.currentEpoch, lastProcessedZxid: db.lastProcessedZxid, committedLog: db.committedLog() });
+    this.core = new Leader(o, { acceptedEpoch: db.acceptedEpoch, currentEpoch: db.currentEpoch, lastProcessedZxid: db.lastProcessedZxid, committedLog: db.committedLog(), txnLogSyncEnabled: db.txnLogSyncEnabled });
     this.stats = new LeaderStats((sid) => o.isVoter(BigInt(sid)));
     this.acceptor = new LearnerCnxAcceptor({
       host: o.listen.host,
@@ -176,6 +183,12 @@ export class Lead {
         this.o.metrics?.SNAP_COUNT.add(1);
         this.o.log.info(`Sending snapshot to learner ${e.learner}, zxid of db 0x${e.zxid.toString(16)}`);
         return this.acceptor.sendSnapshot(e.learner, e.zxid, db.snapshotStream());
+      case 'readTxnLog': {
+        // Answered at once: the inbox feeds it before any packet or fsync that comes later.
+        const proposals = db.proposalsFromTxnLog(e.peerLastZxid, e.upTo);
+        this.o.log.info(`read ${proposals.length} proposals from the txn log for learner ${e.learner} (peer zxid 0x${e.peerLastZxid.toString(16)}, up to 0x${e.upTo.toString(16)})`);
+        return this.step({ kind: 'txnLog', learner: e.learner, proposals });
+      }
       case 'close':
         this.o.log.warn(`closing learner ${e.learner}: ${e.reason}`);
         return this.acceptor.close(e.learner, e.reason);

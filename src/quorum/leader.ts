@@ -37,6 +37,14 @@ export interface LeaderStart {
   lastProcessedZxid: number;
   /** The last committed txns, oldest first, ending at lastProcessedZxid (may be empty). */
   committedLog: readonly Txn[];
+  /**
+   * Whether a learner older than the window may be diffed from the txn log (Apache's
+   * isTxnLogSyncEnabled). The core asks for the log with a 'readTxnLog' effect and gets it
+   * back as a 'txnLog' input, rather than through a reader handed in here: it stays a pure
+   * state machine (the simulation drives it without files), the read happens only for the
+   * learner that needs it, and the I/O stays visible in the driver. Off when absent.
+   */
+  txnLogSyncEnabled?: boolean;
 }
 
 /** One connection from a learner (the transport's handle). */
@@ -56,6 +64,14 @@ export type LeaderInput =
   | { kind: 'propose'; txn: Txn }
   /** A learner's sync reached its turn in the pipeline (Leader.processSync). */
   | { kind: 'sync'; learner: LearnerId }
+  /**
+   * The answer to 'readTxnLog': the logged proposals after the learner's zxid, oldest first,
+   * up to the zxid asked for (more are ignored), empty when the log does not reach back to
+   * the learner or is past the size limit. The driver feeds it before any other input, as
+   * Apache reads under the log lock; if commits come between, the plan is made with the
+   * window as it is then, and a gap falls back to SNAP.
+   */
+  | { kind: 'txnLog'; learner: LearnerId; proposals: readonly CommittedProposal[] }
   /** The session tracker's answer to a 'revalidate' effect. */
   | { kind: 'revalidated'; learner: LearnerId; sessionId: bigint; valid: boolean };
 
@@ -63,6 +79,8 @@ export type LeaderEffect =
   | { kind: 'send'; learner: LearnerId; packet: QuorumPacket }
   /** SNAP(zxid) then the snapshot stream of the tree as it stands now (every commit so far applied, no later one). */
   | { kind: 'sendSnapshot'; learner: LearnerId; zxid: number }
+  /** Read the txn log for a learner older than the window (getProposalsFromTxnLog with the size limit); answer with 'txnLog'. */
+  | { kind: 'readTxnLog'; learner: LearnerId; peerLastZxid: number; upTo: number }
   | { kind: 'close'; learner: LearnerId; reason: string }
   | { kind: 'setAcceptedEpoch'; epoch: number }
   | { kind: 'setCurrentEpoch'; epoch: number }
@@ -83,7 +101,7 @@ export type LeaderEffect =
   | { kind: 'fail'; reason: string };
 
 type LeaderPhase = 'idle' | 'discovery' | 'epochAck' | 'sync' | 'broadcast' | 'failed';
-type LearnerPhase = 'info' | 'epoch' | 'ackEpoch' | 'epochAcked' | 'newLeaderAck' | 'startup' | 'broadcast';
+type LearnerPhase = 'info' | 'epoch' | 'ackEpoch' | 'epochAcked' | 'txnLog' | 'newLeaderAck' | 'startup' | 'broadcast';
 
 interface Handler {
   id: LearnerId;
@@ -121,6 +139,7 @@ export class Leader {
   private readonly currentEpoch: number;
   private lastProcessedZxid: number;
   private readonly window: CommittedProposal[];
+  private readonly txnLogSyncEnabled: boolean;
   /** Outstanding proposals, in zxid order (a Map keeps insertion order). */
   private readonly outstanding = new Map<number, Proposal>();
   private lastProposed = 0;
@@ -142,6 +161,7 @@ export class Leader {
     this.currentEpoch = start.currentEpoch;
     this.lastProcessedZxid = start.lastProcessedZxid;
     this.persistedUpTo = start.lastProcessedZxid;
+    this.txnLogSyncEnabled = start.txnLogSyncEnabled ?? false;
     this.window = start.committedLog.slice(-COMMIT_LOG_COUNT).map((t) => ({ zxid: t.hdr.zxid, data: encodeTxn(t) }));
   }
 
@@ -193,6 +213,11 @@ export class Leader {
         return this.propose(input.txn);
       case 'sync':
         return this.processSync(input.learner);
+      case 'txnLog': {
+        const h = this.handlers.get(input.learner);
+        if (h?.phase === 'txnLog') this.syncLearner(h, input.proposals);
+        return;
+      }
       case 'revalidated': {
         const d = Buffer.alloc(9);
         d.writeBigInt64BE(input.sessionId);
@@ -262,6 +287,7 @@ export class Leader {
       case 'ackEpoch':
         return this.ackEpoch(h, p);
       case 'epochAcked':
+      case 'txnLog':
         return this.close(h, `${packetName(p.type)} before the sync began`);
       case 'newLeaderAck':
         if (p.type !== PacketType.ACK) return this.close(h, `Next packet was supposed to be an ACK, but received ${packetName(p.type)}`);
@@ -301,9 +327,14 @@ export class Leader {
   // --- synchronization
 
   /** syncFollower + startForwarding + NEWLEADER, in the order they reach the learner. */
-  private syncLearner(h: Handler): void {
-    if (h.phase !== 'epochAcked') return;
-    const plan = syncFollower(h.peerLastZxid, this.window, this.lastProcessedZxid);
+  private syncLearner(h: Handler, txnLog?: readonly CommittedProposal[]): void {
+    if (h.phase !== (txnLog ? 'txnLog' : 'epochAcked')) return;
+    const plan = syncFollower(h.peerLastZxid, this.window, this.lastProcessedZxid, txnLog ?? (this.txnLogSyncEnabled ? 'unread' : 'disabled'));
+    if (plan.readTxnLogUpTo !== undefined) {
+      h.phase = 'txnLog';
+      this.effects.push({ kind: 'readTxnLog', learner: h.id, peerLastZxid: h.peerLastZxid, upTo: plan.readTxnLogUpTo });
+      return;
+    }
     this.effects.push({ kind: 'info', line: `Synchronizing with Learner sid: ${h.sid}: ${plan.why}` });
     if (plan.snap) this.effects.push({ kind: 'sendSnapshot', learner: h.id, zxid: this.lastProcessedZxid });
     for (const p of plan.packets) this.send(h.id, p);

@@ -255,6 +255,17 @@ export class QuorumPeer implements QuorumPeerView {
       },
       snapshotStream: () => db.serializeSnapshot(),
       touch: (id, timeout) => zks?.touch(id, timeout),
+      get txnLogSyncEnabled() {
+        return db.isTxnLogSyncEnabled();
+      },
+      proposalsFromTxnLog: (peerLastZxid, upTo) => {
+        const proposals = [];
+        for (const p of db.getProposalsFromTxnLog(peerLastZxid, db.calculateTxnLogSizeLimit())) {
+          if (p.zxid > upTo) break; // the rest is in the window, or not committed yet
+          proposals.push(p);
+        }
+        return proposals;
+      },
     };
     const lead = (this.leading = new Lead(
       {

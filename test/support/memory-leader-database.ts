@@ -1,6 +1,7 @@
 // A leader's database held in memory, on top of the learner's (test/support/memory-database.ts):
 // the committed history is the committed-proposal window, the SNAP stream is the tree's.
 import type { LeaderDatabase } from '../../src/quorum/lead';
+import type { CommittedProposal } from '../../src/quorum/sync-follower';
 import { serializeSnapshotStream } from '../../src/quorum/snapshot-stream';
 import type { Txn } from '../../src/tree/txn';
 import { MemoryDatabase } from './memory-database';
@@ -28,5 +29,10 @@ export class MemoryLeaderDatabase extends MemoryDatabase implements LeaderDataba
   }
   touch(sessionId: bigint, timeout: number): void {
     this.touched.set(sessionId, timeout);
+  }
+  /** No txn log in memory: a learner older than the window gets a SNAP. */
+  readonly txnLogSyncEnabled = false;
+  proposalsFromTxnLog(): CommittedProposal[] {
+    return [];
   }
 }

@@ -7,8 +7,9 @@ import { OpCode } from '../../../src/jute/constants';
 import { Leader, type LeaderEffect } from '../../../src/quorum/leader';
 import { Learner } from '../../../src/quorum/learner';
 import { packet, PacketType, packetName, type QuorumPacket } from '../../../src/quorum/quorum-packet';
-import { makeZxid, MAX_COUNTER } from '../../../src/quorum/zxid';
+import { makeZxid, MAX_COUNTER, zxidToString } from '../../../src/quorum/zxid';
 import type { Txn } from '../../../src/tree/txn';
+import { encodeTxn } from '../../../src/persistence/txn-codec';
 
 function txn(zxid: number): Txn {
   return { hdr: { clientId: 1n, cxid: zxid % 1000, zxid, time: 1_700_000_000_000, type: OpCode.create }, body: { kind: 'create', path: `/n${zxid}`, data: null, acl: [], ephemeral: false, parentCVersion: 0 } };
@@ -43,16 +44,21 @@ class Ensemble {
   private toLeader: { learner: number; p: QuorumPacket }[] = [];
   private toLearner: { learner: number; p: QuorumPacket; snapshot?: object }[] = [];
   readonly leaderEffects: LeaderEffect[] = [];
+  /**
+   * The leader's txn log, as its database answers 'readTxnLog': the whole history by
+   * default; [] as the database answers past the size limit or when the log starts later.
+   */
+  txnLog: Txn[] | undefined;
 
   constructor(
     readonly voters: bigint[],
     readonly myid: bigint,
-    start: { lastProcessedZxid: number; committedLog: Txn[]; acceptedEpoch?: number; currentEpoch?: number },
+    start: { lastProcessedZxid: number; committedLog: Txn[]; acceptedEpoch?: number; currentEpoch?: number; txnLogSyncEnabled?: boolean },
     readonly observers: bigint[] = [],
   ) {
     this.leader = new Leader(
       { myid, isVoter: (s) => voters.includes(s), containsQuorum: (s) => [...s].filter((x) => voters.includes(x)).length * 2 > voters.length, initLimit: 10, syncLimit: 5, configText: 'version=0', configVersion: 0 },
-      { acceptedEpoch: start.acceptedEpoch ?? 0, currentEpoch: start.currentEpoch ?? 0, lastProcessedZxid: start.lastProcessedZxid, committedLog: start.committedLog },
+      { acceptedEpoch: start.acceptedEpoch ?? 0, currentEpoch: start.currentEpoch ?? 0, lastProcessedZxid: start.lastProcessedZxid, committedLog: start.committedLog, txnLogSyncEnabled: start.txnLogSyncEnabled },
     );
     this.leader.step({ kind: 'start' });
     this.flush();
@@ -145,6 +151,12 @@ class Ensemble {
         return;
       case 'commit':
         return void this.leaderCommits.push(e.txn.hdr.zxid);
+      case 'readTxnLog': {
+        const log = this.txnLog ?? [...this.leaderCommitsWithStart()].map(txn);
+        // As the database's: from the start of the log (the core skips what the peer has), none past upTo.
+        const proposals = log.filter((t) => t.hdr.zxid <= e.upTo).map((t) => ({ zxid: t.hdr.zxid, data: encodeTxn(t) }));
+        return this.leader.step({ kind: 'txnLog', learner: e.learner, proposals });
+      }
       case 'serving':
         this.serving = true;
         return;
@@ -398,4 +410,51 @@ test('a learner whose sync is slow to reach its disk: PINGs unanswered until UPT
   ens.fsyncNow(b);
   assert.deepEqual(ens.leaderCommits, [z], 'z must commit on the ACKs of the leader and follower 2');
   assert.deepEqual(b.committed.at(-1), z);
+});
+
+test('a learner older than the window: DIFF from the txn log up to the window, then the window, each txn once; SNAP past the size limit, or with the log off', () => {
+  // 12 txns in epoch 1; the leader's window holds only the last 4 (9..12), its log all 12.
+  const history = Array.from({ length: 12 }, (_, i) => e1(i + 1));
+  const start = { lastProcessedZxid: e1(12), committedLog: history.slice(8).map(txn), acceptedEpoch: 1, currentEpoch: 1, txnLogSyncEnabled: true };
+  const ens = new Ensemble([1n, 2n, 3n, 4n, 5n, 6n, 7n], 7n, start);
+  ens.startHistory = history;
+  const at = (n: number) => ({ acceptedEpoch: 1, currentEpoch: 1, logged: history.slice(0, n) });
+  // Two in sync first, so the quorum forms (epoch 2) and the others sync as they connect.
+  ens.join(5, 5n, at(12));
+  ens.join(6, 6n, at(12));
+  ens.join(2, 2n, at(12));
+  assert.equal(ens.serving, true);
+  const old = ens.join(1, 1n, at(3));
+  const asked = ens.leaderEffects.find((e) => e.kind === 'readTxnLog');
+  assert.deepEqual(asked, { kind: 'readTxnLog', learner: 1, peerLastZxid: e1(3), upTo: e1(9) }, 'the log is read up to the window\'s first txn');
+  const sent = ens.leaderEffects.filter((e) => e.kind === 'send' && e.learner === 1).map((e) => (e.kind === 'send' ? `${packetName(e.packet.type)} ${zxidToString(e.packet.zxid)}` : ''));
+  // DIFF carries the last committed zxid; then 4..9 from the log (9 is its last, the window's
+  // first), 10..12 from the window: each once, each PROPOSAL with its COMMIT.
+  const pairs = history.slice(3).flatMap((z) => [`PROPOSAL ${zxidToString(z)}`, `COMMIT ${zxidToString(z)}`]);
+  assert.deepEqual(sent.slice(0, -1), [`LEADERINFO ${zxidToString(makeZxid(2, 0))}`, `DIFF ${zxidToString(e1(12))}`, ...pairs, `NEWLEADER ${zxidToString(makeZxid(2, 0))}`]);
+  assert.equal(syncOf(old), 'DIFF');
+  assert.deepEqual(old.committed, history);
+  const proposals = ens.leaderEffects.filter((e) => e.kind === 'send' && e.learner === 1 && e.packet.type === PacketType.PROPOSAL);
+  assert.deepEqual(proposals.map((e) => (e.kind === 'send' ? e.packet.data : undefined)), history.slice(3).map((z) => encodeTxn(txn(z))), 'each PROPOSAL carries the txn as logged');
+  // The database answers nothing past the size limit (snapshotSizeFactor x the snapshot): SNAP.
+  ens.txnLog = [];
+  const big = ens.join(3, 3n, at(2));
+  assert.equal(syncOf(big), 'SNAP');
+  assert.deepEqual(big.committed, history);
+  // A log that ends before the window starts (a gap): SNAP too.
+  ens.txnLog = history.slice(0, 6).map(txn);
+  const gap = ens.join(4, 4n, at(2));
+  assert.equal(syncOf(gap), 'SNAP');
+  for (const m of [old, big, gap]) assert.equal(m.closed, undefined);
+  ens.propose();
+  for (const m of [old, big, gap]) assert.equal(m.committed.at(-1), makeZxid(2, 1));
+});
+
+test('with txn-log sync off (snapshotSizeFactor < 0) a learner older than the window gets a SNAP and the log is not read', () => {
+  const history = Array.from({ length: 12 }, (_, i) => e1(i + 1));
+  const ens = new Ensemble([1n, 2n, 3n], 3n, { lastProcessedZxid: e1(12), committedLog: history.slice(8).map(txn), acceptedEpoch: 1, currentEpoch: 1, txnLogSyncEnabled: false });
+  ens.startHistory = history;
+  const old = ens.join(1, 1n, { acceptedEpoch: 1, currentEpoch: 1, logged: history.slice(0, 3) });
+  assert.equal(syncOf(old), 'SNAP');
+  assert.equal(ens.leaderEffects.some((e) => e.kind === 'readTxnLog'), false);
 });
