@@ -96,6 +96,7 @@ test('clients of our follower in an Apache ensemble: reads, forwarded writes, sy
   // A write through ours goes to Apache's leader and is answered once it is committed here.
   assert.equal(await onOurs.create('/written-on-ours', Buffer.from('b')), '/written-on-ours');
   assert.equal((await onOurs.getData('/written-on-ours')).data?.toString(), 'b', 'read your own write');
+  await onApache.sync('/written-on-ours'); // another member: the write is promised there after a sync
   assert.equal((await onApache.getData('/written-on-ours')).data?.toString(), 'b');
   // A write on Apache, then sync on ours: then ours has it.
   await onApache.setData('/written-on-apache', Buffer.from('a2'));
@@ -118,6 +119,7 @@ test('clients of our follower in an Apache ensemble: reads, forwarded writes, sy
   const back = await ZooKeeperClient.connect(`${members[0]!.host}:2181`, { sessionId: onApache.sessionId, passwd: onApache.passwd, sessionTimeout_ms: 6000 });
   running.push({ stop: () => back.close() });
   assert.equal(back.sessionId, onApache.sessionId, 'REVALIDATE with the leader accepted the session on ours');
+  await back.sync('/apache-ephemeral');
   assert.ok(await back.exists('/apache-ephemeral'));
   // A made-up session is refused on ours, as the leader refuses it.
   await assert.rejects(ZooKeeperClient.connect(`${members[0]!.host}:2181`, { sessionId: 0x7777n, passwd: Buffer.alloc(16), connectTimeout_ms: 5000 }));
