@@ -136,14 +136,25 @@ export async function startMember(
  * that a member cannot bind it (EADDRINUSE) and a dial to it is refused at once: an address
  * of a server line that is dead, on a host where every 127.x address is up.
  */
+/** Linux's TCP_TIMEWAIT_LEN (60 s) and a margin: a port used live just before is bindable without SO_REUSEADDR only after it. */
+const TIME_WAIT_s = 65;
+
 export async function holdUnreachable(addresses: { host: string; port: number }[]): Promise<{ stop(): Promise<void> }> {
   const script = [
-    'import socket, sys',
+    'import socket, sys, time',
     'held = []',
     'for a in sys.argv[1:]:',
     '    host, port = a.rsplit(":", 1)',
-    '    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)',
-    '    s.bind((host, int(port)))',
+    `    deadline = time.time() + ${TIME_WAIT_s}`,
+    '    while True:',
+    '        s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)',
+    '        try:',
+    '            s.bind((host, int(port)))',
+    '            break',
+    '        except OSError:',
+    '            s.close()',
+    '            if time.time() > deadline: raise',
+    '            time.sleep(1)',
     '    held.append(s)',
     'print("held", flush=True)',
     'sys.stdin.read()',
