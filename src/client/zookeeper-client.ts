@@ -93,7 +93,8 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
   static async connect(connectString: string, opts: ClientOptions = {}): Promise<ZooKeeperClient> {
     const first = connectString.split(',')[0]!.trim();
     const colon = first.lastIndexOf(':');
-    const host = colon < 0 ? first : first.slice(0, colon);
+    // An IPv6 literal comes bracketed ("[::1]:2181"), as in Apache's connect strings.
+    const host = (colon < 0 ? first : first.slice(0, colon)).replace(/^\[(.*)\]$/, '$1');
     const port = colon < 0 ? 2181 : Number(first.slice(colon + 1));
     const client = new ZooKeeperClient(host, port);
     await client.handshake(opts);

@@ -8,6 +8,7 @@ import { Learner, type LearnerEffect, type LearnerOptions } from './learner';
 import { LearnerCnx } from './learner-cnx';
 import { PacketType, packet, type QuorumPacket } from './quorum-packet';
 import type { StreamedSnapshot } from './snapshot-stream';
+import { formatInetAddr, type SocketAddress } from './multiple-addresses';
 
 /**
  * What a learner needs of its database (ZKDatabase). Epoch writes and snapshots are durable
@@ -32,7 +33,8 @@ export interface LearnerDatabase {
 }
 
 export interface FollowOptions extends LearnerOptions {
-  leader: { host: string; port: number };
+  /** The leader's quorum addresses (every one of its server line), tried in turn. */
+  leader: readonly SocketAddress[];
   tickTime_ms: number;
   maxBuffer_bytes: number;
   log: { info(line: string): void; warn(line: string): void };
@@ -104,8 +106,7 @@ export class FollowLeader {
   private async connect(): Promise<void> {
     for (let attempt = 1; attempt <= CONNECT_ATTEMPTS && !this.done; attempt++) {
       const cnx = new LearnerCnx({
-        host: this.o.leader.host,
-        port: this.o.leader.port,
+        leader: this.o.leader,
         maxBuffer_bytes: this.o.maxBuffer_bytes,
         onPacket: (p, snapshot) => {
           if (this.serving) this.count(p);
@@ -115,9 +116,10 @@ export class FollowLeader {
         onClose: (reason) => this.end(reason),
       });
       try {
-        await cnx.open();
+        const address = await cnx.open();
+        if (this.o.leader.length > 1) this.o.log.info(`Successfully connected to leader, using address: ${formatInetAddr(address)}`);
       } catch (e) {
-        this.o.log.warn(`cannot reach the leader at ${this.o.leader.host}:${this.o.leader.port} (attempt ${attempt} of ${CONNECT_ATTEMPTS}): ${(e as Error).message}`);
+        this.o.log.warn(`cannot reach the leader at ${this.leaderText()} (attempt ${attempt} of ${CONNECT_ATTEMPTS}): ${(e as Error).message}`);
         await new Promise((r) => setTimeout(r, CONNECT_RETRY_ms));
         continue;
       }
@@ -131,7 +133,11 @@ export class FollowLeader {
       this.carryOut();
       return;
     }
-    this.end(`the leader at ${this.o.leader.host}:${this.o.leader.port} could not be reached`);
+    this.end(`the leader at ${this.leaderText()} could not be reached`);
+  }
+
+  private leaderText(): string {
+    return this.o.leader.map(formatInetAddr).join('|');
   }
 
   private count(p: QuorumPacket): void {
@@ -211,7 +217,7 @@ export class FollowLeader {
     this.done = true;
     clearInterval(this.ticker);
     this.cnx?.close(reason);
-    this.o.log.warn(`following the leader at ${this.o.leader.host}:${this.o.leader.port} ended: ${reason}`);
+    this.o.log.warn(`following the leader at ${this.leaderText()} ended: ${reason}`);
     this.ended?.(reason);
   }
 }

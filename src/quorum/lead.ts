@@ -7,6 +7,7 @@ import type { Counter } from '../metrics/metrics-provider';
 import type { Txn } from '../tree/txn';
 import { Leader, type LeaderEffect, type LeaderOptions, type LearnerId } from './leader';
 import { LearnerCnxAcceptor } from './learner-cnx-acceptor';
+import type { SocketAddress } from './multiple-addresses';
 import { LeaderStats } from './leader-stats';
 import { PacketType } from './quorum-packet';
 import type { CommittedProposal } from './sync-follower';
@@ -57,7 +58,8 @@ export interface LearnerRequest {
 }
 
 export interface LeadOptions extends LeaderOptions {
-  listen: { host: string; port: number };
+  /** Our quorum addresses (every one of our server line). */
+  listen: readonly SocketAddress[];
   quorumListenOnAllIPs?: boolean;
   tickTime_ms: number;
   maxBuffer_bytes: number;
@@ -88,8 +90,8 @@ export class Lead {
     this.core = new Leader(o, { acceptedEpoch: db.acceptedEpoch, currentEpoch: db.currentEpoch, lastProcessedZxid: db.lastProcessedZxid, committedLog: db.committedLog(), txnLogSyncEnabled: db.txnLogSyncEnabled });
     this.stats = new LeaderStats((sid) => o.isVoter(BigInt(sid)));
     this.acceptor = new LearnerCnxAcceptor({
-      host: o.listen.host,
-      port: o.listen.port,
+      listen: o.listen,
+      log: o.log,
       listenOnAllIPs: o.quorumListenOnAllIPs,
       maxBuffer_bytes: o.maxBuffer_bytes,
       onConnected: (learner, remote) => {

@@ -1,15 +1,16 @@
 // The leader's quorum port (Apache's LearnerCnxAcceptor and the socket half of each
 // LearnerHandler): accepts one connection per learner, reads its QuorumPackets as they
 // arrive (bare jute records, no frame) and writes packets, and after a SNAP the snapshot
-// stream, in the order they are handed over.
+// stream, in the order they are handed over. With several quorum addresses (multiAddress)
+// it listens on each of them.
 import { createServer, type Server, type Socket } from 'node:net';
+import { listenAll, type SocketAddress } from './multiple-addresses';
 import { encodePacket, packet, PacketType, readPacket, type QuorumPacket } from './quorum-packet';
 import type { LearnerId } from './leader';
 
 export interface LearnerCnxAcceptorOptions {
-  /** Our quorum address (server.N's host:quorumPort). */
-  host: string;
-  port: number;
+  /** Our quorum addresses (server.N's host:quorumPort, each of them). */
+  listen: readonly SocketAddress[];
   /** quorumListenOnAllIPs: bind every address instead of our own host. */
   listenOnAllIPs?: boolean;
   /** jute.maxbuffer: the largest data a learner's packet may carry. */
@@ -17,28 +18,22 @@ export interface LearnerCnxAcceptorOptions {
   onConnected(learner: LearnerId, remote: string): void;
   onPacket(learner: LearnerId, p: QuorumPacket): void;
   onClosed(learner: LearnerId, reason: string): void;
+  log: { warn(line: string): void };
 }
 
 /** Bytes written and not yet taken by the kernel past which a learner is too slow to follow (it would hold the leader's memory). */
 const MAX_UNSENT_bytes = 64 * 1024 * 1024;
 
 export class LearnerCnxAcceptor {
-  private server: Server | undefined;
+  private servers: Server[] = [];
   private readonly cnxs = new Map<LearnerId, LearnerHandlerCnx>();
   private nextId: LearnerId = 1;
 
   constructor(private readonly o: LearnerCnxAcceptorOptions) {}
 
-  start(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const server = (this.server = createServer((s) => this.accept(s)));
-      server.once('error', reject);
-      server.listen({ port: this.o.port, host: this.o.listenOnAllIPs ? '0.0.0.0' : this.o.host, exclusive: true }, () => {
-        server.off('error', reject);
-        server.on('error', () => {});
-        resolve();
-      });
-    });
+  async start(): Promise<void> {
+    this.servers = await listenAll(this.o.listen, this.o.listenOnAllIPs ?? false, () => createServer((s) => this.accept(s)), this.o.log, { exclusive: true });
+    for (const server of this.servers) server.on('error', () => {});
   }
 
   send(learner: LearnerId, p: QuorumPacket): void {
@@ -56,7 +51,7 @@ export class LearnerCnxAcceptor {
 
   /** Stops listening and closes every learner's connection. */
   stop(reason: string): void {
-    this.server?.close();
+    for (const server of this.servers) server.close();
     for (const c of [...this.cnxs.values()]) c.close(reason);
   }
 

@@ -1,13 +1,15 @@
 // The learner's TCP connection to the leader's quorum port: writes QuorumPackets, reads
 // them back as they arrive (bare jute records, no frame), and after a SNAP reads the
-// snapshot the leader streams behind it before handing the SNAP on.
-import { connect, type Socket } from 'node:net';
+// snapshot the leader streams behind it before handing the SNAP on. A leader with several
+// quorum addresses (multiAddress) is dialled on each in turn until one answers.
+import type { Socket } from 'node:net';
+import { dialFirst, type SocketAddress } from './multiple-addresses';
 import { encodePacket, PacketType, readPacket, type QuorumPacket } from './quorum-packet';
 import { SnapshotStreamReader, type StreamedSnapshot } from './snapshot-stream';
 
 export interface LearnerCnxOptions {
-  host: string;
-  port: number;
+  /** The leader's quorum addresses, tried in this order. */
+  leader: readonly SocketAddress[];
   /** jute.maxbuffer: the largest data a packet (or one snapshot element) may carry. */
   maxBuffer_bytes: number;
   onPacket(p: QuorumPacket, snapshot?: StreamedSnapshot): void;
@@ -27,22 +29,19 @@ export class LearnerCnx {
 
   constructor(private readonly o: LearnerCnxOptions) {}
 
-  /** Resolves once connected; rejects if the leader cannot be reached. */
-  open(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const s = (this.socket = connect({ host: this.o.host, port: this.o.port }));
-      s.setTimeout(CONNECT_TIMEOUT_ms, () => s.destroy(new Error(`no connection within ${CONNECT_TIMEOUT_ms} ms`)));
-      s.once('connect', () => {
-        s.setTimeout(0);
-        s.setNoDelay(true);
-        s.off('error', reject);
-        s.on('error', (e) => this.close(e.message));
-        s.on('close', () => this.close('the leader closed the connection'));
-        s.on('data', (d: Buffer) => this.onData(d));
-        resolve();
-      });
-      s.once('error', reject);
-    });
+  /** Resolves with the address that answered once connected; rejects if no address of the leader can be reached. */
+  async open(): Promise<SocketAddress> {
+    const { socket: s, address } = await dialFirst(this.o.leader, CONNECT_TIMEOUT_ms, () => this.closed);
+    if (this.closed) {
+      s.destroy();
+      throw new Error('closed');
+    }
+    this.socket = s;
+    s.setNoDelay(true);
+    s.on('error', (e) => this.close(e.message));
+    s.on('close', () => this.close('the leader closed the connection'));
+    s.on('data', (d: Buffer) => this.onData(d));
+    return address;
   }
 
   send(p: QuorumPacket): void {

@@ -5,21 +5,26 @@
 // framed as a 4-byte length and the bytes. What goes out waits in a queue of one per peer
 // (a newer notification replaces an older one that was never sent, as Apache's
 // SEND_CAPACITY = 1), and the last message sent is sent again on every new connection.
-import { connect, createServer, type Server, type Socket } from 'node:net';
+// A member with several addresses (multiAddress) is listened for on all of ours and dialled
+// on each of its in turn (multiple-addresses.ts).
+import { createServer, type Server, type Socket } from 'node:net';
+import { dialFirst, formatInetAddr, listenAll, parseAddressList, type SocketAddress } from './multiple-addresses';
 
-export interface ElectionAddress {
-  host: string;
-  port: number;
-}
+export type ElectionAddress = SocketAddress;
 
 export interface CnxManagerOptions {
   myid: bigint;
-  /** Where we listen, and the address we tell the peers we dial. */
-  listen: ElectionAddress;
+  /** Where we listen (every address of our server line), and what we tell the peers we dial. */
+  listen: readonly ElectionAddress[];
   /** quorumListenOnAllIPs: bind 0.0.0.0 instead of our own host. */
   listenOnAllIPs?: boolean;
-  /** The election address of every other member of the config. */
-  peers: ReadonlyMap<bigint, ElectionAddress>;
+  /**
+   * multiAddress.enabled: the initial message is PROTOCOL_VERSION_V2 and lists all our
+   * addresses; otherwise V1 with the first (Apache keeps V1 then, for peers older than 3.6).
+   */
+  multiAddress?: boolean;
+  /** The election addresses of every other member of the config. */
+  peers: ReadonlyMap<bigint, readonly ElectionAddress[]>;
   onMessage(from: bigint, message: Buffer): void;
   log: { info(line: string): void; warn(line: string): void; debug?(line: string): void };
 }
@@ -45,28 +50,22 @@ interface PeerLink {
 }
 
 export class QuorumCnxManager {
-  private server: Server | undefined;
+  private servers: Server[] = [];
   private readonly links = new Map<bigint, PeerLink>();
   private readonly accepted = new Set<Socket>();
   private stopped = false;
 
   constructor(private readonly o: CnxManagerOptions) {}
 
-  start(): Promise<void> {
-    const server = (this.server = createServer((s) => this.accept(s)));
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.o.listen.port, this.o.listenOnAllIPs ? '0.0.0.0' : this.o.listen.host, () => {
-        server.off('error', reject);
-        server.on('error', (e) => this.o.log.warn(`election port: ${e.message}`));
-        resolve();
-      });
-    });
+  async start(): Promise<void> {
+    this.servers = await listenAll(this.o.listen, this.o.listenOnAllIPs ?? false, () => createServer((s) => this.accept(s)), this.o.log);
+    for (const server of this.servers) server.on('error', (e) => this.o.log.warn(`election port: ${e.message}`));
+    if (this.stopped) for (const server of this.servers) server.close();
   }
 
   stop(): void {
     this.stopped = true;
-    this.server?.close();
+    for (const server of this.servers) server.close();
     for (const link of this.links.values()) link.socket?.destroy();
     for (const s of this.accepted) s.destroy();
     this.links.clear();
@@ -103,32 +102,39 @@ export class QuorumCnxManager {
 
   // --- dialing
 
-  private connectOne(sid: bigint): void {
+  /** Dials `sid` at `addresses` (those its initial message named) or else its config's. */
+  private connectOne(sid: bigint, addresses?: readonly ElectionAddress[]): void {
     const link = this.link(sid);
-    const addr = this.o.peers.get(sid);
-    if (this.stopped || link.socket || link.dialing || !addr) return;
+    const addrs = addresses ?? this.o.peers.get(sid);
+    if (this.stopped || link.socket || link.dialing || !addrs || addrs.length === 0) return;
     link.dialing = true;
-    const s = connect({ host: addr.host, port: addr.port });
-    s.setTimeout(CONNECT_TIMEOUT_ms, () => s.destroy());
-    s.once('error', (e) => this.o.log.debug?.(`cannot open an election connection to server ${sid} at ${addr.host}:${addr.port}: ${e.message}`));
-    s.once('close', () => (link.dialing = false));
-    s.once('connect', () => {
-      s.setTimeout(0);
-      link.dialing = false;
-      s.write(this.initialMessage());
-      if (sid > this.o.myid) {
-        // The larger id keeps the connection it dials: ours only told it we are here.
-        s.end();
-        return;
-      }
-      this.adopt(sid, s, Buffer.alloc(0));
-    });
+    dialFirst(addrs, CONNECT_TIMEOUT_ms, () => this.stopped).then(
+      ({ socket }) => this.connected(sid, link, socket),
+      (e: Error) => {
+        link.dialing = false;
+        this.o.log.debug?.(`cannot open an election connection to server ${sid} at ${addrs.map(formatInetAddr).join('|')}: ${e.message}`);
+      },
+    );
+  }
+
+  private connected(sid: bigint, link: PeerLink, s: Socket): void {
+    link.dialing = false;
+    if (this.stopped || link.socket) return void s.destroy();
+    s.on('error', () => s.destroy());
+    s.write(this.initialMessage());
+    if (sid > this.o.myid) {
+      // The larger id keeps the connection it dials: ours only told it we are here.
+      s.end();
+      return;
+    }
+    this.adopt(sid, s, Buffer.alloc(0));
   }
 
   private initialMessage(): Buffer {
-    const addr = Buffer.from(`${formatHost(this.o.listen.host)}:${this.o.listen.port}`, 'utf8');
+    const sent = this.o.multiAddress ? this.o.listen : this.o.listen.slice(0, 1);
+    const addr = Buffer.from(sent.map(formatInetAddr).join('|'), 'utf8');
     const b = Buffer.alloc(20 + addr.length);
-    b.writeBigInt64BE(PROTOCOL_VERSION_V1, 0);
+    b.writeBigInt64BE(this.o.multiAddress ? PROTOCOL_VERSION_V2 : PROTOCOL_VERSION_V1, 0);
     b.writeBigInt64BE(this.o.myid, 8);
     b.writeInt32BE(addr.length, 16);
     addr.copy(b, 20);
@@ -154,14 +160,15 @@ export class QuorumCnxManager {
         this.o.log.warn(`election connection from ${s.remoteAddress}: ${parsed}; closing it`);
         return void s.destroy();
       }
-      const { sid, rest } = parsed;
+      const { sid, rest, addresses } = parsed;
       this.accepted.delete(s);
       if (sid < this.o.myid) {
         // We win the challenge: drop theirs and dial back.
         s.destroy();
         const link = this.link(sid);
         link.socket?.destroy();
-        this.connectOne(sid);
+        // Apache dials back where the initial message says the peer listens, if it says.
+        this.connectOne(sid, addresses && addresses.length > 0 ? addresses : undefined);
       } else if (sid === this.o.myid) {
         this.o.log.warn(`an election connection from ${s.remoteAddress} claims our own id ${sid}: a configuration error; closing it`);
         s.destroy();
@@ -221,8 +228,11 @@ export class QuorumCnxManager {
   }
 }
 
-/** The initial message of a dialling peer: its id, and what followed it on the socket. */
-export function parseInitialMessage(b: Buffer): { sid: bigint; rest: Buffer } | 'incomplete' | string {
+/**
+ * The initial message of a dialling peer: its id, the election addresses it names (V1: one,
+ * V2: all of its line, '|'-separated; none before 3.5), and what followed it on the socket.
+ */
+export function parseInitialMessage(b: Buffer): { sid: bigint; rest: Buffer; addresses?: ElectionAddress[] } | 'incomplete' | string {
   if (b.length < 8) return 'incomplete';
   const first = b.readBigInt64BE(0);
   // Before 3.5 the first long was the server id itself.
@@ -233,10 +243,7 @@ export function parseInitialMessage(b: Buffer): { sid: bigint; rest: Buffer } | 
   const length = b.readInt32BE(16);
   if (length <= 0 || length > INITIAL_ADDRESS_MAX_bytes) return `an initial message announces ${length} bytes of address (allowed 1 to ${INITIAL_ADDRESS_MAX_bytes})`;
   if (b.length < 20 + length) return 'incomplete';
-  return { sid, rest: b.subarray(20 + length) };
-}
-
-/** An IPv6 literal goes in brackets, as Apache's NetUtils.formatInetAddr writes it. */
-function formatHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
+  const addresses = parseAddressList(b.subarray(20, 20 + length).toString('utf8'));
+  if (typeof addresses === 'string') return addresses;
+  return { sid, rest: b.subarray(20 + length), addresses };
 }

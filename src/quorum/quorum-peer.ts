@@ -19,6 +19,7 @@ import { Lead, type LeaderDatabase } from './lead';
 import { LeaderZooKeeperServer } from './leader-zookeeper-server';
 import { ServerState } from './vote';
 import type { LeaderStats } from './leader-stats';
+import { electionAddresses, quorumAddresses } from './multiple-addresses';
 import type { QuorumPeerView, ZabState } from './peer-view';
 import type { ServerMetrics } from '../metrics/server-metrics';
 
@@ -73,7 +74,7 @@ export class QuorumPeer implements QuorumPeerView {
     const e = o.ensemble;
     const me = this.server(e.myid);
     const voters = votingMembers(e.verifier).map((s) => BigInt(s.id));
-    const peers = new Map(e.verifier.servers.filter((s) => s.id !== e.myid).map((s) => [BigInt(s.id), { host: s.addresses[0]!.host, port: s.addresses[0]!.electionPort }]));
+    const peers = new Map(e.verifier.servers.filter((s) => s.id !== e.myid).map((s) => [BigInt(s.id), electionAddresses(s)]));
     this.election = new Election(
       {
         myid: BigInt(e.myid),
@@ -86,8 +87,9 @@ export class QuorumPeer implements QuorumPeerView {
         configText: quorumConfigText(e.verifier),
       },
       {
-        listen: { host: me.addresses[0]!.host, port: me.addresses[0]!.electionPort },
+        listen: electionAddresses(me),
         listenOnAllIPs: e.quorumListenOnAllIPs,
+        multiAddress: e.multiAddressEnabled,
         peers,
         log: o.log.child('election'),
       },
@@ -194,7 +196,7 @@ export class QuorumPeer implements QuorumPeerView {
         initLimit: this.o.initLimit,
         syncLimit: this.o.syncLimit,
         configVersion: Number(this.o.ensemble.verifier.version),
-        leader: { host: leader.addresses[0]!.host, port: leader.addresses[0]!.quorumPort },
+        leader: quorumAddresses(leader),
         tickTime_ms: this.o.tickTime_ms,
         maxBuffer_bytes: this.o.maxBuffer_bytes,
         log: this.o.log.child(mode),
@@ -276,7 +278,7 @@ export class QuorumPeer implements QuorumPeerView {
         syncLimit: this.o.syncLimit,
         configText: quorumConfigText(e.verifier),
         configVersion: Number(e.verifier.version),
-        listen: { host: me.addresses[0]!.host, port: me.addresses[0]!.quorumPort },
+        listen: quorumAddresses(me),
         quorumListenOnAllIPs: e.quorumListenOnAllIPs,
         tickTime_ms: this.o.tickTime_ms,
         maxBuffer_bytes: this.o.maxBuffer_bytes,

@@ -10,8 +10,13 @@ import { Election } from '../../src/quorum/election';
 
 export interface MemberSpec {
   myid: number;
+  /** Its client address (clientPortAddress), and its server line's host unless `addresses` says otherwise. */
   host: string;
   type?: 'participant' | 'observer';
+  /** Its server line's address part instead of host:2888:3888, e.g. 'h1:2888:3888|h2:2888:3888' or '[::1]:2888:3888'. */
+  addresses?: string;
+  /** Apache's JVM only: extra -D flags (e.g. -Dzookeeper.multiAddress.enabled=true, read from the system property alone). */
+  jvmFlags?: string[];
 }
 
 /** An ensemble member process, Apache's or ours. */
@@ -39,7 +44,7 @@ const JAVA_CP = ['/etc/zookeeper/conf', '/usr/share/java/zookeeper.jar', '/usr/s
 
 /** The server.N lines every member of `members` shares. */
 export function serverLines(members: MemberSpec[]): Record<string, string> {
-  return Object.fromEntries(members.map((m) => [`server.${m.myid}`, `${m.host}:2888:3888${m.type === 'observer' ? ':observer' : ''}`]));
+  return Object.fromEntries(members.map((m) => [`server.${m.myid}`, `${m.addresses ?? `${m.host}:2888:3888`}${m.type === 'observer' ? ':observer' : ''}`]));
 }
 
 export async function startApacheMember(me: MemberSpec, members: MemberSpec[], extra: Record<string, string | number> = {}, reuseDir?: string): Promise<Member> {
@@ -92,7 +97,7 @@ export async function startMember(
   writeFileSync(cfgFile, Object.entries(cfg).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
   const child: ChildProcess =
     flavour === 'apache'
-      ? spawn('java', ['-Xmx256m', ...(runtime.jvmArgs ?? []), '-Dorg.slf4j.simpleLogger.showDateTime=true', '-cp', JAVA_CP, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile], { stdio: ['ignore', 'ignore', 'pipe'] })
+      ? spawn('java', ['-Xmx256m', ...(runtime.jvmArgs ?? []), ...(me.jvmFlags ?? []), '-Dorg.slf4j.simpleLogger.showDateTime=true', '-cp', JAVA_CP, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile], { stdio: ['ignore', 'ignore', 'pipe'] })
       : spawn(process.execPath, [...(runtime.nodeArgs ?? []), BUNDLE, 'server', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
   let log = '';
   const waiters = new Set<() => void>();
@@ -137,6 +142,50 @@ export async function startMember(
   };
 }
 
+/**
+ * Holds each host:port bound but not listening (a python3 socket without SO_REUSEADDR), so
+ * that a member cannot bind it (EADDRINUSE) and a dial to it is refused at once: an address
+ * of a server line that is dead, on a host where every 127.x address is up.
+ */
+/** Linux's TCP_TIMEWAIT_LEN (60 s) and a margin: a port used live just before is bindable without SO_REUSEADDR only after it. */
+const TIME_WAIT_s = 65;
+
+export async function holdUnreachable(addresses: { host: string; port: number }[]): Promise<{ stop(): Promise<void> }> {
+  const script = [
+    'import socket, sys, time',
+    'held = []',
+    'for a in sys.argv[1:]:',
+    '    host, port = a.rsplit(":", 1)',
+    `    deadline = time.time() + ${TIME_WAIT_s}`,
+    '    while True:',
+    '        s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)',
+    '        try:',
+    '            s.bind((host, int(port)))',
+    '            break',
+    '        except OSError:',
+    '            s.close()',
+    '            if time.time() > deadline: raise',
+    '            time.sleep(1)',
+    '    held.append(s)',
+    'print("held", flush=True)',
+    'sys.stdin.read()',
+  ].join('\n');
+  const child = spawn('python3', ['-c', script, ...addresses.map((a) => `${a.host}:${a.port}`)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`could not hold ${addresses.map((a) => `${a.host}:${a.port}`).join(' ')} (exit ${code}): ${err}`)));
+  });
+  return {
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.stdin!.end();
+      await exited;
+    },
+  };
+}
+
 /** srvr once the member serves (a leader answers only after a quorum synced with it); '' if it never does. */
 export async function srvrOnceServing(host: string, port = 2181, timeout_ms = 30_000): Promise<string> {
   const deadline = Date.now() + timeout_ms;
@@ -164,7 +213,7 @@ export async function startOurElection(members: MemberSpec[], myid: number, log:
       learnerType: me.type ?? 'participant',
       configText: members.map((m) => `server.${m.myid}=${m.host}:2888:3888:${m.type ?? 'participant'}\n`).join('') + 'version=0',
     },
-    { listen: { host: me.host, port: 3888 }, peers: new Map(members.filter((m) => m.myid !== myid).map((m) => [BigInt(m.myid), { host: m.host, port: 3888 }])), log },
+    { listen: [{ host: me.host, port: 3888 }], peers: new Map(members.filter((m) => m.myid !== myid).map((m) => [BigInt(m.myid), [{ host: m.host, port: 3888 }]])), log },
   );
   await e.start();
   return e;

@@ -38,7 +38,7 @@ async function openDb(dataDir: string): Promise<ZKDatabase> {
 async function follow(leader: MemberSpec, db: ZKDatabase): Promise<{ epoch: number; follower: FollowLeader }> {
   let epoch = -1;
   const follower = new FollowLeader(
-    { myid: 1n, learnerType: 'participant', initLimit: 10, syncLimit: 5, configVersion: 0, leader: { host: leader.host, port: 2888 }, tickTime_ms: 500, maxBuffer_bytes: 1 << 20, log: quiet, onServing: (e) => (epoch = e) },
+    { myid: 1n, learnerType: 'participant', initLimit: 10, syncLimit: 5, configVersion: 0, leader: [{ host: leader.host, port: 2888 }], tickTime_ms: 500, maxBuffer_bytes: 1 << 20, log: quiet, onServing: (e) => (epoch = e) },
     db,
   );
   running.push({ stop: () => follower.stop() });

@@ -38,7 +38,7 @@ async function ourFollower(): Promise<{ zks: FollowerZooKeeperServer; db: Memory
       learnerType: 'participant',
       configText: members.map((m) => `server.${m.myid}=${m.host}:2888:3888:participant\n`).join('') + 'version=0',
     },
-    { listen: { host: me.host, port: 3888 }, peers: new Map(members.slice(1).map((m) => [BigInt(m.myid), { host: m.host, port: 3888 }])), log: quiet },
+    { listen: [{ host: me.host, port: 3888 }], peers: new Map(members.slice(1).map((m) => [BigInt(m.myid), [{ host: m.host, port: 3888 }]])), log: quiet },
   );
   await election.start();
   running.push(election);
@@ -62,7 +62,7 @@ async function ourFollower(): Promise<{ zks: FollowerZooKeeperServer; db: Memory
   const inSync = new Promise<void>((r) => (serving = r));
   follow = new FollowLeader(
     {
-      myid: 1n, learnerType: 'participant', initLimit: 10, syncLimit: 5, configVersion: 0, leader: { host: leader.host, port: 2888 }, tickTime_ms: 500, maxBuffer_bytes: 1 << 20, log: quiet,
+      myid: 1n, learnerType: 'participant', initLimit: 10, syncLimit: 5, configVersion: 0, leader: [{ host: leader.host, port: 2888 }], tickTime_ms: 500, maxBuffer_bytes: 1 << 20, log: quiet,
       onServing: () => {
         zks.start();
         void factory.start().then(serving);

@@ -54,7 +54,7 @@ test('ours follows an Apache leader: synced by DIFF, proposals acknowledged, com
   const db = new MemoryDatabase();
   let servingEpoch = -1;
   const follow = new FollowLeader(
-    { myid: 1n, learnerType: 'participant', initLimit: 10, syncLimit: 5, configVersion: 0, leader: { host: members[2]!.host, port: 2888 }, tickTime_ms: 500, maxBuffer_bytes: 1 << 20, log: quiet, onServing: (e) => (servingEpoch = e) },
+    { myid: 1n, learnerType: 'participant', initLimit: 10, syncLimit: 5, configVersion: 0, leader: [{ host: members[2]!.host, port: 2888 }], tickTime_ms: 500, maxBuffer_bytes: 1 << 20, log: quiet, onServing: (e) => (servingEpoch = e) },
     db,
   );
   running.push({ stop: () => follow.stop() });

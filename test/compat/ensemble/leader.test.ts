@@ -59,7 +59,7 @@ function ourLeader(db: MemoryLeaderDatabase, onServing: (epoch: number) => void)
       syncLimit: 5,
       configText,
       configVersion: 0,
-      listen: { host: members[2]!.host, port: 2888 },
+      listen: [{ host: members[2]!.host, port: 2888 }],
       tickTime_ms: 500,
       maxBuffer_bytes: 1 << 20,
       log: quiet,
