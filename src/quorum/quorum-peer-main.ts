@@ -10,12 +10,13 @@ import {
   clientPortFactory,
   listenOnClientPort,
   operatorContext,
+  persistenceOptions,
   serverMetrics,
   serverOptions,
   startCleanup,
   startOperatorEndpoints,
   type OperatorEndpoints,
-} from '../server/standalone';
+} from '../server/server-assembly';
 import { ZooKeeperServer } from '../server/zookeeper-server';
 import { hostGauges } from '../admin/host-facts';
 import { QuorumPeer } from './quorum-peer';
@@ -32,14 +33,7 @@ export async function startQuorumPeer(config: ServerConfig, log: Logger): Promis
   if (!ensemble) throw new Error(`${config.file}: no ensemble to join`);
   const { metrics, prometheus } = serverMetrics(config);
   const options = serverOptions(config, log, metrics);
-  const db = new ZKDatabase({
-    snapshotWritten: (_zxid, took_ms) => metrics.SNAPSHOT_TIME.add(took_ms),
-    dataDir: config.dataDir,
-    dataLogDir: config.dataLogDir,
-    preAllocSize_bytes: config.preAllocSize * 1024, // zoo.cfg gives it in KB
-    snapCount: config.snapCount,
-    log: log.child('persistence'),
-  }, new DataTree(options.extendedTypesEnabled, { skipACL: options.skipACL }));
+  const db = new ZKDatabase(persistenceOptions(config, metrics, log), new DataTree(options.extendedTypesEnabled, { skipACL: options.skipACL }));
   // /zookeeper/config shows the ensemble's config on every member, as Apache's does.
   db.quorumConfig = { text: quorumConfigText(ensemble.verifier), version: ensemble.verifier.version };
   // Before the first role: a server over the database that serves nobody, for the admin

@@ -1,0 +1,144 @@
+// What a standalone server and a quorum peer both build from zoo.cfg: the metrics
+// provider, the data files' and the pipeline's options, the client port's factory, the
+// context four-letter words and admin commands read, the operator endpoints (Prometheus,
+// AdminServer) and autopurge.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { startAdminServer } from '../admin/admin-server';
+import type { AdminContext } from '../admin/commands';
+import type { HttpListener } from '../admin/http-listener';
+import { startMetricsServer } from '../admin/metrics-server';
+import type { ServerConfig } from '../config/server-config';
+import type { Logger } from '../log/logger';
+import { DefaultMetricsProvider } from '../metrics/default-metrics-provider';
+import { PrometheusMetricsProvider, PROMETHEUS_PROVIDER_CLASS } from '../metrics/prometheus-metrics-provider';
+import { createServerMetrics, type ServerMetrics } from '../metrics/server-metrics';
+import { DatadirCleanupManager } from '../persistence/datadir-cleanup-manager';
+import type { FileTxnSnapLog, PersistenceOptions } from '../persistence/file-txn-snap-log';
+import { ALL_WORDS } from './four-letter-words';
+import { ServerCnxnFactory } from './server-cnxn-factory';
+import type { ZooKeeperServer, ZooKeeperServerOptions } from './zookeeper-server';
+
+/** The metrics provider zoo.cfg names (ZooKeeper's default, or Prometheus) and the catalogue over it. */
+export function serverMetrics(config: ServerConfig): { metrics: ServerMetrics; prometheus: PrometheusMetricsProvider | undefined } {
+  const prometheus =
+    config.metricsProviderClassName === PROMETHEUS_PROVIDER_CLASS ? new PrometheusMetricsProvider(config.metricsProviderExportJvmInfo) : undefined;
+  return { metrics: createServerMetrics(prometheus ?? new DefaultMetricsProvider()), prometheus };
+}
+
+/** The data files' options from zoo.cfg. */
+export function persistenceOptions(config: ServerConfig, metrics: ServerMetrics, log: Logger): PersistenceOptions {
+  return {
+    snapshotWritten: (_zxid, took_ms) => metrics.SNAPSHOT_TIME.add(took_ms),
+    dataDir: config.dataDir,
+    dataLogDir: config.dataLogDir,
+    preAllocSize_bytes: config.preAllocSize * 1024, // zoo.cfg gives it in KB
+    snapCount: config.snapCount,
+    log: log.child('persistence'),
+  };
+}
+
+/** The pipeline's options from zoo.cfg. */
+export function serverOptions(config: ServerConfig, log: Logger, metrics: ServerMetrics): ZooKeeperServerOptions {
+  return {
+    log: (line) => log.child('pipeline').error(line),
+    tickTime_ms: config.tickTime,
+    minSessionTimeout_ms: config.minSessionTimeout,
+    maxSessionTimeout_ms: config.maxSessionTimeout,
+    globalOutstandingLimit: config.globalOutstandingLimit,
+    serverId: config.serverId,
+    superDigest: config.superDigest,
+    skipACL: config.skipACL,
+    extendedTypesEnabled: config.extendedTypesEnabled,
+    metrics,
+  };
+}
+
+export function clientPortFactory(config: ServerConfig, zks: ZooKeeperServer | undefined, log: Logger): ServerCnxnFactory {
+  return new ServerCnxnFactory(zks, {
+    host: config.clientPortAddress,
+    port: config.clientPort,
+    maxClientCnxns: config.maxClientCnxns,
+    maxBuffer_bytes: config.juteMaxBuffer,
+    superDigest: config.superDigest,
+    log: (line) => log.child('cnxn').warn(line),
+    debug: (line) => log.child('cnxn').debug(line),
+  });
+}
+
+/** What four-letter words and admin commands read; a quorum peer changes zks and mode with its role. */
+export function operatorContext(
+  config: ServerConfig,
+  zks: ZooKeeperServer,
+  factory: ServerCnxnFactory,
+  mode: AdminContext['mode'],
+  files: { lastSnapshot: FileTxnSnapLog['lastSnapshot']; snapDir: string; logDir: string },
+): AdminContext {
+  return {
+    zks,
+    factory,
+    whitelist: new Set<string>(config.fourLetterWordsWhitelist.includes('*') ? ALL_WORDS : config.fourLetterWordsWhitelist),
+    mode,
+    config,
+    lastSnapshot: () => files.lastSnapshot,
+    dataDirSize: () => directorySize(files.snapDir),
+    dataLogDirSize: () => directorySize(files.logDir),
+  };
+}
+
+export interface OperatorEndpoints {
+  stop(): Promise<void>;
+}
+
+/** The Prometheus endpoint and the AdminServer, as zoo.cfg asks. */
+export async function startOperatorEndpoints(config: ServerConfig, ctx: AdminContext, prometheus: PrometheusMetricsProvider | undefined, log: Logger): Promise<OperatorEndpoints> {
+  const listeners: HttpListener[] = [];
+  const stop = async () => void (await Promise.all(listeners.map((l) => l.stop())));
+  try {
+    if (prometheus) {
+      const host = config.metricsProviderHttpHost;
+      const l = await startMetricsServer(prometheus, { host, port: config.metricsProviderHttpPort, cfgFile: config.file, log: log.child('metrics') });
+      listeners.push(l);
+      log.info(`Prometheus metrics at http://${host}:${l.port}/metrics`);
+    }
+    if (config.adminEnableServer) {
+      const host = config.adminServerAddress;
+      const l = await startAdminServer(ctx, { host, port: config.adminServerPort, commandURL: config.adminCommandURL, log: log.child('admin') });
+      listeners.push(l);
+      log.info(`AdminServer at http://${host}:${l.port}${config.adminCommandURL}`);
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { stop };
+}
+
+export function listenOnClientPort(config: ServerConfig, factory: ServerCnxnFactory): Promise<void> {
+  return factory.start().catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EADDRINUSE') throw e;
+    throw new Error(`${config.clientPortAddress}:${config.clientPort} is already in use: another server is running, or change clientPort in ${config.file}`);
+  });
+}
+
+/** autopurge; parseConfig has raised autopurge.snapRetainCount to ZooKeeper's minimum, with a warning. */
+export function startCleanup(config: ServerConfig, log: Logger): DatadirCleanupManager {
+  const cleanup = new DatadirCleanupManager({
+    dataDir: config.dataDir,
+    dataLogDir: config.dataLogDir,
+    snapRetainCount: config.autopurgeSnapRetainCount,
+    purgeInterval_hours: config.autopurgePurgeInterval,
+    log: log.child('purge'),
+  });
+  cleanup.start();
+  return cleanup;
+}
+
+/** Bytes in the files directly under `dir` (0 when it does not exist yet), as dirs reports. */
+function directorySize(dir: string): number {
+  try {
+    return readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+  } catch {
+    return 0;
+  }
+}
