@@ -7,7 +7,7 @@ import { Writer } from '../jute/codec';
 import type { LearnerDatabase } from '../quorum/follow-leader';
 import { serializeSnapshotStream, type StreamedSnapshot } from '../quorum/snapshot-stream';
 import { zxidToString } from '../quorum/zxid';
-import { DataTree, type ProcessTxnResult } from '../tree/data-tree';
+import { DataTree } from '../tree/data-tree';
 import type { Txn } from '../tree/txn';
 import { CommittedLog, DEFAULT_COMMIT_LOG_COUNT, type Proposal } from './committed-log';
 import { ACCEPTED_EPOCH_FILENAME, CURRENT_EPOCH_FILENAME, loadEpochs, writeLongToFile } from './epoch-files';
@@ -56,7 +56,6 @@ export class ZKDatabase implements LearnerDatabase {
   private flushing: Promise<void> | undefined;
   /** A failed append leaves the log behind memory: nothing more is logged until a sync resets it (ZOOKEEPER-4882). */
   private logFailure: Error | undefined;
-  private readonly touched = new Map<bigint, number>();
 
   constructor(
     private readonly opts: ZKDatabaseOptions,
@@ -222,14 +221,28 @@ export class ZKDatabase implements LearnerDatabase {
 
   /** A txn committed during a SNAP/TRUNC sync, before NEWLEADER: the snapshot at NEWLEADER keeps it. */
   applyUnlogged(txn: Txn): void {
-    this.commit(txn);
+    this.tree.processTxn(txn.hdr, txn.body);
+    this.recordCommitted(txn);
   }
 
-  /** Applies a committed txn to the tree and sessions, and keeps it in the window. */
-  commit(txn: Txn): ProcessTxnResult {
-    const rc = this.tree.processTxn(txn.hdr, txn.body);
+  /**
+   * Who applies a committed txn to the tree while a role serves: its server, whose
+   * commit-apply also answers the client that waits for the txn. Undefined: the database
+   * applies it itself (between roles, before a leader serves).
+   */
+  applier: ((txn: Txn) => void) | undefined;
+
+  /**
+   * A committed txn: applied to the tree (by the applier, or here), recorded in the sessions
+   * and the window, and counted toward the next snapshot — every member snapshots and rolls
+   * its log each snapCount txns or so, as Apache's SyncRequestProcessor does on leaders and
+   * learners alike (else the log only grows and a purge has nothing it may remove).
+   */
+  commit(txn: Txn): void {
+    if (this.applier) this.applier(txn);
+    else this.tree.processTxn(txn.hdr, txn.body);
     this.recordCommitted(txn);
-    return rc;
+    this.afterApply();
   }
 
   /**
@@ -267,20 +280,6 @@ export class ZKDatabase implements LearnerDatabase {
   async takeSnapshot(): Promise<void> {
     await this.idle();
     await this.snapLog.takeSnapshot(this.tree, this.sessionsWithTimeouts);
-  }
-
-  // --- sessions
-
-  /** A client of this member used the session: reported to the leader at the next PING. */
-  touch(sessionId: bigint): void {
-    const timeout = this.sessionsWithTimeouts.get(sessionId);
-    if (timeout !== undefined) this.touched.set(sessionId, timeout);
-  }
-
-  touches(): Map<bigint, number> {
-    const t = new Map(this.touched);
-    this.touched.clear();
-    return t;
   }
 
   // --- what a leader diffs a learner against

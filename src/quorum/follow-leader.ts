@@ -28,8 +28,6 @@ export interface LearnerDatabase {
   log(txns: Txn[]): Promise<void>;
   takeSnapshot(): void | Promise<void>;
   commit(txn: Txn): void;
-  /** Sessions touched since the last PING, with their timeouts (reported to the leader). */
-  touches(): Map<bigint, number>;
 }
 
 export interface FollowOptions extends LearnerOptions {
@@ -42,6 +40,8 @@ export interface FollowOptions extends LearnerOptions {
   onServing?(epoch: number): void;
   onRevalidated?(sessionId: bigint, valid: boolean): void;
   onSynced?(): void;
+  /** Sessions this member's clients touched since the last PING, with their timeouts: the PING's answer. */
+  touches?(): Map<bigint, number>;
   /** Counted as Apache's Follower and Observer count what they receive once in broadcast. */
   metrics?: { LEARNER_PROPOSAL_RECEIVED_COUNT: Counter; LEARNER_COMMIT_RECEIVED_COUNT: Counter };
 }
@@ -202,7 +202,7 @@ export class FollowLeader {
         this.o.log.info(`in sync with the leader at epoch ${e.epoch}: serving`);
         return this.o.onServing?.(e.epoch);
       case 'ping':
-        return this.cnx?.send(packet(PacketType.PING, e.packet.zxid, touchTable(db.touches()), e.packet.authinfo));
+        return this.cnx?.send(packet(PacketType.PING, e.packet.zxid, touchTable(this.o.touches?.() ?? new Map()), e.packet.authinfo));
       case 'revalidated':
         return this.o.onRevalidated?.(e.sessionId, e.valid);
       case 'synced':

@@ -4,13 +4,12 @@
 import type { ServerConfig } from '../config/server-config';
 import type { Logger } from '../log/logger';
 import { ZKDatabase } from '../persistence/zk-database';
-import { notServingAnswer, runFourLetterWord } from '../server/four-letter-words';
-import { registerServerGauges } from '../server/server-gauges';
 import {
   clientPortFactory,
   listenOnClientPort,
   operatorContext,
   persistenceOptions,
+  recordStartupLoad,
   serverMetrics,
   serverOptions,
   startCleanup,
@@ -18,7 +17,6 @@ import {
   type OperatorEndpoints,
 } from '../server/server-assembly';
 import { ZooKeeperServer } from '../server/zookeeper-server';
-import { hostGauges } from '../admin/host-facts';
 import { QuorumPeer } from './quorum-peer';
 import { DataTree } from '../tree/data-tree';
 import { quorumConfigText } from '../config/quorum-verifier';
@@ -40,11 +38,7 @@ export async function startQuorumPeer(config: ServerConfig, log: Logger): Promis
   // commands and the gauges to read.
   const idle = new ZooKeeperServer({ ...options, tree: db.tree });
   const factory = clientPortFactory(config, undefined, log);
-  const ctx = operatorContext(config, idle, factory, 'looking', db.snapLog);
-  factory.fourLetterWord = (word, cnxn) => runFourLetterWord(ctx, word, cnxn);
-  factory.fourLetterWordWhileNotServing = (word) => notServingAnswer(word, ctx.whitelist);
-  registerServerGauges(metrics.provider, () => ctx.zks, factory);
-  if (prometheus) for (const [name, help, read] of hostGauges(config.dataDir)) prometheus.registerAsyncGauge(name, help, read);
+  const ctx = operatorContext(config, idle, factory, 'looking', db.snapLog, metrics, prometheus);
 
   let endpoints: OperatorEndpoints | undefined;
   let peer: QuorumPeer;
@@ -52,11 +46,7 @@ export async function startQuorumPeer(config: ServerConfig, log: Logger): Promis
     endpoints = await startOperatorEndpoints(config, ctx, prometheus, log);
     const started = performance.now();
     const restored = await db.loadDataBase();
-    metrics.DB_INIT_TIME.add(performance.now() - started);
-    log.info(
-      `loaded snapshot 0x${restored.snapshotZxid.toString(16)} and ${restored.txnsReplayed} txns up to zxid 0x${restored.lastZxid.toString(16)}, ` +
-        `acceptedEpoch ${db.acceptedEpoch}, currentEpoch ${db.currentEpoch}, in ${(performance.now() - started).toFixed(0)} ms`,
-    );
+    recordStartupLoad(metrics, log, restored, performance.now() - started, `acceptedEpoch ${db.acceptedEpoch}, currentEpoch ${db.currentEpoch}`);
     peer = new QuorumPeer(
       {
         ensemble,

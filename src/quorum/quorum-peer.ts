@@ -13,7 +13,7 @@ import type { ServerCnxnFactory } from '../server/server-cnxn-factory';
 import type { ZooKeeperServerOptions } from '../server/zookeeper-server';
 import type { ZooKeeperServer } from '../server/zookeeper-server';
 import { Election, type ElectionResult } from './election';
-import { FollowLeader, type LearnerDatabase } from './follow-leader';
+import { FollowLeader } from './follow-leader';
 import { FollowerZooKeeperServer } from './follower-zookeeper-server';
 import { Lead, type LeaderDatabase } from './lead';
 import { LeaderZooKeeperServer } from './leader-zookeeper-server';
@@ -161,34 +161,7 @@ export class QuorumPeer implements QuorumPeerView {
     let follow: FollowLeader | undefined;
     const zks = new FollowerZooKeeperServer({ ...this.o.serverOptions, tree: this.db.tree }, { forward: (p) => follow?.forward(p) }, this.quorumSize);
     const syncStarted = performance.now();
-    const db = this.db;
-    const learnerDb: LearnerDatabase = {
-      get acceptedEpoch() {
-        return db.acceptedEpoch;
-      },
-      get currentEpoch() {
-        return db.currentEpoch;
-      },
-      get lastLoggedZxid() {
-        return db.lastLoggedZxid;
-      },
-      setAcceptedEpoch: (e) => db.setAcceptedEpoch(e),
-      setCurrentEpoch: (e) => db.setCurrentEpoch(e),
-      truncate: (z) => db.truncate(z),
-      loadSnapshot: (s, z) => db.loadSnapshot(s, z),
-      applyUnlogged: (t) => db.applyUnlogged(t),
-      log: (t) => db.log(t),
-      takeSnapshot: () => db.takeSnapshot(),
-      commit: (txn) => {
-        db.recordCommitted(txn);
-        zks.commit(txn);
-        // Every member snapshots and rolls its log each snapCount txns or so, as Apache's
-        // SyncRequestProcessor does on leaders and learners alike: without it the log only
-        // grows, a restart replays all of it, and a purge has nothing it may remove.
-        db.afterApply();
-      },
-      touches: () => zks.touches(),
-    };
+    this.db.applier = (txn) => zks.commit(txn);
     follow = this.following = new FollowLeader(
       {
         myid: BigInt(this.o.ensemble.myid),
@@ -210,11 +183,13 @@ export class QuorumPeer implements QuorumPeerView {
         },
         onRevalidated: (id, valid) => zks.revalidated(id, valid),
         onSynced: () => zks.synced(),
+        touches: () => zks.touches(),
       },
-      learnerDb,
+      this.db,
     );
     const reason = await follow.run();
     this.following = undefined;
+    this.db.applier = undefined;
     this.o.factory.setZooKeeperServer(undefined, 'the leader is gone');
     zks.leaderLost();
     zks.stop();
@@ -248,13 +223,7 @@ export class QuorumPeer implements QuorumPeerView {
       setAcceptedEpoch: (epoch) => db.setAcceptedEpoch(epoch),
       setCurrentEpoch: (epoch) => db.setCurrentEpoch(epoch),
       log: (txns) => db.log(txns),
-      commit: (txn) => {
-        if (zks) {
-          db.recordCommitted(txn);
-          zks.commit(txn);
-        } else db.commit(txn);
-        db.afterApply(); // as a learner's commit does
-      },
+      commit: (txn) => db.commit(txn),
       snapshotStream: () => db.serializeSnapshot(),
       touch: (id, timeout) => zks?.touch(id, timeout),
       get txnLogSyncEnabled() {
@@ -289,6 +258,8 @@ export class QuorumPeer implements QuorumPeerView {
           zks = new LeaderZooKeeperServer({ ...this.o.serverOptions, tree: db.tree }, lead, epoch, lead.stats, this.quorumSize);
           zks.restoreSessions(db.sessionsWithTimeouts);
           zks.start();
+          const server = zks;
+          db.applier = (txn) => server.commit(txn);
           this.o.factory.setZooKeeperServer(zks, 'now the leader');
           this.o.onRole('leader', zks);
         },
@@ -299,6 +270,7 @@ export class QuorumPeer implements QuorumPeerView {
     ));
     const reason = await lead.run();
     this.leading = undefined;
+    db.applier = undefined;
     this.o.factory.setZooKeeperServer(undefined, 'no longer the leader');
     zks?.stop();
     this.o.log.warn(`stopped leading: ${reason}`);

@@ -14,8 +14,10 @@ import { DefaultMetricsProvider } from '../metrics/default-metrics-provider';
 import { PrometheusMetricsProvider, PROMETHEUS_PROVIDER_CLASS } from '../metrics/prometheus-metrics-provider';
 import { createServerMetrics, type ServerMetrics } from '../metrics/server-metrics';
 import { DatadirCleanupManager } from '../persistence/datadir-cleanup-manager';
-import type { FileTxnSnapLog, PersistenceOptions } from '../persistence/file-txn-snap-log';
-import { ALL_WORDS } from './four-letter-words';
+import type { FileTxnSnapLog, PersistenceOptions, Restored } from '../persistence/file-txn-snap-log';
+import { ALL_WORDS, notServingAnswer, runFourLetterWord } from './four-letter-words';
+import { registerServerGauges } from './server-gauges';
+import { hostGauges } from '../admin/host-facts';
 import { ServerCnxnFactory } from './server-cnxn-factory';
 import type { ZooKeeperServer, ZooKeeperServerOptions } from './zookeeper-server';
 
@@ -66,15 +68,21 @@ export function clientPortFactory(config: ServerConfig, zks: ZooKeeperServer | u
   });
 }
 
-/** What four-letter words and admin commands read; a quorum peer changes zks and mode with its role. */
+/**
+ * What four-letter words, admin commands and the server gauges read (a quorum peer changes
+ * zks and mode with its role), wired to the client port's four-letter words and to the
+ * metrics provider.
+ */
 export function operatorContext(
   config: ServerConfig,
   zks: ZooKeeperServer,
   factory: ServerCnxnFactory,
   mode: AdminContext['mode'],
   files: { lastSnapshot: FileTxnSnapLog['lastSnapshot']; snapDir: string; logDir: string },
+  metrics: ServerMetrics,
+  prometheus: PrometheusMetricsProvider | undefined,
 ): AdminContext {
-  return {
+  const ctx: AdminContext = {
     zks,
     factory,
     whitelist: new Set<string>(config.fourLetterWordsWhitelist.includes('*') ? ALL_WORDS : config.fourLetterWordsWhitelist),
@@ -84,6 +92,23 @@ export function operatorContext(
     dataDirSize: () => directorySize(files.snapDir),
     dataLogDirSize: () => directorySize(files.logDir),
   };
+  factory.fourLetterWord = (word, cnxn) => runFourLetterWord(ctx, word, cnxn);
+  factory.fourLetterWordWhileNotServing = (word) => notServingAnswer(word, ctx.whitelist);
+  registerServerGauges(metrics.provider, () => ctx.zks, factory);
+  if (prometheus) for (const [name, help, read] of hostGauges(config.dataDir)) prometheus.registerAsyncGauge(name, help, read);
+  return ctx;
+}
+
+/** The start-up figures of a database load (db_init_time, startup_snap_load_time, ...), and its log line. */
+export function recordStartupLoad(metrics: ServerMetrics, log: Logger, restored: Restored, took_ms: number, extra: string): void {
+  metrics.DB_INIT_TIME.add(took_ms);
+  metrics.STARTUP_SNAP_LOAD_TIME.add(restored.snapLoad_ms);
+  metrics.STARTUP_TXNS_LOAD_TIME.add(restored.txnsLoad_ms);
+  metrics.STARTUP_TXNS_LOADED.add(restored.txnsReplayed);
+  log.info(
+    `loaded snapshot 0x${restored.snapshotZxid.toString(16)} and ${restored.txnsReplayed} txns up to zxid 0x${restored.lastZxid.toString(16)}, ` +
+      `${extra}, in ${took_ms.toFixed(0)} ms`,
+  );
 }
 
 export interface OperatorEndpoints {

@@ -1,17 +1,15 @@
 // ZooKeeperServerMain: one standalone server from a ServerConfig — the pipeline, the
 // client port and its four-letter words — and its orderly shutdown.
 import type { ServerConfig } from '../config/server-config';
-import { runFourLetterWord } from './four-letter-words';
 import { FileTxnSnapLog } from '../persistence/file-txn-snap-log';
 import type { ServerCnxnFactory } from './server-cnxn-factory';
 import { ZooKeeperServer } from './zookeeper-server';
-import { hostGauges } from '../admin/host-facts';
-import { registerServerGauges } from './server-gauges';
 import {
   clientPortFactory,
   listenOnClientPort,
   operatorContext,
   persistenceOptions,
+  recordStartupLoad,
   serverMetrics,
   serverOptions,
   startCleanup,
@@ -32,10 +30,7 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
   const persistence = new FileTxnSnapLog(persistenceOptions(config, metrics, log));
   const zks = new ZooKeeperServer({ ...serverOptions(config, log, metrics), persister: persistence });
   const factory = clientPortFactory(config, zks, log);
-  const ctx = operatorContext(config, zks, factory, 'standalone', persistence);
-  factory.fourLetterWord = (word, cnxn) => runFourLetterWord(ctx, word, cnxn);
-  registerServerGauges(metrics.provider, () => ctx.zks, factory);
-  if (prometheus) for (const [name, help, read] of hostGauges(config.dataDir)) prometheus.registerAsyncGauge(name, help, read);
+  const ctx = operatorContext(config, zks, factory, 'standalone', persistence, metrics, prometheus);
 
   // The HTTP listeners first: a port taken fails the start before a long database load.
   let endpoints: OperatorEndpoints | undefined;
@@ -45,15 +40,8 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
     // As ZooKeeper: load the database, then snapshot it, so the logs start afresh.
     const started = performance.now();
     const restored = persistence.restore(zks.tree);
-    metrics.DB_INIT_TIME.add(performance.now() - started);
-    metrics.STARTUP_SNAP_LOAD_TIME.add(restored.snapLoad_ms);
-    metrics.STARTUP_TXNS_LOAD_TIME.add(restored.txnsLoad_ms);
-    metrics.STARTUP_TXNS_LOADED.add(restored.txnsReplayed);
     zks.restoreSessions(restored.sessions);
-    log.info(
-      `loaded snapshot 0x${restored.snapshotZxid.toString(16)} and ${restored.txnsReplayed} txns up to zxid 0x${restored.lastZxid.toString(16)}, ` +
-        `${restored.sessions.size} sessions, in ${(performance.now() - started).toFixed(0)} ms`,
-    );
+    recordStartupLoad(metrics, log, restored, performance.now() - started, `${restored.sessions.size} sessions`);
     await persistence.takeSnapshot(zks.tree, zks.sessionTracker.sessionsWithTimeouts());
 
     zks.start();

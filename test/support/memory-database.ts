@@ -53,7 +53,4 @@ export class MemoryDatabase implements LearnerDatabase {
     this.committed.push(txn);
     this.tree.processTxn(txn.hdr, txn.body);
   }
-  touches(): Map<bigint, number> {
-    return new Map();
-  }
 }

@@ -3,8 +3,8 @@
 // through the follower's forwarding to the leader and back, and every read, watch and
 // session event comes from a member that learns of changes by COMMIT. Transcripts are
 // compared as in differential.test.ts; what an ensemble answers differently from a
-// standalone is the same on both sides and compared too. Scenarios left out, and why, are
-// in ENSEMBLE_EXCLUDED here and in KNOWN_DIFFERENCES.md.
+// standalone is the same on both sides and compared too. Every scenario runs: none is left
+// out (KNOWN_DIFFERENCES.md says what an ensemble answers differently, on both sides).
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EnsemblePool, runScenario, type Scenario } from './harness';
@@ -17,9 +17,6 @@ const ours = new EnsemblePool('ours', hostsFrom(4));
 after(async () => {
   await Promise.all([apache.stopAll(), ours.stopAll()]);
 });
-
-/** Scenarios whose subject a three-member ensemble cannot show as a standalone does, with why (none today; each one also in KNOWN_DIFFERENCES.md). */
-const ENSEMBLE_EXCLUDED: Record<string, string> = {};
 
 /** The corpus's scenarios grouped by cfg, so that each group's ensembles run, then stop. */
 const groups = new Map<string, { cfg: Scenario['cfg']; scenarios: [Scenario, number][] }>();
@@ -35,8 +32,7 @@ for (const [key, { cfg, scenarios }] of groups) {
       await Promise.all([apache.release(cfg), ours.release(cfg)]);
     });
     for (const [scenario, i] of scenarios) {
-      const excluded = ENSEMBLE_EXCLUDED[scenario.name];
-      test(scenario.name, { skip: excluded }, async () => {
+      test(scenario.name, async () => {
         const [a, o] = await Promise.all([
           apache.get(cfg).then((s) => runScenario(s, scenario, i)),
           ours.get(cfg).then((s) => runScenario(s, scenario, i)),

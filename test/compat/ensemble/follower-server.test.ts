@@ -56,7 +56,6 @@ async function ourFollower(): Promise<{ zks: FollowerZooKeeperServer; db: Memory
     db.committed.push(txn);
     zks.commit(txn);
   };
-  db.touches = () => zks.touches();
   const factory = new ServerCnxnFactory(zks, { host: me.host, port: 2181, maxClientCnxns: 60, maxBuffer_bytes: 1 << 20, log: quiet.warn });
   let serving!: () => void;
   const inSync = new Promise<void>((r) => (serving = r));
@@ -69,6 +68,7 @@ async function ourFollower(): Promise<{ zks: FollowerZooKeeperServer; db: Memory
       },
       onRevalidated: (id, valid) => zks.revalidated(id, valid),
       onSynced: () => zks.synced(),
+      touches: () => zks.touches(),
     },
     db,
   );
