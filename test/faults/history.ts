@@ -73,3 +73,15 @@ export type EphemeralOp =
 export type CheckResult =
   | { valid: true; operations: number }
   | { valid: false; operations: number; anomaly: string; witnesses: unknown[] };
+
+/** Everything one run recorded, as the runner hands it to the checkers (test/faults/check.ts). */
+export interface Histories {
+  register: RegisterOp[];
+  set: SetOp[];
+  ephemeral: EphemeralOp[];
+  /**
+   * Reads of the register made right after a sync() answered in the same session: ZooKeeper
+   * promises such a read sees every write acknowledged before the sync was invoked.
+   */
+  syncedRead: RegisterOp[];
+}
