@@ -92,8 +92,8 @@ export class QuotaFormatError extends Error {
 
 /**
  * PathTrie: the paths that have a quota. A path's quota is that of its deepest ancestor
- * (itself included) in the trie. Deleting a path drops its whole branch, as ZooKeeper's
- * trie does: a nested quota below it is then no longer tracked either.
+ * (itself included) in the trie. Deleting a path takes its mark off (and its trie node,
+ * when nothing is below it): a nested quota below it stays.
  */
 export class PathTrie {
   private readonly root: TrieNode = { children: new Map(), property: false };
@@ -118,7 +118,9 @@ export class PathTrie {
       parent = node;
       node = child;
     }
-    if (parent) parent.children.delete(parts[parts.length - 1]!);
+    if (!parent) return;
+    node.property = false;
+    if (node.children.size === 0) parent.children.delete(parts[parts.length - 1]!);
   }
 
   /** The deepest path with a quota on the way to `path`; "/" when none. */
