@@ -87,6 +87,14 @@ test('a follower forwards, the leader checks the quota: ours leading Apache, the
     await outcome(() => viaOurs.create('/e/d')), // count 4 > 3
   ];
   assert.deepEqual(first, ['ok', 'ok', 'ok', '-125', 'ok', '-125']);
+  // A soft limit: the write goes through, the leader logs it.
+  const soft = [
+    await outcome(() => viaOurs.create('/s')),
+    await outcome(() => viaOurs.multi([createOp('/zookeeper/quota/s', null), createOp('/zookeeper/quota/s/zookeeper_limits', 'count=1,bytes=-1=;byteHardLimit=-1;countHardLimit=-1'), createOp('/zookeeper/quota/s/zookeeper_stats', 'count=0,bytes=0')])),
+    await outcome(() => viaApache.create('/s/x')),
+  ];
+  assert.deepEqual(soft, ['ok', 'ok', 'ok']);
+  await started[2]!.waitForLog(/WARN .*Quota exceeded: \/s \[current count=2, softCountLimit=1\]/, SERVING_ms);
   assert.deepEqual(await statsOn([1, 2, 3]), Array(3).fill('count=3,bytes=15'));
 
   // Our leader goes; Apache's member 2 (the higher myid left) leads our member 1.
@@ -100,5 +108,7 @@ test('a follower forwards, the leader checks the quota: ours leading Apache, the
     await outcome(() => again.setData('/e/a', Buffer.from('xy'))),
   ];
   assert.deepEqual(second, ['-125', '-125', 'ok']);
+  assert.equal(await outcome(() => again.create('/s/y')), 'ok');
+  await started[1]!.waitForLog(/WARN .*Message:Quota exceeded: \/s \[current count=3, softCountLimit=1\]/, SERVING_ms);
   assert.deepEqual(await statsOn([1, 2]), Array(2).fill('count=3,bytes=12'));
 });
