@@ -36,7 +36,7 @@ export function quotaCheck(tree: DataTree, opts: QuotaCheckOptions): QuotaCheck 
 
   function check(prefix: string, bytesDiff: number, countDiff: number, namespace: string | undefined): void {
     const limitNode = limitPath(prefix);
-    const limit = readStats(limitNode);
+    const limit = readStats(limitNode, 'Missing limit node for quota');
     if (!limit) return;
     const checkCount = countDiff !== 0 && (limit.count > -1 || limit.countHardLimit > -1);
     const checkBytes = bytesDiff !== 0 && (limit.bytes > -1 || limit.byteHardLimit > -1);
@@ -64,7 +64,8 @@ export function quotaCheck(tree: DataTree, opts: QuotaCheckOptions): QuotaCheck 
     throw new KeeperError(Code.QUOTAEXCEEDED, prefix);
   }
 
-  function readStats(path: string, missing = 'Missing limit node for quota'): StatsTrack | undefined {
+  /** The node's StatsTrack; undefined, with ZooKeeper's error line (`missing`), when there is no such node. */
+  function readStats(path: string, missing: string): StatsTrack | undefined {
     const node = tree.getNode(path);
     if (!node) {
       opts.error(`${missing} ${path}`);
