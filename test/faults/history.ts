@@ -69,10 +69,15 @@ export type EphemeralOp =
   | Operation<'create-ephemeral', { path: string }, { path: string }>
   | Operation<'exists', { path: string; owner: string }, { exists: boolean; ephemeralOwner?: string }>;
 
-/** What a checker says: valid, or the first anomaly with the operations that show it. */
+/**
+ * What a checker says: valid, or the first anomaly with the operations that show it, or
+ * (valid 'unknown', as Jepsen's checkers say) that it gave up at a named bound before
+ * deciding. Test with `valid === true`: 'unknown' is neither a pass nor a failure.
+ */
 export type CheckResult =
   | { valid: true; operations: number }
-  | { valid: false; operations: number; anomaly: string; witnesses: unknown[] };
+  | { valid: false; operations: number; anomaly: string; witnesses: unknown[] }
+  | { valid: 'unknown'; operations: number; gaveUp: string };
 
 /** Everything one run recorded, as the runner hands it to the checkers (test/faults/check.ts). */
 export interface Histories {
@@ -84,4 +89,10 @@ export interface Histories {
    * promises such a read sees every write acknowledged before the sync was invoked.
    */
   syncedRead: RegisterOp[];
+  /**
+   * The register's data and version when the run began (a fresh znode of "0": value 0,
+   * version 0), when the run knows it; without it the checkers take the first operations
+   * that reveal it as the start.
+   */
+  registerInitial?: { value: number; version: number };
 }
