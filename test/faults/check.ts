@@ -1,6 +1,7 @@
 // Every checker over one run's histories: what the fault runs call once a run has ended.
 
 import { checkRegisterLinearizable } from './check-linearizable';
+import { checkSessionReads, checkSessionZxids, checkSyncedReads } from './check-session';
 import type { CheckResult, Histories } from './history';
 
 /**
@@ -18,5 +19,11 @@ export function checkAll(h: Histories): NamedCheckResult[] {
     // which may lag: reads are sequentially consistent, not linearizable.
     { checker: 'register-writes-linearizable', promised: true, ...checkRegisterLinearizable(writes, h.registerInitial) },
     { checker: 'register-reads-linearizable', promised: false, ...checkRegisterLinearizable(h.register, h.registerInitial) },
+    // "A client never sees older state": per session, zxids and versions never go back.
+    { checker: 'session-zxids-monotonic', promised: true, ...checkSessionZxids(h) },
+    { checker: 'session-reads-sequential', promised: true, ...checkSessionReads(h) },
+    // sync + read: Apache documents it as the way to read what was written before, but
+    // sync is not a quorum operation and Jepsen found it stale on Apache: reported, not promised.
+    { checker: 'synced-read-not-stale', promised: false, ...checkSyncedReads(h) },
   ];
 }

@@ -31,6 +31,12 @@ export interface Operation<F extends string, I, O> {
   completedAt: number;
   /** The zxid of the reply header, when there was a reply: a session's view never goes back. */
   zxid?: number;
+  /**
+   * For an entry of Histories.syncedRead: when the sync() before the read was invoked (the
+   * writes ZooKeeper promises the read sees are those acknowledged before it). Without it
+   * the read's own invokedAt is taken, a stricter demand.
+   */
+  syncInvokedAt?: number;
 }
 
 /**

@@ -126,3 +126,8 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** The same operation as run in a session, with the reply's zxid. */
+export function inSession<T extends { session?: string; zxid?: number }>(op: T, session: string, zxid?: number): T {
+  return zxid === undefined ? { ...op, session } : { ...op, session, zxid };
+}
