@@ -1,7 +1,9 @@
 // Every checker over one run's histories: what the fault runs call once a run has ended.
 
+import { checkEphemerals } from './check-ephemerals';
 import { checkRegisterLinearizable } from './check-linearizable';
 import { checkSessionReads, checkSessionZxids, checkSyncedReads } from './check-session';
+import { checkSet } from './check-set';
 import type { CheckResult, Histories } from './history';
 
 /**
@@ -25,5 +27,7 @@ export function checkAll(h: Histories): NamedCheckResult[] {
     // sync + read: Apache documents it as the way to read what was written before, but
     // sync is not a quorum operation and Jepsen found it stale on Apache: reported, not promised.
     { checker: 'synced-read-not-stale', promised: false, ...checkSyncedReads(h) },
+    { checker: 'set', promised: true, ...checkSet(h.set) },
+    { checker: 'ephemerals', promised: true, ...checkEphemerals(h.ephemeral) },
   ];
 }

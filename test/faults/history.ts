@@ -67,6 +67,12 @@ export type SetOp =
  * client (established when the ConnectResponse came; expired when the server said so or
  * the client saw Expired; closed when closeSession was answered). Observations come from
  * other clients: exists(path) ok with output.exists true/false.
+ * The checker takes each event to have happened inside its operation's interval, so a
+ * session-expired's invokedAt is the last moment the session surely lived (when its client
+ * last heard from the server: it may have expired any time after), its completedAt when the
+ * client learned of it. An exists observation proves something only if it sees the latest
+ * state: make it after a sync() (a member that lags may still show a deleted node, or not
+ * yet show a created one, which ZooKeeper allows).
  */
 export type EphemeralOp =
   | Operation<'session-established', { sessionTimeoutMs: number }, { session: string }>
