@@ -84,5 +84,6 @@ test("a step's unavailability is the longest gap between acknowledged writes tha
   const elsewhere = { stoppedAt: 1000, wholeAt: 1100 } as Step;
   measureUnavailability([step, elsewhere], [10, 90, 150, 400, 990, 1010, 1020, 1030, 1095, 1200]);
   assert.equal(step.unavailable_ms, 250);
+  assert.equal(step.unavailableFrom_ms, 50);
   assert.equal(elsewhere.unavailable_ms, 105);
 });

@@ -136,16 +136,21 @@ export function writeAcks(r: WorkloadResult): number[] {
 export function measureUnavailability(steps: Step[], acks: number[]): void {
   for (const s of steps) {
     let longest = 0;
+    let from = 0;
     for (let i = 1; i < acks.length; i++) {
-      if (acks[i]! > s.stoppedAt && acks[i - 1]! < s.wholeAt) longest = Math.max(longest, acks[i]! - acks[i - 1]!);
+      if (acks[i]! > s.stoppedAt && acks[i - 1]! < s.wholeAt && acks[i]! - acks[i - 1]! > longest) {
+        longest = acks[i]! - acks[i - 1]!;
+        from = acks[i - 1]!;
+      }
     }
     s.unavailable_ms = Math.round(longest);
+    s.unavailableFrom_ms = Math.round(from - s.stoppedAt);
   }
 }
 
 /** The figures, one line per step and one per round (its worst step). */
 export function report(steps: Step[]): string[] {
-  const lines = steps.map((s) => `${s.round.padEnd(16)} member ${s.myid} (${s.role.padEnd(8)}) ${s.from}→${s.to}: no write for ${s.unavailable_ms} ms; serving ${Math.round(s.servingAt - s.stoppedAt)} ms, whole ${Math.round(s.wholeAt - s.stoppedAt)} ms after the stop`);
+  const lines = steps.map((s) => `${s.round.padEnd(16)} member ${s.myid} (${s.role.padEnd(8)}) ${s.from}→${s.to}: no write for ${s.unavailable_ms} ms (from ${s.unavailableFrom_ms} ms after the stop); serving ${Math.round(s.servingAt - s.stoppedAt)} ms, whole ${Math.round(s.wholeAt - s.stoppedAt)} ms after the stop`);
   for (const [round, ss] of groupBy(steps, (s) => s.round)) {
     const worst = (role: string) => Math.max(0, ...ss.filter((s) => s.role === role).map((s) => s.unavailable_ms ?? 0));
     lines.push(`${round}: worst no-write window ${worst('follower')} ms at a follower step, ${worst('leader')} ms at the leader step`);

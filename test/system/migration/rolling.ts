@@ -29,6 +29,8 @@ export interface Step {
   leaderAfter: number;
   /** The longest time with no write acknowledged around the step: filled in by the checks. */
   unavailable_ms?: number;
+  /** When that window began, from the stop (negative: the last write before it came before the stop). */
+  unavailableFrom_ms?: number;
 }
 
 /** The state of the ensemble as srvr and mntr tell it. */
