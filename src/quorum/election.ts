@@ -53,6 +53,11 @@ export class Election {
     });
   }
 
+  /** The role is taken up in `epoch`: peers that look are told that epoch from now on. */
+  updateElectionVote(epoch: number): void {
+    this.fle.updateElectionVote(BigInt(epoch));
+  }
+
   private flush(): void {
     const r = this.fle.ready();
     for (const { to, n } of r.send) this.cnx.toSend(to, encodeNotification(n));

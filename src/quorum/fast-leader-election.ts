@@ -123,6 +123,18 @@ export class FastLeaderElection {
     this.out.timer_ms = this.notTimeout_ms;
   }
 
+  /**
+   * The peer took up its role in epoch `newEpoch` (the leader once a quorum acknowledged
+   * NEWLEADER, a learner once UPTODATE came): from now on it tells peers that look that
+   * epoch, as Apache's QuorumPeer.updateElectionVote does (ZOOKEEPER-1732). A member that
+   * starts after the election counts the leader's and the followers' votes by leader and
+   * epoch: if the leader still said the epoch it was elected with while a follower says the
+   * new one, neither vote would have a quorum and the newcomer would look forever.
+   */
+  updateElectionVote(newEpoch: bigint): void {
+    this.currentVote = { ...this.currentVote, peerEpoch: newEpoch };
+  }
+
   // --- what WorkerReceiver does with every message, whatever the peer's state
 
   private received(from: bigint, n: Notification): void {

@@ -174,8 +174,9 @@ export class QuorumPeer implements QuorumPeerView {
         maxBuffer_bytes: this.o.maxBuffer_bytes,
         log: this.o.log.child(mode),
         metrics: this.o.metrics,
-        onServing: () => {
+        onServing: (epoch) => {
           (observer ? this.o.metrics.OBSERVER_SYNC_TIME : this.o.metrics.FOLLOWER_SYNC_TIME).add(performance.now() - syncStarted);
+          this.election.updateElectionVote(epoch);
           this.zabState = 'broadcast';
           zks.start();
           this.o.factory.setZooKeeperServer(zks, `now a ${mode}`);
@@ -255,6 +256,7 @@ export class QuorumPeer implements QuorumPeerView {
         metrics: this.o.metrics,
         onServing: (epoch) => {
           this.zabState = 'broadcast';
+          this.election.updateElectionVote(epoch);
           zks = new LeaderZooKeeperServer({ ...this.o.serverOptions, tree: db.tree }, lead, epoch, lead.stats, this.quorumSize);
           zks.restoreSessions(db.sessionsWithTimeouts);
           zks.start();

@@ -310,6 +310,8 @@ export class Member {
         return this.apply(e.txn);
       case 'serving':
         r.serving = true;
+        // As the real peer (QuorumPeer's onServing): peers that look are told the new epoch.
+        this.fle.updateElectionVote(BigInt(e.epoch));
         this.w.trace(`${this.name} serving as ${r.observer ? 'observer' : 'follower'} of ${r.leader} at epoch ${e.epoch}`);
         return this.checkServing();
       case 'ping':
@@ -423,6 +425,7 @@ export class Member {
       }
       case 'serving':
         r.serving = true;
+        this.fle.updateElectionVote(BigInt(e.epoch));
         this.w.trace(`${this.name} established epoch ${e.epoch} with ${this.applied.length} txns`);
         this.w.checker.established(e.epoch, this.name);
         this.w.checker.leaderHistory(this.name, this.applied);

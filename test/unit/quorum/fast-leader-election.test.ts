@@ -177,6 +177,27 @@ test('a peer that starts late joins the leader the others already follow', () =>
   assert.equal(late.currentVote.leader, 2n);
 });
 
+test('once it serves in the new epoch, a peer tells that epoch to peers that look (updateElectionVote, ZOOKEEPER-1732)', () => {
+  const quorum = majority([1n, 2n, 3n]);
+  const leader = new FastLeaderElection({ myid: 3n, quorum, learnerType: 'participant', configText: '' });
+  leader.step({ kind: 'lookForLeader', lastLoggedZxid: 0x100000005n, currentEpoch: 1n });
+  leader.ready();
+  // 1 and 2 vote for 3 in round 1 (epoch 1); once the wait for a better vote is over, 3 leads.
+  const looking = { state: ServerState.LOOKING, leader: 3n, zxid: 0x100000005n, electionEpoch: 1n, peerEpoch: 1n, version: 2 };
+  leader.step({ kind: 'notification', from: 1n, n: looking });
+  leader.step({ kind: 'notification', from: 2n, n: looking });
+  leader.step({ kind: 'timeout', delivered: true });
+  assert.equal(leader.ready().elected?.state, ServerState.LEADING);
+  const answer = () => {
+    leader.step({ kind: 'notification', from: 2n, n: { ...looking, leader: 2n, electionEpoch: 1n } });
+    return leader.ready().send.find((m) => m.to === 2n)!.n;
+  };
+  assert.equal(answer().peerEpoch, 1n, 'elected with the epoch it had');
+  leader.updateElectionVote(2n);
+  const n = answer();
+  assert.deepEqual([n.state, n.leader, n.peerEpoch], [ServerState.LEADING, 3n, 2n]);
+});
+
 test('notifications: version 2 round-trips with its config; the 28- and 40-byte forms of older peers are read', () => {
   const n = { state: ServerState.LEADING, leader: 3n, zxid: 0x500000002n, electionEpoch: 7n, peerEpoch: 5n, version: 2, config: 'server.1=a:1:2:participant\nversion=0' };
   assert.deepEqual(decodeNotification(encodeNotification(n)), n);
