@@ -195,6 +195,7 @@ export class QuorumPeer implements QuorumPeerView {
     zks.leaderLost();
     zks.stop();
     this.o.log.warn(`stopped ${mode === 'observer' ? 'observing' : 'following'} server ${leader.id}: ${reason}`);
+    if (this.stopped) return; // the next start loads from disk: nothing to bring up to date
     if (follow.memoryAheadOfDisk) {
       this.o.log.warn('the sync ended before its snapshot: reloading the database from disk');
       await this.db.loadDataBase();
@@ -276,7 +277,7 @@ export class QuorumPeer implements QuorumPeerView {
     this.o.factory.setZooKeeperServer(undefined, 'no longer the leader');
     zks?.stop();
     this.o.log.warn(`stopped leading: ${reason}`);
-    await this.fastForward();
+    if (!this.stopped) await this.fastForward(); // when stopping, the next start loads from disk
   }
 
   /** Between roles: what was logged and not yet applied is applied (ZKDatabase.fastForwardDataBase). */
