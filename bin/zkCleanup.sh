@@ -1,4 +1,4 @@
-#!/usr/bin/env bash
+#!/bin/bash
 # zkCleanup.sh, as Apache ZooKeeper's: `zkCleanup.sh [--config <dir>] -n <count>` keeps the
 # newest <count> snapshots of the dataDir (and dataLogDir) that zoo.cfg names, and the
 # transaction logs they need, through `zookeeper-ts purge`.

@@ -1,4 +1,4 @@
-#!/usr/bin/env bash
+#!/bin/bash
 # zkServer.sh, as Apache ZooKeeper 3.8's, over zookeeper-ts: the same usage, commands,
 # output and exit statuses, the pid file in dataDir and the .out file in ZOO_LOG_DIR, so
 # that an operator's scripts and runbooks run unchanged.
