@@ -35,7 +35,8 @@ export function serviceStatus(log: Logger, env: NodeJS.ProcessEnv = process.env)
     sending = true;
     const child = spawn('/bin/sh', ['-c', `systemd-notify --status="$1" & exec sleep ${NOTIFY_HOLD_s}`, 'sh', statusText(mode)], { stdio: 'ignore' });
     child.on('error', (e) => done(e.message));
-    child.on('exit', (code) => done(code === 0 ? undefined : `exit status ${code}`));
+    // A signal is the unit stopping (systemd ends every process of it), not a failure to tell.
+    child.on('exit', (code, signal) => done(code === 0 || signal !== null ? undefined : `exit status ${code}`));
     child.unref();
   };
   const done = (error: string | undefined) => {
