@@ -132,8 +132,19 @@ test('/etc/default/zookeeper is read under systemd: ZOO_LOG4J_PROP, and -Dzookee
 test('host_cpu_usage_ratio and the other host_* gauges are read from inside the unit', async () => {
   await host.check(['sh', '-c', 'echo metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider >> /etc/zookeeper/zoo.cfg']);
   await host.check(['systemctl', 'restart', 'zookeeper'], { timeout_ms: RESTART_BOUND_ms });
+  // Bounded retries: the endpoint of a server still starting refuses a moment.
+  const scrape = async () => {
+    for (let i = 0; ; i++) {
+      try {
+        return await (await fetch(`http://${ADDRESS}:7000/metrics`)).text();
+      } catch (e) {
+        if (i >= 50) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  };
   const gauge = async (name: string) => {
-    const text = await (await fetch(`http://${ADDRESS}:7000/metrics`)).text();
+    const text = await scrape();
     const line = text.split('\n').find((l) => l.startsWith(`${name} `));
     return line === undefined ? undefined : Number(line.split(' ')[1]);
   };
