@@ -9,10 +9,11 @@ ZOOBINDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ZOODATADIR=$(grep "^[[:space:]]*dataDir=" "$ZOOCFG" | sed -e 's/.*=//')
 ZOODATALOGDIR=$(grep "^[[:space:]]*dataLogDir=" "$ZOOCFG" | sed -e 's/.*=//')
 
-# The arguments after the directories are passed on as Apache's script passes them.
+# The directories in PurgeTxnLog's order (dataLogDir, then the snapshots' dataDir), which
+# `zookeeper-ts purge` takes, and the other arguments as Apache's script passes them.
 # shellcheck disable=SC2048,SC2086
 if [ -z "$ZOODATALOGDIR" ]; then
     exec "$ZOOKEEPER_TS" purge "$ZOODATADIR" $*
 else
-    exec "$ZOOKEEPER_TS" purge "$ZOODATADIR" "$ZOODATALOGDIR" $*
+    exec "$ZOOKEEPER_TS" purge "$ZOODATALOGDIR" "$ZOODATADIR" $*
 fi
