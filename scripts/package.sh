@@ -17,12 +17,18 @@ for tool in dpkg-deb rpmbuild gzip; do
   command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install dpkg rpm)" >&2; exit 1; }
 done
 
-# Files both packages hold, under a staging root; $1 is where the unit goes (/lib or /usr/lib).
+# Files both packages hold, under a staging root; $2 is where the unit goes (/lib or
+# /usr/lib), $3 where the init script goes (/etc/init.d, or RHEL's /etc/rc.d/init.d).
 stage() {
-  local dest=$1 unitdir=$2
+  local dest=$1 unitdir=$2 initddir=$3
   install -D -m 0755 dist/zookeeper-ts "$dest/usr/bin/zookeeper-ts"
   install -D -m 0644 packaging/common/zoo.cfg "$dest/etc/zookeeper/zoo.cfg"
-  install -D -m 0755 init.d/zookeeper "$dest/etc/init.d/zookeeper"
+  install -D -m 0755 init.d/zookeeper "$dest$initddir/zookeeper"
+  # Apache's scripts, where Apache's Debian package has them (/usr/share/zookeeper/bin),
+  # and the unit's ExecStartPost.
+  install -d "$dest/usr/share/zookeeper-ts/bin"
+  install -m 0755 bin/zkServer.sh bin/zkCli.sh bin/zkCleanup.sh bin/wait-serving "$dest/usr/share/zookeeper-ts/bin/"
+  install -m 0644 bin/zkEnv.sh "$dest/usr/share/zookeeper-ts/bin/"
   install -D -m 0644 systemd/zookeeper.service "$dest$unitdir/systemd/system/zookeeper.service"
   install -d -m 0750 "$dest/var/lib/zookeeper" "$dest/var/log/zookeeper"
   install -D -m 0644 packaging/common/logrotate "$dest/etc/logrotate.d/zookeeper-ts"
@@ -37,7 +43,7 @@ stage() {
 if [[ " $only " == *" deb "* ]]; then
 deb_root=$(mktemp -d)
 trap 'rm -rf "${deb_root:-}" "${rpm_top:-}"' EXIT
-stage "$deb_root" /lib
+stage "$deb_root" /lib /etc/init.d
 install -D -m 0644 packaging/common/default "$deb_root/etc/default/zookeeper"
 install -D -m 0644 packaging/deb/copyright "$deb_root/usr/share/doc/zookeeper-ts/copyright"
 sed -e "s/@VERSION@/$version/g" -e "s/@DATE@/$(date -R -u -d @"${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}")/" \
@@ -59,7 +65,7 @@ fi
 if [[ " $only " == *" rpm "* ]]; then
 rpm_top=$(mktemp -d)
 mkdir -p "$rpm_top"/{BUILD,RPMS,SOURCES,SPECS,SRPMS,BUILDROOT}
-stage "$rpm_top/SOURCES/root" /usr/lib
+stage "$rpm_top/SOURCES/root" /usr/lib /etc/rc.d/init.d
 install -D -m 0644 packaging/common/default "$rpm_top/SOURCES/root/etc/sysconfig/zookeeper"
 rpmbuild -bb --quiet \
   --define "_topdir $rpm_top" \

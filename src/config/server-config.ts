@@ -6,6 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { BOOLEAN_SWITCHES, BooleanValueError, readBoolean, surprisingValue, type BooleanSwitch } from './boolean-switches';
 import { ConfigError } from './config-error';
+import { NO_JVM_FLAGS, readJvmFlags, type JvmFlags } from './jvm-flags';
 import { parseProperties, type Property } from './properties';
 import { isEnsembleKey, readEnsemble, type EnsembleConfig } from './quorum-config';
 import type { QuorumServer } from './quorum-verifier';
@@ -163,8 +164,16 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
   return cfg;
 }
 
-/** Parses zoo.cfg text; `readMyid` supplies dataDir/myid when server.N lines need it. */
-export function parseConfig(text: string, file: string, readMyid: (dataDir: string) => string | undefined = () => undefined): ServerConfig {
+/**
+ * Parses zoo.cfg text; `readMyid` supplies dataDir/myid when server.N lines need it, and
+ * `jvmFlags` the -D options of SERVER_JVMFLAGS/JVMFLAGS (jvm-flags.ts).
+ */
+export function parseConfig(
+  text: string,
+  file: string,
+  readMyid: (dataDir: string) => string | undefined = () => undefined,
+  jvmFlags: JvmFlags = NO_JVM_FLAGS,
+): ServerConfig {
   const cfg = defaultConfig({ file, clientPortAddress: '0.0.0.0', clientPortAddressSet: false, adminServerAddress: '0.0.0.0' });
   let minSet = false;
   let maxSet = false;
@@ -172,9 +181,13 @@ export function parseConfig(text: string, file: string, readMyid: (dataDir: stri
   let dataDirSeen = false;
   let dataLogDirSeen = false;
   const props = parseProperties(text, file);
+  const inZooCfg = new Set(props.map((p) => p.key));
+  cfg.warnings.push(...jvmFlags.warnings);
   const ensembleProps: Property[] = [];
-  for (const p of props) {
-    cfg.properties.set(p.key, p.value);
+  // -D options first, so that zoo.cfg's lines win, as they win in Apache; those Apache reads
+  // from the option alone come last.
+  for (const p of [...jvmFlags.defaults.filter((d) => !inZooCfg.has(d.key)), ...props, ...jvmFlags.overrides]) {
+    if (p.file === file) cfg.properties.set(p.key, p.value);
     if (isEnsembleKey(p.key)) {
       ensembleProps.push(p);
       continue;
@@ -256,8 +269,8 @@ export function parseConfig(text: string, file: string, readMyid: (dataDir: stri
   return cfg;
 }
 
-/** Reads zoo.cfg and, when needed, dataDir/myid. */
-export function loadConfig(file: string): ServerConfig {
+/** Reads zoo.cfg and, when needed, dataDir/myid; -D options from `env`'s SERVER_JVMFLAGS/JVMFLAGS. */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -276,7 +289,7 @@ export function loadConfig(file: string): ServerConfig {
       if (code !== 'ENOTDIR' && code !== 'EACCES') throw e;
     }
     return isFile ? readFileSync(myid, 'utf8') : undefined;
-  });
+  }, readJvmFlags(env));
 }
 
 // --- values

@@ -16,6 +16,7 @@ import {
   startOperatorEndpoints,
   type OperatorEndpoints,
 } from '../server/server-assembly';
+import { serviceStatus } from '../server/service-status';
 import { ZooKeeperServer } from '../server/zookeeper-server';
 import { QuorumPeer } from './quorum-peer';
 import { DataTree } from '../tree/data-tree';
@@ -40,6 +41,7 @@ export async function startQuorumPeer(config: ServerConfig, log: Logger): Promis
   const factory = clientPortFactory(config, undefined, log);
   const ctx = operatorContext(config, idle, factory, 'looking', db.snapLog, metrics, prometheus);
 
+  const status = serviceStatus(log);
   let endpoints: OperatorEndpoints | undefined;
   let peer: QuorumPeer;
   try {
@@ -61,6 +63,7 @@ export async function startQuorumPeer(config: ServerConfig, log: Logger): Promis
         onRole: (mode, zks) => {
           ctx.mode = mode;
           if (zks) ctx.zks = zks;
+          status.report(mode);
         },
       },
       db,

@@ -3,6 +3,7 @@
 import type { ServerConfig } from '../config/server-config';
 import { FileTxnSnapLog } from '../persistence/file-txn-snap-log';
 import type { ServerCnxnFactory } from './server-cnxn-factory';
+import { serviceStatus } from './service-status';
 import { ZooKeeperServer } from './zookeeper-server';
 import {
   clientPortFactory,
@@ -55,6 +56,7 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
   const cleanup = startCleanup(config, log);
   const { host, port } = factory.address;
   log.info(`binding to port ${host}:${port}; serving as standalone with tickTime ${config.tickTime} ms`);
+  serviceStatus(log).report('standalone');
   return {
     zks,
     factory,

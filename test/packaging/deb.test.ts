@@ -71,6 +71,9 @@ test('/etc/init.d/zookeeper starts a server a client uses; service status says M
   const log = readFileSync(join(d.root, 'var/log/zookeeper/zookeeper.log'), 'utf8');
   assert.match(log, /^\S+Z INFO  \[server\] binding to port 127\.0\.0\.71:2181/m);
   assert.ok(existsSync(join(d.root, 'usr/share/zookeeper-ts/monitoring/zookeeper-alerts.yml')));
+  // Apache's scripts, where Apache's Debian package has its own, working on the package's zoo.cfg.
+  const zkStatus = d.chroot(['/usr/share/zookeeper-ts/bin/zkServer.sh', 'status'], true);
+  assert.deepEqual(zkStatus, { code: 0, out: `Client port found: 2181. Client address: ${HOST}. Client SSL: false.\nMode: standalone\nUsing config: /etc/zookeeper/zoo.cfg\n` });
 });
 
 test('an upgrade restarts the service, keeps the edited zoo.cfg and the data', async () => {
@@ -95,6 +98,12 @@ test('remove stops the service; purge removes what the package made but the data
   assert.ok(!isRunning(running), 'the server was stopped');
   assert.ok(!existsSync(join(d.root, 'usr/bin/zookeeper-ts')));
   assert.ok(existsSync(join(d.root, 'etc/zookeeper/zoo.cfg')), 'remove keeps the conffiles');
+  // The kept init script, as at the next boot: success and silence (Debian policy 9.3.2),
+  // and status says not running (LSB's 3).
+  for (const action of ['start', 'stop', 'restart']) {
+    assert.deepEqual(d.chroot(['/etc/init.d/zookeeper', action], true), { code: 0, out: '' }, action);
+  }
+  assert.equal(d.chroot(['/etc/init.d/zookeeper', 'status'], true).code, 3);
   const purge = d.chroot(['apt-get', 'purge', '-y', '-q', 'zookeeper-ts']).out;
   assert.match(purge, /Kept: the data under \/var\/lib\/zookeeper/);
   for (const gone of ['etc/zookeeper', 'var/log/zookeeper', 'etc/rc2.d/S01zookeeper', 'etc/init.d/zookeeper']) {

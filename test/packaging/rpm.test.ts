@@ -12,8 +12,8 @@ before(() => ensurePackages());
 test('the .rpm holds the executable, config, unit, init script, directories, docs and monitoring files', () => {
   const files = sh('rpm', ['-qlp', RPM]).out.trim().split('\n').sort();
   assert.deepEqual(files, [
-    '/etc/init.d/zookeeper',
     '/etc/logrotate.d/zookeeper-ts',
+    '/etc/rc.d/init.d/zookeeper',
     '/etc/sysconfig/zookeeper',
     '/etc/zookeeper',
     '/etc/zookeeper/zoo.cfg',
@@ -22,6 +22,12 @@ test('the .rpm holds the executable, config, unit, init script, directories, doc
     '/usr/share/doc/zookeeper-ts/README.md',
     '/usr/share/man/man1/zookeeper-ts.1.gz',
     '/usr/share/zookeeper-ts',
+    '/usr/share/zookeeper-ts/bin',
+    '/usr/share/zookeeper-ts/bin/wait-serving',
+    '/usr/share/zookeeper-ts/bin/zkCleanup.sh',
+    '/usr/share/zookeeper-ts/bin/zkCli.sh',
+    '/usr/share/zookeeper-ts/bin/zkEnv.sh',
+    '/usr/share/zookeeper-ts/bin/zkServer.sh',
     '/usr/share/zookeeper-ts/monitoring',
     '/usr/share/zookeeper-ts/monitoring/grafana-dashboard.json',
     '/usr/share/zookeeper-ts/monitoring/zookeeper-alerts.yml',
@@ -45,15 +51,22 @@ test('it depends on glibc and libstdc++ only (and what its scripts run)', () => 
   const glibc = libs.flatMap((r) => /GLIBC_(\d+)\.(\d+)/.exec(r) ?? []).filter((_, i) => i % 3 === 2).map(Number);
   assert.ok(glibc.length > 0 && Math.max(...glibc) <= 28, `needs GLIBC_2.${Math.max(...glibc)}`);
   const others = new Set(requires.filter((r) => !r.includes('.so') && !/^(rpmlib|rtld|config)\(/.test(r)));
-  assert.deepEqual([...others].sort(), ['/bin/sh', 'shadow-utils']);
+  // bash: Apache's zkServer.sh, zkCli.sh and zkCleanup.sh are bash scripts, and ours too.
+  assert.deepEqual([...others].sort(), ['/bin/bash', '/bin/sh', 'shadow-utils']);
 });
 
-test('its scripts create the user, register the service, and stop it on erase', () => {
+test("its scripts create the user and follow RHEL's systemd conventions: presets decide enablement", () => {
   const scripts = sh('rpm', ['-qp', '--scripts', RPM]).out;
-  assert.match(scripts, /preinstall scriptlet[\s\S]*useradd -r -g zookeeper/);
-  assert.match(scripts, /postinstall scriptlet[\s\S]*systemctl enable --now zookeeper\.service[\s\S]*chkconfig --add zookeeper/);
-  assert.match(scripts, /preuninstall scriptlet[\s\S]*systemctl disable --now zookeeper\.service[\s\S]*chkconfig --del zookeeper/);
-  assert.match(scripts, /postuninstall scriptlet[\s\S]*try-restart/);
+  const scriptlet = (name: string) => new RegExp(`${name} scriptlet[^\\n]*\\n([\\s\\S]*?)(?=\\n\\w+ scriptlet|$)`).exec(scripts)?.[1] ?? '';
+  assert.match(scriptlet('preinstall'), /useradd -r -g zookeeper/);
+  // What %systemd_post, %systemd_preun and %systemd_postun_with_restart expand to on RHEL 8.
+  assert.match(scriptlet('postinstall'), /if \[ \$1 -eq 1 \]; then[\s\S]*systemctl --no-reload preset zookeeper\.service/);
+  assert.doesNotMatch(scriptlet('postinstall'), /systemctl (--\S+ )*(enable|start)/, 'enabling is for the presets');
+  assert.match(scriptlet('postinstall'), /chkconfig --add zookeeper/);
+  assert.match(scriptlet('preuninstall'), /if \[ \$1 -eq 0 \]; then[\s\S]*systemctl --no-reload disable --now zookeeper\.service/);
+  assert.match(scriptlet('preuninstall'), /chkconfig --del zookeeper/);
+  assert.match(scriptlet('postuninstall'), /if \[ \$1 -ge 1 \]; then[\s\S]*systemctl try-restart zookeeper\.service/);
+  assert.match(sh('rpm', ['-qpi', RPM]).out, /Supported: distributions with glibc 2\.28 or later \(RHEL, Rocky and Alma 8\s+and 9; Debian 10 and later; Ubuntu 20\.04 and later\)/);
 });
 
 test('rpmlint finds nothing beyond the filtered, explained findings', () => {

@@ -14,8 +14,10 @@ export interface ServerOptions {
   port?: number;
   /** An existing dataDir to serve from (kept when the server stops); default a fresh temp one. */
   dataDir?: string;
-  /** Extra zoo.cfg lines (key=value). */
-  cfg?: Record<string, string | number | boolean>;
+  /** Extra zoo.cfg lines (key=value); undefined leaves out a line the default config has. */
+  cfg?: Record<string, string | number | boolean | undefined>;
+  /** -D options: on java's command line for Apache, in SERVER_JVMFLAGS for ours (as zkServer.sh passes them). */
+  jvmFlags?: string[];
 }
 
 export interface RunningServer {
@@ -46,7 +48,7 @@ export async function startServer(flavour: Flavour, opts: ServerOptions): Promis
   const port = opts.port ?? 2181;
   const dir = mkdtempSync(join(tmpdir(), `zk-${flavour}-`));
   const dataDir = opts.dataDir ?? join(dir, 'data');
-  const cfg: Record<string, string | number | boolean> = {
+  const cfg: Record<string, string | number | boolean | undefined> = {
     tickTime: 2000,
     dataDir,
     clientPort: port,
@@ -56,7 +58,13 @@ export async function startServer(flavour: Flavour, opts: ServerOptions): Promis
     ...opts.cfg,
   };
   const cfgFile = join(dir, 'zoo.cfg');
-  writeFileSync(cfgFile, Object.entries(cfg).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  writeFileSync(
+    cfgFile,
+    Object.entries(cfg)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n',
+  );
 
   // Another server already on this address would answer our readiness probe for a server
   // that in fact failed to bind: refuse to start rather than test the wrong one.
@@ -67,13 +75,14 @@ export async function startServer(flavour: Flavour, opts: ServerOptions): Promis
   let child: ChildProcess;
   if (flavour === 'apache') {
     if (!existsSync(ZK_JAR)) throw new Error(`Apache ZooKeeper is missing (${ZK_JAR}): run scripts/install-test-deps.sh`);
-    child = spawn('java', ['-Xmx512m', '-cp', JAVA_CP, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile], {
+    child = spawn('java', ['-Xmx512m', ...(opts.jvmFlags ?? []), '-cp', JAVA_CP, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
   } else {
     const bundle = join(REPO, 'dist/zookeeper-ts.cjs');
     if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`node scripts/build.mjs\``);
-    child = spawn(process.execPath, [bundle, 'server', cfgFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const env = opts.jvmFlags ? { ...process.env, SERVER_JVMFLAGS: opts.jvmFlags.join(' ') } : process.env;
+    child = spawn(process.execPath, [bundle, 'server', cfgFile], { stdio: ['ignore', 'ignore', 'pipe'], env });
   }
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
