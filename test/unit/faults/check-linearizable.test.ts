@@ -118,6 +118,9 @@ test('the same histories with one read made stale, or made to see a value never 
         : { value: -1, version: victim.output!.version };
       const mutated = ops.map((o) => (o === victim ? ({ ...o, output } as RegisterOp) : o));
       assertInvalid(checkRegisterLinearizable(mutated, ZERO));
+      // The exact cache (no hash) agrees, on this and on the unmutated history.
+      assertInvalid(checkRegisterLinearizable(mutated, ZERO, { cache: 'exact' }));
+      assertValid(checkRegisterLinearizable(ops, ZERO, { cache: 'exact' }));
     }),
     { numRuns: 300 },
   );
