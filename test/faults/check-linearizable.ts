@@ -109,7 +109,11 @@ export function checkLinearizable<S, Op extends AnyOp>(
 }
 
 function search<S, Op extends AnyOp>(ops: Op[], model: SequentialModel<S, Op>, cache: ConfigurationCache, statesMax: number): CheckResult {
-  const head = buildEntries(ops);
+  // The known operations' invocations and completions in one list; the 'unknown' ones'
+  // invocations (their completions are at +∞) in another, tried only once no known one can
+  // be placed: an unknown write that never took effect stays a candidate to the end, and
+  // walking past every such one at each step made long histories quadratic.
+  const { head, unknownHead } = buildEntries(ops);
   const classes = interchangeableClasses(ops, model);
   const placed: Placed<S>[] = [];
   let state = model.init;
@@ -120,11 +124,16 @@ function search<S, Op extends AnyOp>(ops: Op[], model: SequentialModel<S, Op>, c
   let stateKey = model.key(state);
   let linearizable = true; // until the search runs out of placements to undo
   let entry = head.next;
-  while (entry !== null) {
+  // Walking the unknown invocations up to the first completion not yet placed (blocking).
+  let blocking: Entry | null = null;
+  for (;;) {
+    if (blocking === null && entry === null) break; // every known operation placed
     let dead = false;
-    if (entry.call) {
-      const cls = classes.of[entry.op]!;
-      const next = cls >= 0 && classes.members[cls]![classes.placed[cls]!] !== entry.op ? null : model.step(state, ops[entry.op]!);
+    const candidate = blocking === null ? entry!.call : entry !== null && entry.time <= blocking.time;
+    if (candidate) {
+      const at = entry!;
+      const cls = classes.of[at.op]!;
+      const next = cls >= 0 && classes.members[cls]![classes.placed[cls]!] !== at.op ? null : model.step(state, ops[at.op]!);
       if (next !== null) {
         const nextKey = model.key(next);
         // An operation that leaves the state as it is (a read, a BADVERSION) and may take
@@ -133,34 +142,38 @@ function search<S, Op extends AnyOp>(ops: Op[], model: SequentialModel<S, Op>, c
         // placing it now is never tried: without this, proving a history invalid tries
         // every subset of the reads in flight at every point before the anomaly.
         const forced = nextKey === stateKey;
-        if (cache.tryAdd(entry.op, nextKey)) {
+        if (cache.tryAdd(at.op, nextKey)) {
           if (++explored > statesMax) {
             return { valid: 'unknown', operations: ops.length, gaveUp: `STATES_EXPLORED_MAX (${statesMax}) states explored` };
           }
-          cache.place(entry.op);
+          cache.place(at.op);
           if (cls >= 0) classes.placed[cls]!++;
-          placed.push({ entry, stateBefore: state, forced });
+          placed.push({ entry: at, stateBefore: state, forced });
           state = next;
           stateKey = nextKey;
-          lift(entry);
+          lift(at);
           entry = head.next;
+          blocking = null;
           continue;
         }
         // Seen, so explored from there and failed: so would this configuration.
         dead = forced;
       }
       if (!dead) {
-        entry = entry.next;
+        entry = at.next;
         continue;
       }
+    } else if (blocking === null) {
+      // A completion before its operation was placed: the unknown operations invoked before
+      // it are the last candidates.
+      blocking = entry;
+      entry = unknownHead.next;
+      continue;
     }
-    // A completion before its operation was placed. At +∞ only 'unknown' operations remain,
-    // and they may never have taken effect: every other operation has been placed.
-    if (!dead && entry.time === Infinity) break;
     if (!dead && (deepest === null || placed.length > deepest.depth)) {
       deepest = {
         depth: placed.length,
-        blocked: entry.op,
+        blocked: blocking!.op,
         state,
         before: placed.slice(-WITNESS_CONTEXT_OPS).map((p) => p.entry.op),
       };
@@ -182,6 +195,8 @@ function search<S, Op extends AnyOp>(ops: Op[], model: SequentialModel<S, Op>, c
     }
     stateKey = model.key(state);
     entry = last.entry.next;
+    // Back among the unknown invocations: the first completion not placed is again the line.
+    blocking = last.entry.match === null ? firstCompletion(head) : null;
   }
   if (linearizable) return { valid: true, operations: ops.length };
   const d = deepest!;
@@ -198,6 +213,12 @@ function search<S, Op extends AnyOp>(ops: Op[], model: SequentialModel<S, Op>, c
       },
     ],
   };
+}
+
+function firstCompletion(head: Entry): Entry {
+  let e = head.next;
+  while (e !== null && e.call) e = e.next;
+  return e!;
 }
 
 /** Each op's class (-1: none), each class's members in invocation order, how many are placed. */
@@ -227,20 +248,32 @@ function interchangeableClasses<S, Op extends AnyOp>(ops: Op[], model: Sequentia
   return { of, members, placed: new Int32Array(members.length) };
 }
 
-/** The list of invocations and completions in time order, behind a sentinel head. */
-function buildEntries(ops: AnyOp[]): Entry {
+/**
+ * The known operations' invocations and completions in time order, and the unknown ones'
+ * invocations in time order, each behind a sentinel head. An unknown operation's entry has
+ * no match (no completion).
+ */
+function buildEntries(ops: AnyOp[]): { head: Entry; unknownHead: Entry } {
   const entries: Entry[] = [];
+  const unknown: Entry[] = [];
   ops.forEach((op, i) => {
-    const end = op.outcome === 'unknown' ? Infinity : op.completedAt;
-    if (!(end >= op.invokedAt)) throw new Error(`operation ${i} completes (${end}) before it is invoked (${op.invokedAt})`);
     const call: Entry = { op: i, call: true, time: op.invokedAt, match: null, prev: null, next: null };
-    const ret: Entry = { op: i, call: false, time: end, match: call, prev: null, next: null };
+    if (op.outcome === 'unknown') {
+      unknown.push(call);
+      return;
+    }
+    if (!(op.completedAt >= op.invokedAt)) throw new Error(`operation ${i} completes (${op.completedAt}) before it is invoked (${op.invokedAt})`);
+    const ret: Entry = { op: i, call: false, time: op.completedAt, match: call, prev: null, next: null };
     call.match = ret;
     entries.push(call, ret);
   });
   // At equal times invocations come first: operations that touch are taken as concurrent,
   // the reading that never reports an anomaly the clock cannot prove.
-  entries.sort((a, b) => a.time - b.time || Number(b.call) - Number(a.call) || a.op - b.op);
+  const order = (a: Entry, b: Entry): number => a.time - b.time || Number(b.call) - Number(a.call) || a.op - b.op;
+  return { head: linked(entries.sort(order)), unknownHead: linked(unknown.sort(order)) };
+}
+
+function linked(entries: Entry[]): Entry {
   const head: Entry = { op: -1, call: false, time: -Infinity, match: null, prev: null, next: null };
   let prev = head;
   for (const e of entries) {
@@ -251,20 +284,23 @@ function buildEntries(ops: AnyOp[]): Entry {
   return head;
 }
 
-/** Takes a placed call and its completion out of the list (the head sentinel is never lifted). */
+/** Takes a placed call and its completion out of their list (the head sentinel is never lifted). */
 function lift(call: Entry): void {
   call.prev!.next = call.next;
-  call.next!.prev = call.prev;
-  const ret = call.match!;
+  if (call.next !== null) call.next.prev = call.prev;
+  const ret = call.match;
+  if (ret === null) return;
   ret.prev!.next = ret.next;
   if (ret.next !== null) ret.next.prev = ret.prev;
 }
 
 /** Puts back what lift took out; lifts are undone in reverse order, so the neighbours are as they were. */
 function unlift(call: Entry): void {
-  const ret = call.match!;
-  ret.prev!.next = ret;
-  if (ret.next !== null) ret.next.prev = ret;
+  const ret = call.match;
+  if (ret !== null) {
+    ret.prev!.next = ret;
+    if (ret.next !== null) ret.next.prev = ret;
+  }
   call.prev!.next = call;
-  call.next!.prev = call;
+  if (call.next !== null) call.next.prev = call;
 }
