@@ -21,12 +21,12 @@ import { constrainsRegister, isUnseenUnknownWrite, registerKey, registerClaims, 
 /**
  * How many (linearized set, state) pairs the search may explore before it gives up. A
  * history from a run is nearly sequential (each client has one operation in flight):
- * 10,000 register operations at 8 clients, 2% of them 'unknown', needed 16,772 (1.7 per
+ * 10,000 register operations at 8 clients, 2% of them 'unknown', needed 16,118 (1.6 per
  * operation), so this leaves room for 60 times that, or a run of 600,000 operations.
  * Histories with many concurrent 'unknown' writes of one value make the search exponential;
- * the bound stops it after seconds (1e6 states of 40 such writes: 6 s of CPU, 28 s on this
- * 2-core machine at load 20) and says so, instead of hanging the run. Proving a stale read
- * halfway through 10,000 operations invalid took 3 s of CPU, well inside it.
+ * the bound stops it after seconds (1e6 states of 40 such writes: 6 s of CPU, 15 s on this
+ * 2-core machine at load 17) and says so, instead of hanging the run. Proving a stale read
+ * halfway through 10,000 operations invalid takes under 2 s of CPU, well inside it.
  */
 export const STATES_EXPLORED_MAX = 1_000_000;
 
