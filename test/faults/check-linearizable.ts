@@ -7,6 +7,12 @@
 //
 // An operation with outcome 'unknown' completes at +∞: it may take effect anywhere after its
 // invocation, or never. The history is valid as soon as every other operation is placed.
+//
+// For speed, three reductions that reject no linearizable history: an operation that
+// leaves the state as it is is placed as soon as it can be, without trying it later; the
+// model may name interchangeable operations, placed in invocation order only; and the
+// register model uses the versions the acknowledged operations reveal to rule out where
+// an 'unknown' write can take effect (register-model.ts). One key: no partitioning.
 
 import type { CheckResult, Operation, RegisterOp } from './history';
 import { type ConfigurationCache, ExactCache, HashedCache } from './linearized-cache';
@@ -15,11 +21,12 @@ import { constrainsRegister, isUnseenUnknownWrite, registerKey, registerClaims, 
 /**
  * How many (linearized set, state) pairs the search may explore before it gives up. A
  * history from a run is nearly sequential (each client has one operation in flight):
- * 10,000 register operations at 8 clients, 2% of them 'unknown', needed 25,008 (2.5 per
- * operation), so this leaves room for 40 times that, or a run of 400,000 operations.
+ * 10,000 register operations at 8 clients, 2% of them 'unknown', needed 16,118 (1.6 per
+ * operation), so this leaves room for 60 times that, or a run of 600,000 operations.
  * Histories with many concurrent 'unknown' writes of one value make the search exponential;
- * the bound stops it after seconds (1e6 states of 40 such writes: 4 s of CPU, 11 s on this
- * loaded 2-core machine) and says so, instead of hanging the run.
+ * the bound stops it after seconds (1e6 states of 40 such writes: 6 s of CPU, 15 s on this
+ * 2-core machine at load 17) and says so, instead of hanging the run. Proving a stale read
+ * halfway through 10,000 operations invalid takes under 2 s of CPU, well inside it.
  */
 export const STATES_EXPLORED_MAX = 1_000_000;
 
@@ -40,6 +47,8 @@ export interface SequentialModel<S, Op> {
 export interface LinearizableOptions {
   /** Overrides STATES_EXPLORED_MAX (the tests use a small one). */
   statesExploredMax?: number;
+  /** 'hashed' (the default: 128-bit, see HashedCache) or 'exact' (no collisions, slower). */
+  cache?: 'hashed' | 'exact';
 }
 
 /** How many linearized operations a failure reports before the one that could not be placed. */
@@ -84,26 +93,27 @@ interface Entry {
 interface Placed<S> {
   entry: Entry;
   stateBefore: S;
+  /** Placed without an alternative: backtracking goes on past it. */
+  forced: boolean;
 }
 
-/**
- * Every operation given takes part: filter out those that say nothing before calling. The
- * search runs with the hashed cache; a rejection (which a hash collision could cause, by
- * pruning a branch never explored) is confirmed by a second search with the exact cache.
- */
+/** Every operation given takes part: filter out those that say nothing before calling. */
 export function checkLinearizable<S, Op extends AnyOp>(
   ops: Op[],
   model: SequentialModel<S, Op>,
   options: LinearizableOptions = {},
 ): CheckResult {
   const statesMax = options.statesExploredMax ?? STATES_EXPLORED_MAX;
-  const fast = search(ops, model, new HashedCache(ops.length), statesMax);
-  if (fast.valid !== false) return fast;
-  return search(ops, model, new ExactCache(ops.length), statesMax);
+  const cache = options.cache === 'exact' ? new ExactCache(ops.length) : new HashedCache(ops.length);
+  return search(ops, model, cache, statesMax);
 }
 
 function search<S, Op extends AnyOp>(ops: Op[], model: SequentialModel<S, Op>, cache: ConfigurationCache, statesMax: number): CheckResult {
-  const head = buildEntries(ops);
+  // The known operations' invocations and completions in one list; the 'unknown' ones'
+  // invocations (their completions are at +∞) in another, tried only once no known one can
+  // be placed: an unknown write that never took effect stays a candidate to the end, and
+  // walking past every such one at each step made long histories quadratic.
+  const { head, unknownHead } = buildEntries(ops);
   const classes = interchangeableClasses(ops, model);
   const placed: Placed<S>[] = [];
   let state = model.init;
@@ -111,47 +121,84 @@ function search<S, Op extends AnyOp>(ops: Op[], model: SequentialModel<S, Op>, c
   // The deepest point the search reached, for the report when it fails.
   let deepest: { depth: number; blocked: number; state: S; before: number[] } | null = null;
 
+  let stateKey = model.key(state);
+  let linearizable = true; // until the search runs out of placements to undo
   let entry = head.next;
-  while (entry !== null) {
-    if (entry.call) {
-      const cls = classes.of[entry.op]!;
-      const next = cls >= 0 && classes.members[cls]![classes.placed[cls]!] !== entry.op ? null : model.step(state, ops[entry.op]!);
-      if (next !== null && cache.tryAdd(entry.op, model.key(next))) {
-        if (++explored > statesMax) {
-          return { valid: 'unknown', operations: ops.length, gaveUp: `STATES_EXPLORED_MAX (${statesMax}) states explored` };
+  // Walking the unknown invocations up to the first completion not yet placed (blocking).
+  let blocking: Entry | null = null;
+  for (;;) {
+    if (blocking === null && entry === null) break; // every known operation placed
+    let dead = false;
+    const candidate = blocking === null ? entry!.call : entry !== null && entry.time <= blocking.time;
+    if (candidate) {
+      const at = entry!;
+      const cls = classes.of[at.op]!;
+      const next = cls >= 0 && classes.members[cls]![classes.placed[cls]!] !== at.op ? null : model.step(state, ops[at.op]!);
+      if (next !== null) {
+        const nextKey = model.key(next);
+        // An operation that leaves the state as it is (a read, a BADVERSION) and may take
+        // effect now can be moved here in any linearization that places it later: every
+        // state stays the same, and what had to precede it has (it is a candidate). So not
+        // placing it now is never tried: without this, proving a history invalid tries
+        // every subset of the reads in flight at every point before the anomaly.
+        const forced = nextKey === stateKey;
+        if (cache.tryAdd(at.op, nextKey)) {
+          if (++explored > statesMax) {
+            return { valid: 'unknown', operations: ops.length, gaveUp: `STATES_EXPLORED_MAX (${statesMax}) states explored` };
+          }
+          cache.place(at.op);
+          if (cls >= 0) classes.placed[cls]!++;
+          placed.push({ entry: at, stateBefore: state, forced });
+          state = next;
+          stateKey = nextKey;
+          lift(at);
+          entry = head.next;
+          blocking = null;
+          continue;
         }
-        cache.place(entry.op);
-        if (cls >= 0) classes.placed[cls]!++;
-        placed.push({ entry, stateBefore: state });
-        state = next;
-        lift(entry);
-        entry = head.next;
+        // Seen, so explored from there and failed: so would this configuration.
+        dead = forced;
+      }
+      if (!dead) {
+        entry = at.next;
         continue;
       }
-      entry = entry.next;
+    } else if (blocking === null) {
+      // A completion before its operation was placed: the unknown operations invoked before
+      // it are the last candidates.
+      blocking = entry;
+      entry = unknownHead.next;
       continue;
     }
-    // A completion before its operation was placed. At +∞ only 'unknown' operations remain,
-    // and they may never have taken effect: every other operation has been placed.
-    if (entry.time === Infinity) break;
-    if (deepest === null || placed.length > deepest.depth) {
+    if (!dead && (deepest === null || placed.length > deepest.depth)) {
       deepest = {
         depth: placed.length,
-        blocked: entry.op,
+        blocked: blocking!.op,
         state,
         before: placed.slice(-WITNESS_CONTEXT_OPS).map((p) => p.entry.op),
       };
     }
-    const last = placed.pop();
-    if (last === undefined) break;
-    cache.unplace(last.entry.op);
-    const cls = classes.of[last.entry.op]!;
-    if (cls >= 0) classes.placed[cls]!--;
-    state = last.stateBefore;
-    unlift(last.entry);
+    // Back to the last placement that had an alternative.
+    let last: Placed<S> | undefined;
+    do {
+      last = placed.pop();
+      if (last === undefined) break;
+      cache.unplace(last.entry.op);
+      const cls = classes.of[last.entry.op]!;
+      if (cls >= 0) classes.placed[cls]!--;
+      state = last.stateBefore;
+      unlift(last.entry);
+    } while (last.forced);
+    if (last === undefined) {
+      linearizable = false;
+      break;
+    }
+    stateKey = model.key(state);
     entry = last.entry.next;
+    // Back among the unknown invocations: the first completion not placed is again the line.
+    blocking = last.entry.match === null ? firstCompletion(head) : null;
   }
-  if (entry === null || entry.time === Infinity) return { valid: true, operations: ops.length };
+  if (linearizable) return { valid: true, operations: ops.length };
   const d = deepest!;
   return {
     valid: false,
@@ -166,6 +213,12 @@ function search<S, Op extends AnyOp>(ops: Op[], model: SequentialModel<S, Op>, c
       },
     ],
   };
+}
+
+function firstCompletion(head: Entry): Entry {
+  let e = head.next;
+  while (e !== null && e.call) e = e.next;
+  return e!;
 }
 
 /** Each op's class (-1: none), each class's members in invocation order, how many are placed. */
@@ -195,20 +248,32 @@ function interchangeableClasses<S, Op extends AnyOp>(ops: Op[], model: Sequentia
   return { of, members, placed: new Int32Array(members.length) };
 }
 
-/** The list of invocations and completions in time order, behind a sentinel head. */
-function buildEntries(ops: AnyOp[]): Entry {
+/**
+ * The known operations' invocations and completions in time order, and the unknown ones'
+ * invocations in time order, each behind a sentinel head. An unknown operation's entry has
+ * no match (no completion).
+ */
+function buildEntries(ops: AnyOp[]): { head: Entry; unknownHead: Entry } {
   const entries: Entry[] = [];
+  const unknown: Entry[] = [];
   ops.forEach((op, i) => {
-    const end = op.outcome === 'unknown' ? Infinity : op.completedAt;
-    if (!(end >= op.invokedAt)) throw new Error(`operation ${i} completes (${end}) before it is invoked (${op.invokedAt})`);
     const call: Entry = { op: i, call: true, time: op.invokedAt, match: null, prev: null, next: null };
-    const ret: Entry = { op: i, call: false, time: end, match: call, prev: null, next: null };
+    if (op.outcome === 'unknown') {
+      unknown.push(call);
+      return;
+    }
+    if (!(op.completedAt >= op.invokedAt)) throw new Error(`operation ${i} completes (${op.completedAt}) before it is invoked (${op.invokedAt})`);
+    const ret: Entry = { op: i, call: false, time: op.completedAt, match: call, prev: null, next: null };
     call.match = ret;
     entries.push(call, ret);
   });
   // At equal times invocations come first: operations that touch are taken as concurrent,
   // the reading that never reports an anomaly the clock cannot prove.
-  entries.sort((a, b) => a.time - b.time || Number(b.call) - Number(a.call) || a.op - b.op);
+  const order = (a: Entry, b: Entry): number => a.time - b.time || Number(b.call) - Number(a.call) || a.op - b.op;
+  return { head: linked(entries.sort(order)), unknownHead: linked(unknown.sort(order)) };
+}
+
+function linked(entries: Entry[]): Entry {
   const head: Entry = { op: -1, call: false, time: -Infinity, match: null, prev: null, next: null };
   let prev = head;
   for (const e of entries) {
@@ -219,20 +284,23 @@ function buildEntries(ops: AnyOp[]): Entry {
   return head;
 }
 
-/** Takes a placed call and its completion out of the list (the head sentinel is never lifted). */
+/** Takes a placed call and its completion out of their list (the head sentinel is never lifted). */
 function lift(call: Entry): void {
   call.prev!.next = call.next;
-  call.next!.prev = call.prev;
-  const ret = call.match!;
+  if (call.next !== null) call.next.prev = call.prev;
+  const ret = call.match;
+  if (ret === null) return;
   ret.prev!.next = ret.next;
   if (ret.next !== null) ret.next.prev = ret.prev;
 }
 
 /** Puts back what lift took out; lifts are undone in reverse order, so the neighbours are as they were. */
 function unlift(call: Entry): void {
-  const ret = call.match!;
-  ret.prev!.next = ret;
-  if (ret.next !== null) ret.next.prev = ret;
+  const ret = call.match;
+  if (ret !== null) {
+    ret.prev!.next = ret;
+    if (ret.next !== null) ret.next.prev = ret;
+  }
   call.prev!.next = call;
-  call.next!.prev = call;
+  if (call.next !== null) call.next.prev = call;
 }

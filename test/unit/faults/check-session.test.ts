@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CheckResult, Histories } from '../../faults/history';
+import fc from 'fast-check';
+import type { CheckResult, Histories, RegisterOp } from '../../faults/history';
 import { checkSessionReads, checkSessionZxids, checkSyncedReads } from '../../faults/check-session';
-import { cas, inSession, read, write, writeUnknown } from './register-ops';
+import { cas, executedHistory, inSession, read, rngArb, write, writeUnknown } from './register-ops';
 
 function histories(partial: Partial<Histories>): Histories {
   return { register: [], set: [], ephemeral: [], syncedRead: [], registerInitial: { value: 0, version: 0 }, ...partial };
@@ -68,4 +69,24 @@ test('a read after sync sees every write acknowledged before the sync was invoke
   // Without syncInvokedAt the read's own invocation is the line.
   const { syncInvokedAt: _, ...noSync } = late;
   assert.equal(anomaly(checkSyncedReads(histories({ register: writes, syncedRead: [noSync] }))), 'stale-synced-read');
+});
+
+test('histories from a real sequential execution pass every session check; a read of a value never written does not', () => {
+  fc.assert(
+    fc.property(rngArb, fc.integer({ min: 1, max: 6 }), fc.integer({ min: 2, max: 40 }), (rng, clients, perClient) => {
+      const { ops } = executedHistory(clients, perClient, rng);
+      // Each client its own session; its reads double as synced reads (a linearizable read
+      // sees every write acknowledged before it began).
+      const register = ops.map((o) => inSession(o, `0x${o.process}`));
+      const syncedRead = register.filter((o) => o.f === 'read');
+      const h = histories({ register, syncedRead });
+      assert.equal(checkSessionReads(h).valid, true);
+      assert.equal(checkSyncedReads(h).valid, true);
+      const victim = syncedRead[Math.floor(rng() * syncedRead.length)];
+      fc.pre(victim !== undefined);
+      const mutated = register.map((o) => (o === victim ? ({ ...o, output: { value: -1, version: o.output!.version } } as RegisterOp) : o));
+      assert.equal(anomaly(checkSessionReads(histories({ register: mutated }))), 'read-of-state-never-written');
+    }),
+    { numRuns: 200 },
+  );
 });
