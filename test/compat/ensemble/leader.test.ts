@@ -112,7 +112,7 @@ test('two Apache followers follow our leader: synced by DIFF, a write through on
   await eventually('our leader serves', () => servingEpoch > 0, 40_000);
   // The first follower to sync makes the quorum and gets an empty DIFF; one that comes
   // after the leader serves gets a SNAP (Apache's rule: the new epoch's zxid 0 is past it).
-  for (const a of [a1, a2]) await a.waitForLog(/Getting a (diff|snapshot) from the leader/, 30_000);
+  for (const a of [a1, a2]) await a.waitForLog(/Getting a (diff from the|snapshot from) leader/, 30_000);
   assert.ok([a1, a2].some((a) => /Getting a diff from the leader 0x0/.test(a.log())), 'the follower that made the quorum synced by DIFF');
   assert.match(await srvrOnceServing(members[0]!.host), /Mode: follower/);
   assert.match(await srvrOnceServing(members[1]!.host), /Mode: follower/);

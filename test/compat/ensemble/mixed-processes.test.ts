@@ -53,7 +53,7 @@ test('{Apache, Apache, ours}: ours (myid 3) leads two Apache followers', { timeo
   assert.equal(mode(await srvrOnceServing(members[0]!.host)), 'follower');
   assert.equal(mode(await srvrOnceServing(members[1]!.host)), 'follower');
   await a1.waitForLog(/FOLLOWING - LEADER ELECTION TOOK/, 10_000);
-  await a2.waitForLog(/Getting a (diff|snapshot) from the leader/, 10_000);
+  await a2.waitForLog(/Getting a (diff from the|snapshot from) leader/, 10_000);
   await writesEverywhere('led-by-ours');
 });
 
