@@ -1,0 +1,39 @@
+// What a fault run says in the end: operations by history and outcome, the recovery time per
+// fault kind (from the heal to the first write that succeeded), the problems and the
+// checkers' verdicts. The runner prints it; docs/faults.md is made of these.
+import type { RunResult } from './run';
+
+export interface Summary {
+  ok: boolean;
+  text: string;
+  recovery: Record<string, { rounds: number; min_ms: number; median_ms: number; max_ms: number }>;
+}
+
+export function summarize(r: RunResult): Summary {
+  const byKind = new Map<string, number[]>();
+  for (const round of r.rounds) {
+    if (round.recovery_ms === undefined) continue;
+    const list = byKind.get(round.kind) ?? [];
+    list.push(round.recovery_ms);
+    byKind.set(round.kind, list);
+  }
+  const recovery: Summary['recovery'] = {};
+  for (const [kind, times] of [...byKind].sort()) {
+    const sorted = [...times].sort((a, b) => a - b);
+    recovery[kind] = { rounds: sorted.length, min_ms: Math.round(sorted[0]!), median_ms: Math.round(sorted[Math.floor(sorted.length / 2)]!), max_ms: Math.round(sorted.at(-1)!) };
+  }
+  const count = (list: { outcome: string }[]) => {
+    const c = { ok: 0, fail: 0, unknown: 0 } as Record<string, number>;
+    for (const o of list) c[o.outcome]!++;
+    return `${list.length} (ok ${c.ok}, fail ${c.fail}, unknown ${c.unknown})`;
+  };
+  const h = r.histories;
+  const lines = [
+    `${r.flavour}, seed ${r.seed}: ${r.rounds.length}/${r.schedule.length} rounds, run directory ${r.runDir}`,
+    `operations: register ${count(h.register)}; synced reads ${count(h.syncedRead)}; set ${count(h.set)}; ephemeral ${count(h.ephemeral)}`,
+    'recovery (heal → first write), per fault kind:',
+    ...Object.entries(recovery).map(([k, v]) => `  ${k.padEnd(16)} rounds ${v.rounds}  min ${v.min_ms} ms  median ${v.median_ms} ms  max ${v.max_ms} ms`),
+    ...(r.problems.length ? ['PROBLEMS:', ...r.problems.map((p) => `  ${p}`)] : ['problems: none']),
+  ];
+  return { ok: r.problems.length === 0, text: lines.join('\n'), recovery };
+}
