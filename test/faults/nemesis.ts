@@ -20,21 +20,21 @@ export interface Injected {
  */
 const PAUSE_ms_min = FAULT_CONFIG.syncLimit * FAULT_CONFIG.tickTime + 1000;
 
-async function resolve(c: FaultCluster, target: Round['target'], rng: Rng): Promise<number> {
+function resolve(members: number[], leader: number | undefined, target: Round['target'], rng: Rng): number {
   if (typeof target === 'number') return target;
-  const leader = await c.leader();
-  if (target === 'leader') return leader ?? rng.pick(c.net.members);
-  const followers = c.net.members.filter((m) => m !== leader);
-  return rng.pick(followers);
+  if (target === 'leader') return leader ?? rng.pick(members);
+  return rng.pick(members.filter((m) => m !== leader));
 }
 
 export async function inject(c: FaultCluster, round: Round, rng: Rng): Promise<Injected> {
   const members = c.net.members;
-  const target = await resolve(c, round.target, rng);
+  const leader = await c.leader();
+  const target = resolve(members, leader, round.target, rng);
   const others = members.filter((m) => m !== target);
+  const role = `(${target === leader ? 'leader' : leader === undefined ? 'no leader' : 'follower'})`;
   const partition = (links: ReturnType<typeof between>, detail: string): Injected => {
     c.net.cut(links);
-    return { target, detail, heal: async () => c.net.heal() };
+    return { target, detail: `${detail}, target ${target} ${role}`, heal: async () => c.net.heal() };
   };
   const kind: FaultKind = round.kind;
   switch (kind) {
@@ -51,11 +51,11 @@ export async function inject(c: FaultCluster, round: Round, rng: Rng): Promise<I
     }
     case 'kill':
       await c.kill(target);
-      return { target, detail: `kill -9 ${target}`, heal: () => c.start(target) };
+      return { target, detail: `kill -9 ${target} ${role}`, heal: () => c.start(target) };
     case 'torn-tail': {
       await c.kill(target);
       const torn = tearLogTail(c.dataDir(target));
-      const detail = torn ? `kill -9 ${target}, ${torn.file.split('/').pop()} cut ${torn.from_bytes}→${torn.to_bytes} bytes (${torn.records} records)` : `kill -9 ${target}, no txn log to tear`;
+      const detail = torn ? `kill -9 ${target} ${role}, ${torn.file.split('/').pop()} cut ${torn.from_bytes}→${torn.to_bytes} bytes (${torn.records} records)` : `kill -9 ${target} ${role}, no txn log to tear`;
       return { target, detail, heal: () => c.start(target) };
     }
     case 'pause': {
@@ -63,7 +63,7 @@ export async function inject(c: FaultCluster, round: Round, rng: Rng): Promise<I
       const paused = performance.now();
       return {
         target,
-        detail: `SIGSTOP ${target}`,
+        detail: `SIGSTOP ${target} ${role}`,
         heal: async () => {
           const left = PAUSE_ms_min - (performance.now() - paused);
           if (left > 0) await new Promise((r) => setTimeout(r, left));
@@ -73,7 +73,7 @@ export async function inject(c: FaultCluster, round: Round, rng: Rng): Promise<I
     }
     case 'disk-full': {
       const bytes = fillDisk(c.dataDir(target));
-      return { target, detail: `disk of ${target} full (${bytes >> 20} MiB filler)`, heal: async () => freeDisk(c.dataDir(target)) };
+      return { target, detail: `disk of ${target} ${role} full (${bytes >> 20} MiB filler)`, heal: async () => freeDisk(c.dataDir(target)) };
     }
   }
 }

@@ -8,6 +8,7 @@
 //
 // Names: namespaces zkf-*, links and the bridge zkf*, addresses 10.71.0.0/16 only.
 import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 /** The host's end of the client-side link: the test process's address on the bridge. */
 export const HOST_ADDRESS = '10.71.0.1';
@@ -60,12 +61,51 @@ export function cleanupFaultNetwork(): void {
     if (/^zkf-[a-z0-9]+$/.test(ns)) ip('netns', 'del', ns);
   }
   const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
-  for (const m of links.matchAll(/^\d+: (zkf[a-z0-9]*)[@:]/gm)) ip('link', 'del', m[1]!);
+  for (const m of links.matchAll(/^\d+: (zkf[a-z0-9]*)[@:]/gm)) {
+    try {
+      ip('link', 'del', m[1]!);
+    } catch {
+      // Gone meanwhile: a namespace's removal takes its veth pairs with it, a moment later.
+    }
+  }
+}
+
+/**
+ * The namespaces' names are the machine's, not the process's: one fault run at a time holds
+ * them. The lock file names its pid; a lock whose process is gone (a killed run) is taken over.
+ */
+const LOCK = '/tmp/zkf-faults.pid';
+
+function acquireLock(): void {
+  try {
+    writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
+    return;
+  } catch {
+    const holder = Number(readFileSync(LOCK, 'utf8'));
+    let alive = false;
+    try {
+      process.kill(holder, 0);
+      alive = holder !== process.pid;
+    } catch {
+      /* the holder is gone */
+    }
+    if (alive) throw new Error(`another fault run (pid ${holder}) holds the zkf-* namespaces (${LOCK})`);
+    writeFileSync(LOCK, String(process.pid));
+  }
+}
+
+function releaseLock(): void {
+  try {
+    if (Number(readFileSync(LOCK, 'utf8')) === process.pid) rmSync(LOCK);
+  } catch {
+    /* not held */
+  }
 }
 
 /** Builds the namespaces, the bridge and the host's link for members 1..n. */
 export function createFaultNetwork(n: number): FaultNetwork {
   if (n < 1 || n > 9) throw new Error(`a fault network holds 1..9 members, not ${n}`);
+  acquireLock();
   cleanupFaultNetwork();
   const members = Array.from({ length: n }, (_, i) => i + 1);
   try {
@@ -91,6 +131,7 @@ export function createFaultNetwork(n: number): FaultNetwork {
     }
   } catch (e) {
     cleanupFaultNetwork();
+    releaseLock();
     throw new Error(`could not build the fault network (root, iproute2 and nftables needed): ${(e as { stderr?: Buffer }).stderr?.toString() ?? e}`);
   }
   let cut: Link[] = [];
@@ -122,7 +163,10 @@ export function createFaultNetwork(n: number): FaultNetwork {
       applyCuts();
     },
     cutLinks: () => cut.map((l) => [...l] as Link),
-    destroy: cleanupFaultNetwork,
+    destroy() {
+      cleanupFaultNetwork();
+      releaseLock();
+    },
   };
 }
 

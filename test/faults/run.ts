@@ -33,6 +33,14 @@ export interface RoundResult extends Round {
   recovery_ms?: number;
   /** Members whose process had exited by the heal (restarted, as a supervisor would). */
   exited: number[];
+  /** When the fault was injected and healed, on the histories' clock (performance.now()). */
+  injectedAt: number;
+  healedAt: number;
+  /**
+   * The longest stretch from the injection to the recovery in which no workload write
+   * (register cas, set add) succeeded: what the fault cost the clients.
+   */
+  unavailable_ms?: number;
 }
 
 export interface RunResult {
@@ -92,6 +100,21 @@ async function firstWrite(c: FaultCluster): Promise<number | undefined> {
   }
 }
 
+/** The longest time within [from, to] with no successful workload write completing. */
+export function longestWriteGap(h: Histories, from: number, to: number): number {
+  const writes = [...h.register.filter((o) => o.f === 'cas'), ...h.set.filter((o) => o.f === 'add')]
+    .filter((o) => o.outcome === 'ok' && o.completedAt > from && o.completedAt < to)
+    .map((o) => o.completedAt)
+    .sort((a, b) => a - b);
+  let gap = 0;
+  let last = from;
+  for (const t of [...writes, to]) {
+    gap = Math.max(gap, t - last);
+    last = t;
+  }
+  return gap;
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -122,10 +145,12 @@ export async function runFaults(o: RunOptions): Promise<RunResult> {
     workload = startWorkload(addresses, rng);
     await sleep(WARMUP_ms);
     for (const round of schedule) {
+      const injectedAt = performance.now();
       const injected = await inject(cluster, round, rng);
       log(`round ${round.round}/${schedule.length} ${round.kind}: ${injected.detail}, held ${round.hold_ms} ms`);
       await sleep(round.hold_ms);
       await injected.heal();
+      const healedAt = performance.now();
       const exited: number[] = [];
       for (const [id, m] of [...cluster.members]) {
         if (!alive(m.pid)) {
@@ -136,7 +161,7 @@ export async function runFaults(o: RunOptions): Promise<RunResult> {
       for (const id of cluster.net.members) if (!cluster.members.has(id)) await cluster.start(id);
       const recovery_ms = await firstWrite(cluster);
       const down = await cluster.waitServing(RECOVERY_ms_max);
-      const r: RoundResult = { ...round, resolvedTarget: injected.target, detail: injected.detail, recovery_ms, exited };
+      const r: RoundResult = { ...round, resolvedTarget: injected.target, detail: injected.detail, recovery_ms, exited, injectedAt, healedAt };
       rounds.push(r);
       log(`  healed: first write after ${recovery_ms === undefined ? 'none' : Math.round(recovery_ms) + ' ms'}${exited.length ? `; member ${exited.join(',')} had exited (restarted)` : ''}${down.length ? `; members ${down.join(',')} do not serve` : ''}`);
       if (recovery_ms === undefined) problems.push(`round ${round.round} (${round.kind}): no write succeeded within ${RECOVERY_ms_max} ms of the heal`);
@@ -151,6 +176,7 @@ export async function runFaults(o: RunOptions): Promise<RunResult> {
     await workload?.stop().catch(() => undefined);
   }
   const histories = workload?.histories ?? { register: [], set: [], ephemeral: [], syncedRead: [] };
+  for (const r of rounds) r.unavailable_ms = longestWriteGap(histories, r.injectedAt, r.healedAt + (r.recovery_ms ?? RECOVERY_ms_max));
   const stats = workload?.stats() ?? { ok: 0, fail: 0, unknown: 0 };
   writeFileSync(join(runDir, 'histories.json'), JSON.stringify(histories));
   const result: RunResult = { flavour: o.flavour, seed: o.seed, schedule, runDir, rounds, stats, problems, histories };
