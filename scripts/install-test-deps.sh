@@ -15,6 +15,11 @@ command -v lintian >/dev/null || need+=(lintian)
 command -v rpmlint >/dev/null || need+=(rpmlint)
 command -v ps >/dev/null || need+=(procps)
 command -v systemd-analyze >/dev/null || need+=(systemd)
+# Booted test hosts (systemd-nspawn), reached with ssh by Ansible; its linter.
+command -v systemd-nspawn >/dev/null || need+=(systemd-container)
+command -v ssh >/dev/null || need+=(openssh-client)
+command -v ansible-playbook >/dev/null || need+=(ansible)
+command -v ansible-lint >/dev/null || need+=(ansible-lint)
 # A real Prometheus scrapes the metrics endpoint; promtool checks the exposition and rules.
 # Installed without recommends (its node exporter and web UI are not needed).
 bare=()

@@ -25,4 +25,14 @@ if [ -z "$files" ]; then echo "no test files under $dirs" >&2; exit 1; fi
 # One file at a time: the compat suites start servers on fixed loopback ports.
 # --test-force-exit: a test that failed with a client or server still running must not
 # hold the whole run open; --test-timeout bounds any one test at 10 minutes.
-exec node --import tsx --test --test-concurrency=1 --test-force-exit --test-timeout=600000 $files
+# The second reporter records each file's wall time (scripts/test-times.mjs); printed sorted
+# at the end, with the total.
+export TEST_TIMES_FILE=$(mktemp)
+rc=0
+node --import tsx --test --test-concurrency=1 --test-force-exit --test-timeout=600000 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=./scripts/test-times.mjs --test-reporter-destination=stdout $files || rc=$?
+echo "== time per test file, longest first (s)"
+sort -rn "$TEST_TIMES_FILE" | awk -F'\t' '{ total += $1; printf "%7.1f  %s\n", $1, $2 } END { printf "%7.1f  in all\n", total }'
+rm -f "$TEST_TIMES_FILE"
+exit $rc

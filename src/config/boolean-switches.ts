@@ -18,7 +18,7 @@ export type BooleanRule =
   | 'notExactlyNo';
 
 /** The ServerConfig fields a switch sets; the others are read (and checked) only. */
-export type BooleanField = 'standaloneEnabled' | 'reconfigEnabled' | 'skipACL' | 'adminEnableServer' | 'extendedTypesEnabled' | 'metricsProviderExportJvmInfo';
+export type BooleanField = 'standaloneEnabled' | 'reconfigEnabled' | 'skipACL' | 'adminEnableServer' | 'extendedTypesEnabled' | 'metricsProviderExportJvmInfo' | 'enforceQuota';
 
 export interface BooleanSwitch {
   rule: BooleanRule;
@@ -54,7 +54,7 @@ export const BOOLEAN_SWITCHES: Record<string, BooleanSwitch> = {
   'admin.portUnification': { rule: 'trueIgnoringCase', readBy: 'JettyAdminServer (zookeeper.admin.portUnification)' },
   'admin.forceHttps': { rule: 'trueIgnoringCase', readBy: 'JettyAdminServer (zookeeper.admin.forceHttps)' },
   'digest.enabled': { rule: 'trueIgnoringCase', readBy: 'ZooKeeperServer (zookeeper.digest.enabled)' },
-  enforceQuota: { rule: 'trueIgnoringCase', readBy: 'ZooKeeperServer (zookeeper.enforceQuota)' },
+  enforceQuota: { rule: 'trueIgnoringCase', readBy: 'ZooKeeperServer (zookeeper.enforceQuota)', field: 'enforceQuota' },
   'closeSessionTxn.enabled': { rule: 'trueIgnoringCase', readBy: 'ZooKeeperServer (zookeeper.closeSessionTxn.enabled)' },
   'DigestAuthenticationProvider.enabled': { rule: 'trueIgnoringCase', readBy: 'DigestAuthenticationProvider (zookeeper.DigestAuthenticationProvider.enabled)' },
   forceSync: { rule: 'notExactlyNo', readBy: 'FileTxnLog (zookeeper.forceSync)' },

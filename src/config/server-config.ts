@@ -46,6 +46,8 @@ export interface ServerConfig {
   standaloneEnabled: boolean;
   reconfigEnabled: boolean;
   skipACL: boolean;
+  /** zookeeper.enforceQuota: hard quotas refuse writes (QUOTAEXCEEDED); soft ones only log. */
+  enforceQuota: boolean;
   superDigest?: string;
   servers: QuorumServer[];
   serverId: number;
@@ -150,6 +152,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     standaloneEnabled: true,
     reconfigEnabled: false,
     skipACL: false,
+    enforceQuota: false,
     servers: [],
     serverId: 0,
     standaloneMode: true,

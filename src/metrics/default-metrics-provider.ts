@@ -1,7 +1,7 @@
 // ZooKeeper's DefaultMetricsProvider: each summary keeps avg/min/max/count/sum (and, when
 // advanced, percentiles from a uniform sample), shown flat as avg_<name>, min_<name>, ...
 // This is what mntr and the AdminServer's monitor show when Prometheus is not configured.
-import { JavaDouble, zkAverage, type Counter, type Gauge, type MetricValue, type MetricsProvider, type Summary, type SummarySet } from './metrics-provider';
+import { JavaDouble, zkAverage, type Counter, type CounterSet, type Gauge, type GaugeSet, type MetricValue, type MetricsProvider, type Summary, type SummarySet } from './metrics-provider';
 
 class SimpleCounter implements Counter {
   value = 0;
@@ -93,9 +93,21 @@ class AvgMinMaxSet implements SummarySet {
   }
 }
 
+/** SimpleCounterSet: one counter per key, shown as <key>_<name>. */
+class SimpleCounterSet implements CounterSet {
+  readonly byKey = new Map<string, SimpleCounter>();
+  add(key: string, delta: number): void {
+    let c = this.byKey.get(key);
+    if (!c) this.byKey.set(key, (c = new SimpleCounter()));
+    c.add(delta);
+  }
+}
+
 export class DefaultMetricsProvider implements MetricsProvider {
   private readonly gauges = new Map<string, Gauge>();
+  private readonly gaugeSets = new Map<string, GaugeSet>();
   private readonly counters = new Map<string, SimpleCounter>();
+  private readonly counterSets = new Map<string, SimpleCounterSet>();
   private readonly summaries = new Map<string, AvgMinMax>();
   private readonly summarySets = new Map<string, AvgMinMaxSet>();
 
@@ -117,6 +129,16 @@ export class DefaultMetricsProvider implements MetricsProvider {
     return s;
   }
 
+  counterSet(name: string): CounterSet {
+    let c = this.counterSets.get(name);
+    if (!c) this.counterSets.set(name, (c = new SimpleCounterSet()));
+    return c;
+  }
+
+  registerGaugeSet(name: string, gaugeSet: GaugeSet): void {
+    this.gaugeSets.set(name, gaugeSet);
+  }
+
   registerGauge(name: string, gauge: Gauge): void {
     this.gauges.set(name, gauge);
   }
@@ -132,7 +154,10 @@ export class DefaultMetricsProvider implements MetricsProvider {
       const v = gauge();
       if (v !== undefined) sink(name, v);
     }
+    // ZooKeeper's order: gauges, gauge sets, counters, counter sets, summaries.
+    for (const [name, set] of this.gaugeSets) for (const [key, v] of set()) sink(`${key}_${name}`, v);
     for (const [name, c] of this.counters) sink(name, c.value);
+    for (const [name, set] of this.counterSets) for (const [key, c] of set.byKey) sink(`${key}_${name}`, c.value);
     for (const s of this.summaries.values()) s.dump(sink);
     for (const set of this.summarySets.values()) for (const s of set.byKey.values()) s.dump(sink);
     return Promise.resolve(out);
@@ -140,6 +165,7 @@ export class DefaultMetricsProvider implements MetricsProvider {
 
   resetAll(): void {
     for (const c of this.counters.values()) c.value = 0;
+    for (const set of this.counterSets.values()) for (const c of set.byKey.values()) c.value = 0;
     for (const s of this.summaries.values()) s.reset();
     // ZooKeeper zeroes each key's summary and keeps the key.
     for (const set of this.summarySets.values()) for (const summary of set.byKey.values()) summary.reset();

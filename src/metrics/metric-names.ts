@@ -12,7 +12,9 @@ export type MetricKind =
   | 'summary_advanced'
   /** summaries per key (a namespace: the first path component). */
   | 'summary_set'
-  | 'summary_set_advanced';
+  | 'summary_set_advanced'
+  /** counters per key (a namespace). */
+  | 'counter_set';
 
 export const SERVER_METRICS: ReadonlyArray<readonly [name: string, kind: MetricKind]> = [
   ['fsynctime', 'summary'],
@@ -131,4 +133,6 @@ export const SERVER_METRICS: ReadonlyArray<readonly [name: string, kind: MetricK
   ['response_bytes', 'counter'],
   ['watch_bytes', 'counter'],
   ['jvm_pause_time_ms', 'summary_advanced'],
+  // QuotaMetricsUtils: writes refused by a hard quota, by the namespace written to.
+  ['quota_exceeded_error_per_namespace', 'counter_set'],
 ];

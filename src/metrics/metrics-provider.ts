@@ -15,6 +15,14 @@ export interface SummarySet {
   add(key: string, value: number): void;
 }
 
+/** Counters per key (a namespace); mntr shows each as <key>_<name>, Prometheus labels it `key`. */
+export interface CounterSet {
+  add(key: string, delta: number): void;
+}
+
+/** Gauges per key, read together whenever the metric is shown (ZooKeeper's GaugeSet). */
+export type GaugeSet = () => Map<string, number>;
+
 /**
  * A callback read whenever the metric is shown; undefined (Java's null) when it has no
  * value now — mntr leaves it out, Prometheus shows 0, as ZooKeeper's providers do.
@@ -53,6 +61,8 @@ export interface MetricsProvider {
   counter(name: string): Counter;
   summary(name: string, advanced: boolean): Summary;
   summarySet(name: string, advanced: boolean): SummarySet;
+  counterSet(name: string): CounterSet;
+  registerGaugeSet(name: string, gaugeSet: GaugeSet): void;
   registerGauge(name: string, gauge: Gauge): void;
   /** A role's gauges go when the role ends (ZooKeeper's unregisterGauge). */
   unregisterGauge(name: string): void;

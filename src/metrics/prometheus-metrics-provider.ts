@@ -4,7 +4,7 @@
 // mntr and monitor then show the registry flat, as ZooKeeper does with this provider:
 // `readlatency{quantile="0.5"}`, `readlatency_count`, ...
 import { Counter as PromCounter, Gauge as PromGauge, Registry, Summary as PromSummary, collectDefaultMetrics } from 'prom-client';
-import { JavaDouble, type Counter, type Gauge, type MetricValue, type MetricsProvider, type Summary, type SummarySet } from './metrics-provider';
+import { JavaDouble, type Counter, type CounterSet, type Gauge, type GaugeSet, type MetricValue, type MetricsProvider, type Summary, type SummarySet } from './metrics-provider';
 
 /** The metricsProvider.className that switches this provider on, as in ZooKeeper's zoo.cfg. */
 export const PROMETHEUS_PROVIDER_CLASS = 'org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider';
@@ -17,6 +17,7 @@ export class PrometheusMetricsProvider implements MetricsProvider {
   private readonly counters = new Map<string, Counter>();
   private readonly summaries = new Map<string, Summary>();
   private readonly summarySets = new Map<string, SummarySet>();
+  private readonly counterSets = new Map<string, CounterSet>();
 
   /** exportJvmInfo: here the process and Node runtime metrics (process_*, nodejs_*). */
   constructor(exportRuntimeInfo: boolean) {
@@ -54,6 +55,28 @@ export class PrometheusMetricsProvider implements MetricsProvider {
       this.summarySets.set(name, (s = { add: (key, v) => inner.observe({ key }, v) }));
     }
     return s;
+  }
+
+  counterSet(name: string): CounterSet {
+    let c = this.counterSets.get(name);
+    if (!c) {
+      const inner = new PromCounter({ name, help: name, labelNames: ['key'], registers: [this.registry] });
+      this.counterSets.set(name, (c = { add: (key, delta) => inner.inc({ key }, delta) }));
+    }
+    return c;
+  }
+
+  /** As ZooKeeper's labelled gauge: a key once shown keeps its last value after it leaves the set. */
+  registerGaugeSet(name: string, gaugeSet: GaugeSet): void {
+    new PromGauge({
+      name,
+      help: name,
+      labelNames: ['key'],
+      registers: [this.registry],
+      collect() {
+        for (const [key, v] of gaugeSet()) this.set({ key }, v);
+      },
+    });
   }
 
   registerGauge(name: string, gauge: Gauge): void {

@@ -3,7 +3,7 @@
 // processor threads, netty, ...).
 import { EventType } from '../jute/constants';
 import { SERVER_METRICS } from './metric-names';
-import type { Counter, MetricsProvider, Summary, SummarySet } from './metrics-provider';
+import type { Counter, CounterSet, MetricsProvider, Summary, SummarySet } from './metrics-provider';
 
 export type ServerMetrics = ReturnType<typeof createServerMetrics>;
 
@@ -11,8 +11,10 @@ export function createServerMetrics(provider: MetricsProvider) {
   const counters = new Map<string, Counter>();
   const summaries = new Map<string, Summary>();
   const summarySets = new Map<string, SummarySet>();
+  const counterSets = new Map<string, CounterSet>();
   for (const [name, kind] of SERVER_METRICS) {
     if (kind === 'counter') counters.set(name, provider.counter(name));
+    else if (kind === 'counter_set') counterSets.set(name, provider.counterSet(name));
     else if (kind === 'summary' || kind === 'summary_advanced') summaries.set(name, provider.summary(name, kind === 'summary_advanced'));
     else summarySets.set(name, provider.summarySet(name, kind === 'summary_set_advanced'));
   }
@@ -32,6 +34,7 @@ export function createServerMetrics(provider: MetricsProvider) {
 
   const readPerNamespace = pick(summarySets, 'read_per_namespace');
   const writePerNamespace = pick(summarySets, 'write_per_namespace');
+  const quotaExceededPerNamespace = pick(counterSets, 'quota_exceeded_error_per_namespace');
 
   return {
     provider,
@@ -86,6 +89,11 @@ export function createServerMetrics(provider: MetricsProvider) {
     writePerNamespace(path: string, bytes: number): void {
       const ns = topNamespace(path);
       if (ns !== undefined) writePerNamespace.add(ns, path.length + bytes);
+    },
+
+    /** A create or setData refused by a hard quota, by its path's top namespace. */
+    quotaExceeded(namespace: string): void {
+      quotaExceededPerNamespace.add(namespace, 1);
     },
 
     /** Watchers reached by one event, by its type. */

@@ -10,6 +10,7 @@ import type { DataTree } from '../tree/data-tree';
 import { validatePath } from '../tree/path';
 import type { Txn, TxnBody, TxnHeader } from '../tree/txn';
 import type { MultiOp } from '../jute/multi';
+import type { QuotaCheck } from './quota-check';
 import type { Request } from './request';
 
 /** What prepare knows of a node: enough to check versions, ACLs and parenthood. */
@@ -20,6 +21,8 @@ interface ChangeRecord {
   stat: { version: number; cversion: number; aversion: number; ephemeralOwner: bigint } | null;
   childCount: number;
   acl: ACL[];
+  /** The node's data as it will be: what a setData's quota check measures its change against. */
+  data: Buffer | null;
 }
 
 export const CONTAINER_EPHEMERAL_OWNER = -0x8000000000000000n;
@@ -32,6 +35,8 @@ export interface PrepOptions {
   extendedTypesEnabled: boolean;
   /** Sessions that are closing or gone: their writes fail with SESSIONEXPIRED. */
   isSessionValid(sessionId: bigint): boolean;
+  /** ZooKeeperServer.checkQuota for a create or setData; throws QUOTAEXCEEDED past a hard limit. */
+  checkQuota?: QuotaCheck;
 }
 
 export class PrepRequestProcessor {
@@ -137,8 +142,10 @@ export class PrepRequestProcessor {
         validatePath(op.path);
         const node = this.getRecord(op.path, overlay);
         this.checkACL(node.acl, Perms.WRITE, authInfo);
+        // As ZooKeeper: the quota before the version, so a full quota wins over BADVERSION.
+        this.opts.checkQuota?.(op.path, node.data, op.data, OpCode.setData);
         const version = checkAndIncVersion(node.stat!.version, op.version, op.path);
-        this.addChange(overlay, { ...node, zxid: hdr.zxid, stat: { ...node.stat!, version } });
+        this.addChange(overlay, { ...node, zxid: hdr.zxid, stat: { ...node.stat!, version }, data: op.data });
         return { kind: 'setData', path: op.path, data: op.data, version };
       }
       case 'check': {
@@ -205,10 +212,11 @@ export class PrepRequestProcessor {
     if (this.findRecord(path, overlay)?.stat) throw new KeeperError(Code.NODEEXISTS, path);
     if (this.isEphemeralNormal(parent.stat!.ephemeralOwner)) throw new KeeperError(Code.NOCHILDRENFOREPHEMERALS, path);
     const newCversion = parentCVersion + 1;
+    this.opts.checkQuota?.(path, null, op.data, OpCode.create);
 
     const ephemeralOwner = isContainer ? CONTAINER_EPHEMERAL_OWNER : isTTL ? TTL_MASK | BigInt(op.ttl) : isEphemeral ? sessionId : 0n;
     this.addChange(overlay, { ...parent, zxid: hdr.zxid, childCount: parent.childCount + 1, stat: { ...parent.stat!, cversion: newCversion } });
-    this.addChange(overlay, { zxid: hdr.zxid, path, stat: { version: 0, cversion: 0, aversion: 0, ephemeralOwner }, childCount: 0, acl });
+    this.addChange(overlay, { zxid: hdr.zxid, path, stat: { version: 0, cversion: 0, aversion: 0, ephemeralOwner }, childCount: 0, acl, data: op.data });
 
     if (isContainer) return { kind: 'createContainer', path, data: op.data, acl, parentCVersion: newCversion };
     if (isTTL) return { kind: 'createTTL', path, data: op.data, acl, parentCVersion: newCversion, ttl: op.ttl };
@@ -256,7 +264,7 @@ export class PrepRequestProcessor {
     }
     const overlay = new Map<string, ChangeRecord>();
     for (const path of paths) {
-      overlay.set(path, { zxid, path, stat: null, childCount: 0, acl: [] });
+      overlay.set(path, { zxid, path, stat: null, childCount: 0, acl: [], data: null });
     }
     this.commitOverlay(overlay);
     return { kind: 'closeSession', paths2Delete: [...paths] };
@@ -282,7 +290,7 @@ export class PrepRequestProcessor {
     const parentPath = path.slice(0, Math.max(1, path.lastIndexOf('/')));
     const parent = this.getRecord(parentPath, overlay);
     this.addChange(overlay, { ...parent, zxid, childCount: parent.childCount - 1 });
-    this.addChange(overlay, { zxid, path, stat: null, childCount: 0, acl: [] });
+    this.addChange(overlay, { zxid, path, stat: null, childCount: 0, acl: [], data: null });
   }
 
   private findRecord(path: string, overlay: Map<string, ChangeRecord>): ChangeRecord | undefined {
@@ -296,6 +304,7 @@ export class PrepRequestProcessor {
       stat: { version: n.stat.version, cversion: n.stat.cversion, aversion: n.stat.aversion, ephemeralOwner: n.stat.ephemeralOwner },
       childCount: n.children.size,
       acl: n.acl,
+      data: n.data,
     };
   }
 

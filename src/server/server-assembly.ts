@@ -42,8 +42,12 @@ export function persistenceOptions(config: ServerConfig, metrics: ServerMetrics,
 
 /** The pipeline's options from zoo.cfg. */
 export function serverOptions(config: ServerConfig, log: Logger, metrics: ServerMetrics): ZooKeeperServerOptions {
+  // Apache's line when zookeeper.enforceQuota is on.
+  if (config.enforceQuota) log.info('zookeeper.enforceQuota = true, Quota Enforce enables');
   return {
     log: (line) => log.child('pipeline').error(line),
+    warn: (line) => log.child('quota').warn(line),
+    enforceQuota: config.enforceQuota,
     tickTime_ms: config.tickTime,
     minSessionTimeout_ms: config.minSessionTimeout,
     maxSessionTimeout_ms: config.maxSessionTimeout,

@@ -1,8 +1,9 @@
 // The gauges ZooKeeperServer registers with the metrics provider (its registerMetrics):
-// latency, packets, connections, the tree's size, sessions, file descriptors. Read when
+// latency, packets, connections, the tree's size, sessions, file descriptors, quotas. Read when
 // mntr, monitor or a Prometheus scrape asks.
 import { readdirSync, readFileSync } from 'node:fs';
 import { JavaDouble, type MetricsProvider } from '../metrics/metrics-provider';
+import { registerQuotaGauges } from './quota-gauges';
 import type { ServerCnxnFactory } from './server-cnxn-factory';
 import type { ZooKeeperServer } from './zookeeper-server';
 
@@ -35,6 +36,7 @@ export function registerServerGauges(provider: MetricsProvider, server: () => Zo
     ['non_mtls_local_conn_count', () => 0],
   ];
   for (const [name, gauge] of gauges) provider.registerGauge(name, gauge);
+  registerQuotaGauges(provider, () => server().tree);
 }
 
 export function openFileDescriptors(): number {

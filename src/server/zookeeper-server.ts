@@ -11,6 +11,8 @@ import type { Txn } from '../tree/txn';
 import { CommitApply } from './commit-apply';
 import { FinalRequestProcessor, type ReplyTarget } from './final-request-processor';
 import { PrepRequestProcessor } from './prep-request-processor';
+import { quotaCheck } from './quota-check';
+import { RateLogger } from '../log/rate-logger';
 import { RequestGate } from './request-gate';
 import { isWrite, type Request } from './request';
 import { ServerStats } from './server-stats';
@@ -55,6 +57,10 @@ export interface ZooKeeperServerOptions {
   persister?: TxnPersister;
   /** Where the server says what went wrong outside any one request (a disk error). */
   log?: (line: string) => void;
+  /** Where writes past a quota are reported (rate-limited), and what is amiss in the quota nodes. */
+  warn?: (line: string) => void;
+  /** zookeeper.enforceQuota: a create or setData past a hard quota fails with QUOTAEXCEEDED. */
+  enforceQuota?: boolean;
   /** How often the ContainerManager looks for empty containers and expired TTL nodes. */
   containerCheckInterval_ms?: number;
   /** Where metrics go; ZooKeeper's default provider (for mntr) when not given. */
@@ -92,12 +98,20 @@ export class ZooKeeperServer {
     const metrics = (this.metrics = opts.metrics ?? createServerMetrics(new DefaultMetricsProvider()));
     this.tree.dataWatches.onTriggered = this.tree.childWatches.onTriggered = (type, n) => metrics.watchesTriggered(type, n);
     this.tree.onAccess = { read: (path, bytes) => metrics.readPerNamespace(path, bytes), write: (path, bytes) => metrics.writePerNamespace(path, bytes) };
+    const warn = opts.warn ?? (() => {});
+    this.tree.onQuotaWarning = warn;
     this.sessionTracker = new SessionTracker(opts.tickTime_ms, opts.serverId, Date.now());
     this.persister = opts.persister ?? inMemoryPersister;
     this.prep = new PrepRequestProcessor(this.tree, {
       skipACL: opts.skipACL,
       extendedTypesEnabled: opts.extendedTypesEnabled,
       isSessionValid: (id) => this.sessionTracker.isActive(id),
+      checkQuota: quotaCheck(this.tree, {
+        enforceQuota: opts.enforceQuota ?? false,
+        log: new RateLogger(warn),
+        error: opts.log ?? warn,
+        exceeded: (namespace) => metrics.quotaExceeded(namespace),
+      }),
     });
     this.final = new FinalRequestProcessor(this.tree, { skipACL: opts.skipACL });
     this.gate = new RequestGate(opts.globalOutstandingLimit, (body) => this.waitsForCommit(body), {

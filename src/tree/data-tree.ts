@@ -7,6 +7,7 @@ import type { ACL, Stat } from '../jute/records';
 import { AclCache, BUILT_IN_ACL } from './acl-cache';
 import { capacityAfterAdd, INITIAL_CHILD_CAPACITY, javaHashSetCloneOrder, javaHashSetOrder } from './child-order';
 import { basename, parentOf } from './path';
+import { QuotaStats } from './quota-stats';
 import type { TxnBody, TxnHeader } from './txn';
 import { WatchManager, WatcherMode, type Watcher } from './watch-manager';
 
@@ -60,6 +61,13 @@ export class DataTree {
   private readonly aclCache = new AclCache();
   /** Told of each read and write with the bytes it moved (ZooKeeper's per-namespace metrics). */
   onAccess: { read(path: string, bytes: number): void; write(path: string, bytes: number): void } | undefined;
+  /** Told what should not happen in the quota nodes (a quota without its stats node). */
+  onQuotaWarning: ((line: string) => void) | undefined;
+  /** The quotas under /zookeeper/quota and their stats nodes, kept up to date on every write. */
+  readonly quotas = new QuotaStats(
+    (path) => this.getNode(path),
+    (line) => this.onQuotaWarning?.(line),
+  );
 
   /** `skipACL` also lets every watch event through, as ZooKeeper's checkACL does for them. */
   constructor(
@@ -150,6 +158,9 @@ export class DataTree {
     }
     if (!this.nodes.has('/')) throw new Error('invalid snapshot: no root node');
     this.aclCache.purgeUnused();
+    // As ZooKeeper after reading a snapshot: the quota trie rebuilt and every stats node
+    // recomputed from the tree (a stats node in the snapshot may be fuzzy).
+    this.quotas.setup();
     this.lastProcessedZxid = lastProcessedZxid;
   }
 
@@ -445,6 +456,7 @@ export class DataTree {
     };
     this.addChildNode(parentName, path, node);
     this.registerOwner(path, ephemeralOwner);
+    this.quotas.created(path, data?.length ?? 0);
     this.onAccess?.write(path, data?.length ?? 0);
     this.dataWatches.triggerWatch(path, EventType.NodeCreated, node.acl);
     this.childWatches.triggerWatch(parentName, EventType.NodeChildrenChanged, parent.acl);
@@ -479,6 +491,7 @@ export class DataTree {
     if (owner === CONTAINER_EPHEMERAL_OWNER) this.containers.delete(path);
     else if (this.isTTL(owner)) this.ttls.delete(path);
     else if (owner !== 0n) this.ephemerals.get(owner)?.paths.delete(path);
+    this.quotas.deleted(path, node.data?.length ?? 0);
     this.onAccess?.write(path, 0);
     const fired = this.dataWatches.triggerWatch(path, EventType.NodeDeleted, node.acl);
     this.childWatches.triggerWatch(path, EventType.NodeDeleted, node.acl, fired);
@@ -493,12 +506,14 @@ export class DataTree {
   private setData(path: string, data: Buffer | null, version: number, zxid: number, time: number): Stat {
     const n = this.nodes.get(path);
     if (!n) throw new KeeperError(Code.NONODE, path);
-    this.dataSize += (data?.length ?? 0) - (n.data?.length ?? 0);
+    const bytesDiff = (data?.length ?? 0) - (n.data?.length ?? 0);
+    this.dataSize += bytesDiff;
     n.data = data;
     n.stat.mtime = time;
     n.stat.mzxid = zxid;
     n.stat.version = version;
     const stat = this.clientStat(n);
+    this.quotas.dataChanged(path, bytesDiff);
     this.onAccess?.write(path, data?.length ?? 0);
     this.dataWatches.triggerWatch(path, EventType.NodeDataChanged, n.acl);
     return stat;

@@ -31,6 +31,12 @@ export interface Operation<F extends string, I, O> {
   completedAt: number;
   /** The zxid of the reply header, when there was a reply: a session's view never goes back. */
   zxid?: number;
+  /**
+   * For an entry of Histories.syncedRead: when the sync() before the read was invoked (the
+   * writes ZooKeeper promises the read sees are those acknowledged before it). Without it
+   * the read's own invokedAt is taken, a stricter demand.
+   */
+  syncInvokedAt?: number;
 }
 
 /**
@@ -61,6 +67,12 @@ export type SetOp =
  * client (established when the ConnectResponse came; expired when the server said so or
  * the client saw Expired; closed when closeSession was answered). Observations come from
  * other clients: exists(path) ok with output.exists true/false.
+ * The checker takes each event to have happened inside its operation's interval, so a
+ * session-expired's invokedAt is the last moment the session surely lived (when its client
+ * last heard from the server: it may have expired any time after), its completedAt when the
+ * client learned of it. An exists observation proves something only if it sees the latest
+ * state: make it after a sync() (a member that lags may still show a deleted node, or not
+ * yet show a created one, which ZooKeeper allows).
  */
 export type EphemeralOp =
   | Operation<'session-established', { sessionTimeoutMs: number }, { session: string }>
@@ -69,10 +81,15 @@ export type EphemeralOp =
   | Operation<'create-ephemeral', { path: string }, { path: string }>
   | Operation<'exists', { path: string; owner: string }, { exists: boolean; ephemeralOwner?: string }>;
 
-/** What a checker says: valid, or the first anomaly with the operations that show it. */
+/**
+ * What a checker says: valid, or the first anomaly with the operations that show it, or
+ * (valid 'unknown', as Jepsen's checkers say) that it gave up at a named bound before
+ * deciding. Test with `valid === true`: 'unknown' is neither a pass nor a failure.
+ */
 export type CheckResult =
   | { valid: true; operations: number }
-  | { valid: false; operations: number; anomaly: string; witnesses: unknown[] };
+  | { valid: false; operations: number; anomaly: string; witnesses: unknown[] }
+  | { valid: 'unknown'; operations: number; gaveUp: string };
 
 /** Everything one run recorded, as the runner hands it to the checkers (test/faults/check.ts). */
 export interface Histories {
@@ -84,4 +101,10 @@ export interface Histories {
    * promises such a read sees every write acknowledged before the sync was invoked.
    */
   syncedRead: RegisterOp[];
+  /**
+   * The register's data and version when the run began (a fresh znode of "0": value 0,
+   * version 0), when the run knows it; without it the checkers take the first operations
+   * that reveal it as the start.
+   */
+  registerInitial?: { value: number; version: number };
 }

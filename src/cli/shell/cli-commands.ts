@@ -31,10 +31,12 @@ interface Parsed {
   readonly path: string;
 }
 
-interface CliCommand {
+export interface CliCommand {
   name: string;
   /** The options, "s" for a flag, "v:" for one that takes a value. */
   options: string[];
+  /** commons-cli's OptionGroup: at most one of these options (and, when required, one). */
+  group?: { options: string[]; required: boolean; described: string };
   usage: string;
   /** Positional arguments needed, the command included. */
   minArgs: number;
@@ -43,7 +45,7 @@ interface CliCommand {
 
 const ADD_WATCH_USAGE = '[-m mode] path # optional mode is one of [PERSISTENT, PERSISTENT_RECURSIVE] - default is PERSISTENT_RECURSIVE';
 
-function validatePath(path: string): string {
+export function validatePath(path: string): string {
   // PathUtils.validatePath's first checks; the server checks the rest.
   if (!path.startsWith('/')) throw new CliError(`Path must start with / character`);
   if (path.length > 1 && path.endsWith('/')) throw new CliError(`Path must not end with / character`);
@@ -308,20 +310,18 @@ const COMMANDS: CliCommand[] = [
 export const COMMANDS_BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));
 
 /**
- * The commands zkCli's usage lists, with their usage strings: ours, and the few the shell
- * itself handles (connect, history, ...) or does not support (quotas, reconfig).
+ * The commands zkCli's usage lists, with their usage strings: these, and the few the shell
+ * itself handles (connect, history, ...) or does not support (reconfig). The quota
+ * commands (quota-commands.ts) join them in the shell.
  */
 export const USAGE: Array<[string, string]> = ([
   ...COMMANDS.map((c) => [c.name, c.usage] as [string, string]),
   ['connect', 'host:port'] as [string, string],
-  ['delquota', '[-n|-b|-N|-B] path'],
   ['history', ''],
-  ['listquota', 'path'],
   ['printwatches', 'on|off'],
   ['quit', ''],
   ['reconfig', '[-s] [-v version] [[-file path] | [-members serverID=host:port1:port2;port3[,...]*]] | [-add serverId=host:port1:port2;port3[,...]]* [-remove serverId[,...]*]'],
   ['redo', 'cmdno'],
-  ['setquota', '-n|-b|-N|-B val path'],
 ] as Array<[string, string]>).sort(([a], [b]) => javaStringOrder(a, b));
 
 /** Java's String.compareTo: by UTF-16 code unit, capitals before lower case. */
@@ -333,10 +333,17 @@ export function javaStringOrder(a: string, b: string): number {
 export function parseCommand(cmd: CliCommand, tokens: string[]): Parsed {
   const args: string[] = [tokens[0]!];
   const opts = new Map<string, string | true>();
+  let selected: string | undefined;
   for (let i = 1; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.startsWith('-') && t.length > 1) {
       const name = t.slice(1);
+      if (cmd.group?.options.includes(name)) {
+        if (selected !== undefined && selected !== name) {
+          throw new CliError(`org.apache.commons.cli.AlreadySelectedException: The option '${name}' was specified but an option from this group has already been selected: '${selected}'`);
+        }
+        selected = name;
+      }
       if (cmd.options.includes(name)) opts.set(name, true);
       else if (cmd.options.includes(`${name}:`)) {
         const value = tokens[++i];
@@ -344,6 +351,9 @@ export function parseCommand(cmd: CliCommand, tokens: string[]): Parsed {
         opts.set(name, value);
       } else throw new CliError(`org.apache.commons.cli.UnrecognizedOptionException: Unrecognized option: ${t}`);
     } else args.push(t);
+  }
+  if (cmd.group?.required && selected === undefined) {
+    throw new CliError(`org.apache.commons.cli.MissingOptionException: Missing required option: ${cmd.group.described}`);
   }
   if (args.length < cmd.minArgs) throw new CliError(`${cmd.name} ${cmd.usage}`);
   return {
@@ -356,7 +366,7 @@ export function parseCommand(cmd: CliCommand, tokens: string[]): Parsed {
 }
 
 /** ZKUtil.visitSubTreeDFS: the node, then each level's children sorted, depth first. */
-async function visitSubTree(ctx: CliContext, path: string, watch: boolean, visit?: (node: string) => Promise<void>): Promise<void> {
+export async function visitSubTree(ctx: CliContext, path: string, watch: boolean, visit?: (node: string) => Promise<void>): Promise<void> {
   const seen = visit ?? (async (node: string) => ctx.out(`${node}\n`));
   await ctx.session.getData(path, watch);
   await seen(path);

@@ -7,7 +7,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { CliSession } from './cli-session';
-import { CliError, COMMANDS_BY_NAME, parseCommand, USAGE, type CliContext } from './cli-commands';
+import { CliError, COMMANDS_BY_NAME, javaStringOrder, parseCommand, USAGE, type CliContext } from './cli-commands';
+import { QUOTA_COMMANDS } from './quota-commands';
 import { KeeperError } from '../../jute/keeper-error';
 import { formatEvent, keeperErrorMessage } from './printers';
 
@@ -20,9 +21,13 @@ export interface CliOptions {
 
 const HISTORY_FILE = join(homedir(), '.zookeeper-ts_history');
 const HISTORY_KEPT = 500;
-/** Every command zkCli knows (its usage lists them); some are the shell's own, a few unsupported. */
-const KNOWN = new Set(USAGE.map(([name]) => name));
-const UNSUPPORTED = new Set(['delquota', 'listquota', 'reconfig', 'setquota']);
+/** The commands that talk to the server: the general ones and the quota ones. */
+const COMMANDS = new Map([...COMMANDS_BY_NAME, ...QUOTA_COMMANDS.map((c) => [c.name, c] as const)]);
+/** zkCli's usage listing, sorted as zkCli sorts it. */
+const ALL_USAGE = [...USAGE, ...QUOTA_COMMANDS.map((c) => [c.name, c.usage] as [string, string])].sort(([a], [b]) => javaStringOrder(a, b));
+/** Every command zkCli knows (its usage lists them); some are the shell's own, one unsupported. */
+const KNOWN = new Set(ALL_USAGE.map(([name]) => name));
+const UNSUPPORTED = new Set(['reconfig']);
 
 /** zkCli's own syntax: -server, -timeout, -r and -client-configuration, then the command. */
 export function parseCliArgs(argv: string[]): CliOptions {
@@ -217,7 +222,7 @@ export class ZooKeeperMain {
       return false;
     }
     if (UNSUPPORTED.has(cmd)) throw new CliError(`${cmd} is not supported by this shell; use Apache ZooKeeper's zkCli for it`);
-    const command = COMMANDS_BY_NAME.get(cmd);
+    const command = COMMANDS.get(cmd);
     if (!command) return false;
     const ctx: CliContext = { session: this.session, out: (t) => this.out(t), err: (l) => this.err(l) };
     await command.exec(ctx, parseCommand(command, tokens));
@@ -226,6 +231,6 @@ export class ZooKeeperMain {
 
   private usage(): void {
     this.err('ZooKeeper -server host:port -client-configuration properties-file cmd args');
-    for (const [name, usage] of USAGE) this.err(`\t${name} ${usage}`);
+    for (const [name, usage] of ALL_USAGE) this.err(`\t${name} ${usage}`);
   }
 }

@@ -26,6 +26,10 @@ const cases: [line: string, field: keyof ServerConfig, expected: boolean][] = [
   ['extendedTypesEnabled=TRUE', 'extendedTypesEnabled', true],
   ['extendedTypesEnabled=yes', 'extendedTypesEnabled', false],
   ['zookeeper.extendedTypesEnabled=true', 'extendedTypesEnabled', false],
+  // ZooKeeperServer: Boolean.parseBoolean(System.getProperty("zookeeper.enforceQuota", "false"))
+  ['enforceQuota=True', 'enforceQuota', true],
+  ['enforceQuota=yes', 'enforceQuota', false],
+  ['zookeeper.enforceQuota=true', 'enforceQuota', false],
   // PrometheusMetricsProvider: Boolean.parseBoolean(exportJvmInfo, default "true")
   ['metricsProvider.exportJvmInfo=False', 'metricsProviderExportJvmInfo', false],
   ['metricsProvider.exportJvmInfo=no', 'metricsProviderExportJvmInfo', false],

@@ -58,3 +58,28 @@ test('Prometheus provider: the same names in the exposition; exportJvmInfo adds 
   assert.equal(String(dump.get('znode_count')), '5.0');
   assert.ok(dump.has('readlatency{quantile="0.99"}'));
 });
+
+test('gauge and counter sets: <key>_<name> in the default provider (counter sets reset), labelled key in Prometheus', async () => {
+  const quotas = () => new Map([['app', 4], ['soft', -1]]);
+  const d = new DefaultMetricsProvider();
+  d.registerGaugeSet('quota_count_limit_per_namespace', quotas);
+  const exceeded = createServerMetrics(d);
+  exceeded.quotaExceeded('app');
+  exceeded.quotaExceeded('app');
+  let dump = new Map(await d.dump());
+  assert.equal(dump.get('app_quota_count_limit_per_namespace'), 4);
+  assert.equal(dump.get('soft_quota_count_limit_per_namespace'), -1);
+  assert.equal(dump.get('app_quota_exceeded_error_per_namespace'), 2);
+  d.resetAll();
+  dump = new Map(await d.dump());
+  assert.equal(dump.get('app_quota_exceeded_error_per_namespace'), 0);
+  assert.equal(dump.get('app_quota_count_limit_per_namespace'), 4);
+
+  const p = new PrometheusMetricsProvider(false);
+  p.registerGaugeSet('quota_count_limit_per_namespace', quotas);
+  createServerMetrics(p).quotaExceeded('app');
+  const text = await p.metrics();
+  assert.match(text, /^quota_count_limit_per_namespace\{key="app"\} 4$/m);
+  assert.match(text, /^quota_count_limit_per_namespace\{key="soft"\} -1$/m);
+  assert.match(text, /^quota_exceeded_error_per_namespace\{key="app"\} 1$/m);
+});
