@@ -121,7 +121,10 @@ export async function startFaultCluster(flavour: Flavour, n: number, runDir: str
       net.destroy();
       for (const id of net.members) {
         const d = dataDir(id);
-        if (existsSync(d)) execFileSync('umount', ['-l', d]);
+        if (!existsSync(d)) continue;
+        // The tmpfs goes with the unmount: a kept run keeps a copy of its files to read.
+        if (keepDir) execFileSync('cp', ['-a', `${d}/.`, `${d}-kept`]);
+        execFileSync('umount', ['-l', d]);
       }
       if (!keepDir) rmSync(runDir, { recursive: true, force: true });
     },

@@ -21,8 +21,14 @@ test('our ensemble recovers from each fault kind and its histories hold no anoma
   assert.equal(r.rounds.length, KINDS.length);
   assert.deepEqual(new Set(r.rounds.map((x) => x.kind)), new Set(KINDS));
   for (const x of r.rounds) assert.ok(x.recovery_ms !== undefined, `round ${x.round} (${x.kind}) never recovered`);
+  // Each fault did what it says: a log was cut mid-record, the disk was filled.
+  const detail = (kind: FaultKind) => r.rounds.find((x) => x.kind === kind)!.detail;
+  assert.match(detail('torn-tail'), /log\.[0-9a-f]+ cut \d+→\d+ bytes \([1-9]\d* records\)/);
+  assert.match(detail('disk-full'), /full \([1-9]\d* MiB filler\)/);
   const h = r.histories;
-  for (const [name, list] of Object.entries(h)) assert.ok(list.some((o: { outcome: string }) => o.outcome === 'ok'), `no acknowledged operation in the ${name} history`);
+  for (const name of ['register', 'set', 'ephemeral', 'syncedRead'] as const) {
+    assert.ok((h[name] as { outcome: string }[]).some((o) => o.outcome === 'ok'), `no acknowledged operation in the ${name} history`);
+  }
   assert.ok(h.register.some((o) => o.f === 'cas' && o.outcome === 'ok'), 'no cas took effect');
   assert.ok(h.ephemeral.some((o) => o.f === 'exists' && o.outcome === 'ok' && o.output?.exists), 'no observer ever saw an ephemeral');
 });

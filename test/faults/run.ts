@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanupMounts, startFaultCluster, type FaultCluster } from './cluster';
+import { checkAll, type NamedCheckResult } from './check';
 import type { Histories } from './history';
 import { inject } from './nemesis';
 import { makeSchedule, Rng, type FaultKind, type Round } from './schedule';
@@ -50,8 +51,10 @@ export interface RunResult {
   runDir: string;
   rounds: RoundResult[];
   stats: WorkloadStats;
-  /** Members that did not recover, and anything else that makes the run a failure. */
+  /** Members that did not recover, a promise the checkers found broken, anything else that makes the run a failure. */
   problems: string[];
+  /** The checkers' verdicts (test/faults/check.ts), promised or not. */
+  checks: NamedCheckResult[];
   histories: Histories;
 }
 
@@ -179,9 +182,16 @@ export async function runFaults(o: RunOptions): Promise<RunResult> {
   for (const r of rounds) r.unavailable_ms = longestWriteGap(histories, r.injectedAt, r.healedAt + (r.recovery_ms ?? RECOVERY_ms_max));
   const stats = workload?.stats() ?? { ok: 0, fail: 0, unknown: 0 };
   writeFileSync(join(runDir, 'histories.json'), JSON.stringify(histories));
-  const result: RunResult = { flavour: o.flavour, seed: o.seed, schedule, runDir, rounds, stats, problems, histories };
+  const checks = checkAll(histories);
+  for (const c of checks) {
+    // An anomaly in what ZooKeeper promises fails the run; what it does not promise (plain
+    // reads linearizable, sync + read) is reported as what the server did.
+    if (c.promised && c.valid === false) problems.push(`anomaly (${c.checker}): ${c.anomaly}; witnesses ${JSON.stringify(c.witnesses).slice(0, 2000)}`);
+  }
+  const result: RunResult = { flavour: o.flavour, seed: o.seed, schedule, runDir, rounds, stats, problems, checks, histories };
   writeFileSync(join(runDir, 'result.json'), JSON.stringify({ ...result, histories: undefined }, null, 1));
-  const keep = problems.length > 0 || o.keep === true;
+  // Kept too when a checker reported what ZooKeeper does not promise (a stale synced read): to read it.
+  const keep = problems.length > 0 || o.keep === true || checks.some((c) => c.valid !== true && c.checker !== 'register-reads-linearizable');
   await cluster.destroy({ keepDir: keep });
   if (problems.length) {
     log(`FAILED: ${problems.join('\n  ')}`);

@@ -49,7 +49,7 @@ export function sessionHex(id: bigint): string {
 /** The session's own events, for the ephemeral workload's lifecycle entries. */
 export interface SessionEvents {
   established(session: string, invokedAt: number, completedAt: number, timeout_ms: number): void;
-  expired(session: string, at: number): void;
+  expired(session: string, lastHeard: number, at: number): void;
 }
 
 export class WorkloadSession {
@@ -58,6 +58,8 @@ export class WorkloadSession {
   private passwd: Buffer | undefined;
   private lastZxid = 0;
   private next = 0;
+  /** When a member last answered this session (a connect or a reply): it surely lived then. */
+  private lastHeard = 0;
 
   constructor(
     private readonly hosts: string[],
@@ -66,11 +68,6 @@ export class WorkloadSession {
 
   get session(): string | undefined {
     return this.sessionId === undefined ? undefined : sessionHex(this.sessionId);
-  }
-
-  /** The highest zxid a reply of this session carried. */
-  get zxid(): number {
-    return Math.max(this.lastZxid, this.client?.lastZxid ?? 0);
   }
 
   /** A connected client, or undefined when no member took the session in one round of the hosts. */
@@ -92,10 +89,11 @@ export class WorkloadSession {
           this.events?.established(sessionHex(c.sessionId), invokedAt, performance.now(), c.negotiatedTimeout_ms);
         }
         this.client = c;
+        this.heard();
         return c;
       } catch (e) {
         if (e instanceof KeeperError && e.code === Code.SESSIONEXPIRED && this.sessionId !== undefined) {
-          this.events?.expired(sessionHex(this.sessionId), performance.now());
+          this.events?.expired(sessionHex(this.sessionId), this.lastHeard, performance.now());
           this.sessionId = undefined;
           this.passwd = undefined;
           // The caller learns of it (session undefined); its next call starts a new session.
@@ -104,6 +102,11 @@ export class WorkloadSession {
       }
     }
     return undefined;
+  }
+
+  /** A member answered this session just now. */
+  heard(): void {
+    this.lastHeard = performance.now();
   }
 
   /** Drops the connection (after an operation with no answer); the session stays, to be resumed. */

@@ -26,6 +26,8 @@ export function summarize(r: RunResult): Summary {
     ...figures(recovery),
     'longest time without a successful write, from the fault to the recovery, per fault kind:',
     ...figures(unavailable),
+    'checkers (promised: an anomaly is a bug; not promised: what the server did):',
+    ...r.checks.map((c) => `  ${c.checker.padEnd(30)} ${c.promised ? 'promised' : 'reported'}  ${c.valid === true ? 'valid' : c.valid === false ? `ANOMALY ${c.anomaly}` : `undecided (${c.gaveUp})`}  over ${c.operations} operations`),
     ...(r.problems.length ? ['PROBLEMS:', ...r.problems.map((p) => `  ${p}`)] : ['problems: none']),
   ];
   return { ok: r.problems.length === 0, text: lines.join('\n'), recovery, unavailable };

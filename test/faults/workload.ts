@@ -22,8 +22,12 @@ export const PROBE = '/zkf-probe';
  * checker's search stays small.
  */
 const THINK_ms = { register: 40, syncedRead: 150, set: 60, observer: 100 } as const;
-/** A set client reads the whole set once every this many adds. */
-const SET_READ_EVERY = 25;
+/**
+ * A set client reads the whole set once every this many adds: each read returns every
+ * element so far (thousands in a long run), so reads are rare to keep the history (and the
+ * getChildren replies) small; the final reads after the run see everything anyway.
+ */
+const SET_READ_EVERY = 250;
 /** How long an ephemeral owner holds its session before closing it and starting a new one. */
 const EPHEMERAL_HOLD_ms = { min: 1000, max: 4000 } as const;
 /** The ephemerals an observer picks from: the newest ones (older ones are long closed). */
@@ -74,7 +78,7 @@ export async function setUpWorkload(connectString: string): Promise<void> {
 }
 
 export function startWorkload(members: string[], rng: Rng): Workload {
-  const histories: Histories = { register: [], set: [], ephemeral: [], syncedRead: [] };
+  const histories: Histories = { register: [], set: [], ephemeral: [], syncedRead: [], registerInitial: { value: 0, version: 0 } };
   let stopping = false;
   let nextProcess = 0;
   let nextValue = 1;
@@ -97,14 +101,20 @@ export function startWorkload(members: string[], rng: Rng): Workload {
       if (!c) return undefined;
       const start = invokedAt ?? performance.now();
       const entry = { process: this.process, session: this.s.session, f, input, invokedAt: start };
+      // A synced read's sync was invoked when the operation was (history.ts: syncInvokedAt).
+      const syncAt = list === (histories.syncedRead as unknown) ? { syncInvokedAt: start } : {};
       try {
         const output = await withDeadline(run(c), f);
-        const done: AnyOp = { ...entry, output, outcome: 'ok', completedAt: performance.now(), zxid: this.s.zxid };
+        this.s.heard();
+        // The reply's own zxid (this connection's latest), not the session's highest: a
+        // view that went back must show in the history.
+        const done: AnyOp = { ...entry, output, outcome: 'ok', completedAt: performance.now(), zxid: c.lastZxid, ...syncAt };
         list.push(done as H);
         return { outcome: 'ok', output };
       } catch (e) {
         const { outcome, error } = classify(e);
-        const done: AnyOp = { ...entry, outcome, error, completedAt: performance.now() };
+        if (outcome === 'fail') this.s.heard();
+        const done: AnyOp = { ...entry, outcome, error, completedAt: performance.now(), ...syncAt };
         list.push(done as H);
         if (outcome === 'unknown') {
           this.s.drop();
@@ -169,7 +179,8 @@ export function startWorkload(members: string[], rng: Rng): Workload {
     return new WorkloadSession(hosts, {
       established: (session, invokedAt, completedAt, timeout) =>
         histories.ephemeral.push({ process: owner.process, session, f: 'session-established', input: { sessionTimeoutMs: timeout }, output: { session }, outcome: 'ok', invokedAt, completedAt }),
-      expired: (session, at) => histories.ephemeral.push({ process: owner.process, session, f: 'session-expired', input: null, output: null, outcome: 'ok', invokedAt: at, completedAt: at }),
+      // invokedAt: the last moment the session surely lived (its client last heard from a member).
+      expired: (session, lastHeard, at) => histories.ephemeral.push({ process: owner.process, session, f: 'session-expired', input: null, output: null, outcome: 'ok', invokedAt: lastHeard, completedAt: at }),
     });
   }
 
@@ -224,6 +235,8 @@ export function startWorkload(members: string[], rng: Rng): Workload {
       const target = recent[Math.floor(rng.next() * recent.length)];
       const r = target
         ? await client.op(histories.ephemeral, 'exists', target, async (c) => {
+            // After a sync: a member that lags may still show a closed session's node (history.ts).
+            await c.sync(target.path);
             const stat = await c.exists(target.path);
             return stat ? { exists: true, ephemeralOwner: sessionHex(stat.ephemeralOwner) } : { exists: false };
           })
