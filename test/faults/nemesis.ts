@@ -58,7 +58,8 @@ export async function inject(c: FaultCluster, round: Round, rng: Rng): Promise<I
       const detail = torn ? `kill -9 ${target} ${role}, ${torn.file.split('/').pop()} cut ${torn.from_bytes}→${torn.to_bytes} bytes (${torn.records} records)` : `kill -9 ${target} ${role}, no txn log to tear`;
       return { target, detail, heal: () => c.start(target) };
     }
-    case 'pause': {
+    case 'pause':
+    case 'pause-leader': {
       c.signal(target, 'SIGSTOP');
       const paused = performance.now();
       return {

@@ -32,6 +32,7 @@ export const FAULT_KINDS = [
   'bridge',
   'kill',
   'pause',
+  'pause-leader',
   'disk-full',
   'torn-tail',
 ] as const;
@@ -76,7 +77,7 @@ export function makeSchedule(seed: number, rounds: number, kinds: readonly Fault
       }
     }
     const kind = block.shift()!;
-    const target = kind === 'isolate-leader' ? 'leader' : kind === 'isolate-follower' ? 'follower' : rng.int(1, members);
+    const target = kind === 'isolate-leader' || kind === 'pause-leader' ? 'leader' : kind === 'isolate-follower' ? 'follower' : rng.int(1, members);
     schedule.push({ round, kind, target, hold_ms: rng.int(HOLD_ms.min, HOLD_ms.max) });
   }
   return schedule;
