@@ -24,6 +24,9 @@ command -v ansible-lint >/dev/null || need+=(ansible-lint)
 # Installed without recommends (its node exporter and web UI are not needed).
 bare=()
 command -v promtool >/dev/null || bare+=(prometheus)
+# The fault runs (test/faults): network namespaces (iproute2) whose links nft cuts.
+command -v ip >/dev/null || need+=(iproute2)
+command -v nft >/dev/null || need+=(nftables)
 # javac: small Java programs in test/support/java tell what Java's own classes do.
 command -v javac >/dev/null || need+=(default-jdk-headless)
 

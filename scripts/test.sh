@@ -17,7 +17,7 @@ node scripts/build.mjs
 
 case "$suite" in
   unit) dirs="test/unit" ;;
-  all) dirs="test/unit test/sim test/compat test/system test/packaging" ;;
+  all) dirs="test/unit test/sim test/compat test/system test/packaging test/faults" ;;
   *) dirs="test/$suite" ;;
 esac
 files=$(find $dirs -name "*.test.ts" 2>/dev/null | sort || true)

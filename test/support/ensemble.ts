@@ -60,6 +60,12 @@ export async function startOurMember(me: MemberSpec, members: MemberSpec[], extr
 export interface RuntimeArgs {
   jvmArgs?: string[];
   nodeArgs?: string[];
+  /**
+   * A command that runs the member, e.g. ['ip', 'netns', 'exec', 'zkf-1'] (the fault runs'
+   * namespaces). It must exec the member (as `ip netns exec` does), so that pid and signals
+   * are the member's own.
+   */
+  prefix?: string[];
 }
 
 const BUNDLE = join(import.meta.dirname, '../../dist/zookeeper-ts.cjs');
@@ -95,10 +101,15 @@ export async function startMember(
   };
   const cfgFile = join(dir, 'zoo.cfg');
   writeFileSync(cfgFile, Object.entries(cfg).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  const command =
+    flavour === 'apache'
+      ? ['java', '-Xmx256m', ...(runtime.jvmArgs ?? []), ...(me.jvmFlags ?? []), '-Dorg.slf4j.simpleLogger.showDateTime=true', '-cp', JAVA_CP, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile]
+      : [process.execPath, ...(runtime.nodeArgs ?? []), BUNDLE, 'server', cfgFile];
+  const [program, ...args] = [...(runtime.prefix ?? []), ...command];
   const child: ChildProcess =
     flavour === 'apache'
-      ? spawn('java', ['-Xmx256m', ...(runtime.jvmArgs ?? []), ...(me.jvmFlags ?? []), '-Dorg.slf4j.simpleLogger.showDateTime=true', '-cp', JAVA_CP, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile], { stdio: ['ignore', 'ignore', 'pipe'] })
-      : spawn(process.execPath, [...(runtime.nodeArgs ?? []), BUNDLE, 'server', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+      ? spawn(program!, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(program!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
   let log = '';
   const waiters = new Set<() => void>();
   const keep = (d: Buffer) => {
