@@ -26,15 +26,22 @@ REQUEST_TIMEOUT_S = 10
 PAUSE_S = 0.02
 
 
+# The listener's thread and the main one both print: one whole line at a time.
+said = threading.Lock()
+
+
 def say(*words):
-    print(*words, flush=True)
+    with said:
+        sys.stdout.write(" ".join(str(w) for w in words) + "\n")
+        sys.stdout.flush()
 
 
 stop = threading.Event()
 threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
 
 zk = KazooClient(hosts=HOSTS, timeout=SESSION_TIMEOUT_S)
-zk.add_listener(lambda state: say("state", state))
+listener = lambda state: say("state", state)  # noqa: E731
+zk.add_listener(listener)
 zk.start(timeout=30)
 session = zk.client_id[0]
 say("session", hex(session))
@@ -61,4 +68,6 @@ while not zk.connected and time.time() < deadline:
     time.sleep(0.1)
 owner = zk.exists("/load-owner")
 say("done", hex(zk.client_id[0]), "ephemeral" if owner and owner.ephemeralOwner == session else "no-ephemeral")
+# Our own stop ends the session (LOST): not an event of the run.
+zk.remove_listener(listener)
 zk.stop()

@@ -2,7 +2,7 @@
 // operators reach them (ssh with a key made for the test, a sudo user, host keys checked),
 // an inventory for them, and ansible-playbook runs with their PLAY RECAP read back.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bootHosts, type BootedHost, type HostNetwork } from '../support/booted-host';
 import { fourLetterWord } from '../support/servers';
@@ -30,6 +30,8 @@ export interface Fleet {
 
 /** Boots zk-kfk01..03, each with a sudo user `ops` that this machine's test key logs in as. */
 export async function bootFleet(dir: string): Promise<Fleet> {
+  // A fresh key and known_hosts on every run (an earlier run's may be there).
+  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const key = join(dir, 'id_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'zookeeper-ts ansible test', '-f', key]);
@@ -133,13 +135,15 @@ export interface LoadResult {
 /** Starts kazoo_load.py on the ensemble once it has its session; stop() ends it and reads what it printed. */
 export async function startLoad(): Promise<{ stop(): Promise<LoadResult> }> {
   const p = spawn(SYSTEM_PYTHON, [join(import.meta.dirname, 'kazoo_load.py'), CONNECT_STRING], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // Its events on stdout, kazoo's own log on stderr (kept for a failure's message).
   let output = '';
+  let log = '';
   p.stdout.on('data', (b: Buffer) => { output += b.toString(); });
-  p.stderr.on('data', (b: Buffer) => { output += b.toString(); });
+  p.stderr.on('data', (b: Buffer) => { log += b.toString(); });
   const exited = new Promise<number>((done) => p.on('close', (code) => done(code ?? -1)));
   const deadline = Date.now() + LOAD_EDGE_TIMEOUT_MS;
   while (!/^ack /m.test(output)) {
-    if (p.exitCode !== null || Date.now() > deadline) throw new Error(`kazoo_load.py did not start its load:\n${output}`);
+    if (p.exitCode !== null || Date.now() > deadline) throw new Error(`kazoo_load.py did not start its load:\n${output}${log}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
@@ -148,7 +152,7 @@ export async function startLoad(): Promise<{ stop(): Promise<LoadResult> }> {
       const timer = setTimeout(() => p.kill('SIGKILL'), LOAD_EDGE_TIMEOUT_MS);
       const code = await exited;
       clearTimeout(timer);
-      if (code !== 0) throw new Error(`kazoo_load.py exited ${code}:\n${output}`);
+      if (code !== 0) throw new Error(`kazoo_load.py exited ${code}:\n${output}${log}`);
       const lines = output.split('\n');
       const done = lines.find((l) => l.startsWith('done '))?.split(' ') ?? [];
       return {
@@ -158,7 +162,7 @@ export async function startLoad(): Promise<{ stop(): Promise<LoadResult> }> {
         states: lines.filter((l) => l.startsWith('state ')).map((l) => l.slice(6)),
         endSession: done[1] ?? '',
         ephemeral: done[2] === 'ephemeral',
-        output,
+        output: `${output.split('\n').filter((l) => !l.startsWith('ack ')).join('\n')}\n${done.length ? '' : log}`,
       };
     },
   };
