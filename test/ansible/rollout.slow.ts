@@ -101,7 +101,7 @@ async function underLoad(file: string, inv: string, args: string[] = []): Promis
   // For a failure's post-mortem: the play, the watch, and each member's service starts and stops.
   const journals = await Promise.all(fleet.hosts.map(async (h) => `== ${h.hostname}\n` +
     (await h.run('journalctl --unit zookeeper.service --no-pager -o short-iso | grep -E "systemd\\[1\\]|LEADING|FOLLOWING"')).stdout));
-  writeFileSync(join(fleet.dir, `${file}-${Date.now()}.log`), `${r.output}\n${JSON.stringify(seen)}\n${journals.join('')}\n${done.output}`);
+  writeFileSync(join(fleet.dir, `${file}-${Date.now()}.log`), `${r.output}\n${JSON.stringify(seen)}\nacks=${done.acks.length} unknown=${done.unknown}\n${journals.join('')}\n${done.output}`);
   ok(r);
   // Never two members down; each restarted once; the leader of before the play last.
   assert.ok(seen.maxDown <= 1, `two members down at once: ${JSON.stringify(seen.downs)}`);
