@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The test command (npm test). Installs what the tests need when it is missing, type-checks,
-# then runs every suite with node's test runner. `npm test unit` runs test/unit only.
+# then runs every suite with node's test runner. `npm test unit` runs test/unit only;
+# `npm run test:ansible` (suite ansible-rollout) the Ansible roles end to end on three
+# booted hosts (test/ansible/rollout.slow.ts, several minutes: not part of "all").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,10 +19,15 @@ node scripts/build.mjs
 
 case "$suite" in
   unit) dirs="test/unit" ;;
-  all) dirs="test/unit test/sim test/compat test/system test/packaging test/faults" ;;
+  all) dirs="test/unit test/sim test/compat test/system test/packaging test/faults test/ansible" ;;
+  ansible-rollout) dirs="" ;;
   *) dirs="test/$suite" ;;
 esac
-files=$(find $dirs -name "*.test.ts" 2>/dev/null | sort || true)
+if [ "$suite" = ansible-rollout ]; then
+  files=test/ansible/rollout.slow.ts
+else
+  files=$(find $dirs -name "*.test.ts" 2>/dev/null | sort || true)
+fi
 if [ -z "$files" ]; then echo "no test files under $dirs" >&2; exit 1; fi
 # One file at a time: the compat suites start servers on fixed loopback ports.
 # --test-force-exit: a test that failed with a client or server still running must not
