@@ -120,7 +120,12 @@ export class Lead {
     const ended = new Promise<string>((resolve) => (this.ended = resolve));
     if (this.endReason !== undefined) return this.endReason;
     await this.acceptor.start();
-    this.ticker = setInterval(() => this.step({ kind: 'halfTick' }), this.o.tickTime_ms / 2);
+    this.lastHalfTickAt = performance.now();
+    this.ticker = setInterval(() => {
+      if (!this.leaseHeld()) return;
+      this.lastHalfTickAt = performance.now();
+      this.step({ kind: 'halfTick' });
+    }, this.o.tickTime_ms / 2);
     this.step({ kind: 'start' });
     return ended;
   }
@@ -150,6 +155,27 @@ export class Lead {
 
   stop(reason = 'stopped'): void {
     this.end(reason);
+  }
+
+  /** When the half-tick last ran (performance.now()). */
+  private lastHalfTickAt = 0;
+
+  /**
+   * Whether this leader may still answer as the leader. Its learners give it up after
+   * syncLimit ticks without a word from it, and elect another; a leader that itself did not
+   * run for that long (SIGSTOP, a VM pause, a starved host) cannot know it is still the
+   * leader, and on waking its sockets' backlog is read before its timers run. So before a
+   * sync, a session's (re)validation or an expiry, the gap since its last half-tick is
+   * checked, and past syncLimit ticks it stops leading instead of answering from a state
+   * the new leader may have moved past. (Apache answers those until its next tick notices:
+   * the fault runs saw stale synced reads and a session reported expired while it lived.)
+   */
+  leaseHeld(): boolean {
+    if (this.done) return false;
+    const silent_ms = performance.now() - this.lastHalfTickAt;
+    if (silent_ms <= this.o.syncLimit * this.o.tickTime_ms) return true;
+    this.end(`this leader did not run for ${Math.round(silent_ms)} ms, more than syncLimit (${this.o.syncLimit} ticks): its learners have given it up`);
+    return false;
   }
 
   /** Inputs that arrive while effects are being carried out (a callback that proposes) wait their turn, so effects keep their order. */

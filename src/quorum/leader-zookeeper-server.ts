@@ -20,6 +20,8 @@ export interface Proposer {
   propose(txn: Txn): void;
   syncReached(learner: LearnerId): void;
   revalidated(learner: LearnerId, sessionId: bigint, valid: boolean): void;
+  /** False once this leader cannot know it still leads (Lead.leaseHeld). */
+  leaseHeld(): boolean;
 }
 
 /** The owner of a session whose client is on the leader itself (Apache's ServerCnxn.me). */
@@ -72,8 +74,13 @@ export class LeaderZooKeeperServer extends ZooKeeperServer {
     this.proposer.propose(txn);
   }
 
+  protected override mayServe(): boolean {
+    return this.proposer.leaseHeld();
+  }
+
   /** A learner's client request (LearnerHandler's REQUEST), prepared here as a local one would be. */
   learnerRequest(r: LearnerRequest): void {
+    if (!this.mayServe()) return;
     if (r.type === OpCode.sync) return this.proposer.syncReached(r.learner);
     const now = Date.now();
     if (r.type === OpCode.createSession) {
@@ -107,6 +114,7 @@ export class LeaderZooKeeperServer extends ZooKeeperServer {
 
   /** A learner asks whether a client may reconnect to it with this session (LearnerHandler REVALIDATE). */
   revalidate(learner: LearnerId, sessionId: bigint, timeout: number): void {
+    if (!this.mayServe()) return;
     const valid = this.sessionTracker.touchSession(sessionId, timeout, Date.now());
     if (valid) this.owners.set(sessionId, learner);
     this.proposer.revalidated(learner, sessionId, valid);

@@ -191,7 +191,16 @@ export class ZooKeeperServer {
   // --- sessions
 
   /** A ConnectRequest: a new session (a txn), or a reconnect to a live one. */
+  /**
+   * Whether this server may answer now: always when standalone; a leader that cannot know it
+   * still leads may not (LeaderZooKeeperServer), and its client is sent elsewhere.
+   */
+  protected mayServe(): boolean {
+    return true;
+  }
+
   processConnectRequest(cnxn: ServerCnxn, req: ConnectRequest): void {
+    if (!this.mayServe()) return cnxn.close('this server cannot know it still leads');
     if (req.lastZxidSeen > this.tree.lastProcessedZxid) {
       // The client has seen a newer state than ours: it must find another server.
       return cnxn.close(`client has seen zxid 0x${req.lastZxidSeen.toString(16)}, ours is 0x${this.tree.lastProcessedZxid.toString(16)}`);
@@ -249,6 +258,7 @@ export class ZooKeeperServer {
 
   /** Every request of a connected client, in the order the client sent them. */
   submit(request: Request, cnxn: ServerCnxn): void {
+    if (!this.mayServe()) return cnxn.close('this server cannot know it still leads');
     this.stats.packetReceived();
     this.metrics.PREP_PROCESSOR_REQUEST_QUEUED.add(1);
     this.sessionTracker.touchSession(cnxn.sessionId, cnxn.sessionTimeout_ms, Date.now());
@@ -398,6 +408,7 @@ export class ZooKeeperServer {
     // At least once a tick: a session created meanwhile may expire before `next`.
     const delay = next === undefined ? this.opts.tickTime_ms : Math.min(this.opts.tickTime_ms, Math.max(0, next - Date.now()));
     this.expiryTimer = setTimeout(() => {
+      if (!this.mayServe()) return; // its sessions are the next leader's to expire
       for (const id of this.sessionTracker.expiredSessions(Date.now())) {
         this.metrics.STALE_SESSIONS_EXPIRED.add(1);
         this.sessionTracker.setSessionClosing(id);
