@@ -225,7 +225,7 @@ export class ZooKeeperMain {
     // While connecting, a call waits for the attempt under way, as the Java client queues it.
     if (!command.local) await this.session.settled();
     const ctx: CliContext = { session: this.session, out: (t) => this.out(t), err: (l) => this.err(l) };
-    await command.exec(ctx, parseCommand(command, tokens));
+    await command.exec(ctx, parseCommand(command, tokens, ctx.err));
     return false;
   }
 

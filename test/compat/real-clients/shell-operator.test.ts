@@ -1,17 +1,19 @@
 // What an operator's scripts and fingers meet in the shell, compared with Apache's zkCli:
 // a one-shot command against a dead server (the message and exit code a health check
-// reads) and the prompt while the shell reconnects.
+// reads), the 3.4-era `get|ls|stat path watch` syntax of the how-tos, and the prompt
+// while the shell reconnects.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../support/servers';
-import { Conversation, dump, ZK_CLI_CP } from './transcript';
-import { APACHE_ZKCLI, OUR_SHELL, runShell, type Shell } from './zkcli-session';
+import { Conversation, dump, withServer, ZK_CLI_CP } from './transcript';
+import { AFTER_WATCH, APACHE_ZKCLI, OUR_SHELL, runShell, zkCliSession, type Shell } from './zkcli-session';
 
 /** This file's loopback addresses (127.0.43.x); nothing listens on the first two. */
 const DEAD = '127.0.43.1:2181,127.0.43.2:2181';
+const HOSTS = { apache: '127.0.43.5', ours: '127.0.43.6' } as const;
 
 const SHELLS = [
   ['apache', APACHE_ZKCLI],
@@ -45,6 +47,21 @@ test('one command against dead servers: ConnectionLoss naming the path and exit 
   }
   assert.match(out.apache!, /\$ ls \/\nConnecting to [^\n]*\n--- stderr\nKeeperErrorCode = ConnectionLoss for \/\n--- exit 1\n/);
   assert.equal(out.ours, out.apache);
+});
+
+test("get|ls|stat path watch: zkCli 3.8's deprecation line, and the watch is set", async () => {
+  // The shared session's second client changes /w, adds /w/c and creates /appears: each
+  // watch set the old way must fire. A word other than "watch" counts too, as in zkCli.
+  const before = ['create /w w0', 'get /w watch', 'ls /w watch', 'stat /appears watch', 'ls /zookeeper anything', 'stat /w extra'];
+  const reference = await withServer('apache', HOSTS.apache, (s) => zkCliSession(s, APACHE_ZKCLI, before, AFTER_WATCH));
+  const ours = await withServer('ours', HOSTS.ours, (s) => zkCliSession(s, OUR_SHELL, before, AFTER_WATCH));
+  dump('shell-watch-syntax', 'apache', reference);
+  dump('shell-watch-syntax', 'ours', ours);
+  assert.match(reference, /'get path \[watch\]' has been deprecated\. Please use 'get \[-s\] \[-w\] path' instead\./);
+  for (const fired of ['NodeDataChanged path:/w', 'NodeChildrenChanged path:/w', 'NodeCreated path:/appears']) {
+    assert.match(reference, new RegExp(`type:${fired}\n`));
+  }
+  assert.equal(ours, reference);
 });
 
 /** Apache's zkCli with JLine (its prompt shows only then): jline2 and the jansi it needs. */
