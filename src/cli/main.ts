@@ -20,9 +20,9 @@ program
 
 program
   .command('status')
-  .description("print the server's mode, as zkServer.sh status does")
-  .argument('[zoo.cfg]', 'configuration file', '/etc/zookeeper/zoo.cfg')
-  .action(async (cfg: string) => {
+  .description("print the server's mode, as zkServer.sh status does (no zoo.cfg: the server `server` with none runs)")
+  .argument('[zoo.cfg]', 'configuration file; none: the embedded default, as `server`')
+  .action(async (cfg: string | undefined) => {
     process.exitCode = await runStatus(cfg);
   });
 
