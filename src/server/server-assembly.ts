@@ -44,6 +44,7 @@ export function persistenceOptions(config: ServerConfig, metrics: ServerMetrics,
 export function serverOptions(config: ServerConfig, log: Logger, metrics: ServerMetrics): ZooKeeperServerOptions {
   return {
     log: (line) => log.child('pipeline').error(line),
+    sessionLog: (line) => log.child('session').info(line),
     tickTime_ms: config.tickTime,
     minSessionTimeout_ms: config.minSessionTimeout,
     maxSessionTimeout_ms: config.maxSessionTimeout,
