@@ -64,10 +64,13 @@ test("get|ls|stat path watch: zkCli 3.8's deprecation line, and the watch is set
   assert.equal(ours, reference);
 });
 
-/** Apache's zkCli with JLine (its prompt shows only then): jline2 and the jansi it needs. */
+/**
+ * Apache's zkCli with JLine (its prompt shows only then): jline2 and the jansi it needs; and
+ * its client's log (slf4j-simple) in the transcript, to show what it did when this fails.
+ */
 const APACHE_ZKCLI_WITH_JLINE: Shell = (server) => {
   const [command, args] = APACHE_ZKCLI(server);
-  const cp = `${ZK_CLI_CP}:/usr/share/java/jline2.jar:/usr/share/java/jansi1.jar`;
+  const cp = `${ZK_CLI_CP.replace('slf4j-nop.jar', 'slf4j-simple.jar')}:/usr/share/java/jline2.jar:/usr/share/java/jansi1.jar`;
   return [command, args.map((a) => (a === ZK_CLI_CP ? cp : a))];
 };
 
@@ -104,8 +107,9 @@ async function promptsAcrossARestart(shell: Shell, host: string): Promise<string
     const deadline = Date.now() + RECONNECT_PROMPT_WAIT_ms;
     do await cli.send('', prompt);
     while (prompts(cli.transcript).at(-1)?.startsWith('CONNECTED ') && Date.now() < deadline);
-    server = await startServer('ours', { host, dataDir });
+    // From before the restart: the shell may be back before startServer has seen it serve.
     const from = cli.transcript.length;
+    server = await startServer('ours', { host, dataDir });
     await cli.waitFor(/state:SyncConnected/, from, 60_000);
     await cli.send('', prompt);
     await cli.send('quit', /state:Closed/);
