@@ -8,6 +8,11 @@ need=()
 [ -x /usr/lib/zookeeper/bin/cli_mt ] || need+=(zookeeper-bin)
 /usr/bin/python3 -c 'import kazoo' 2>/dev/null || need+=(python3-kazoo)
 command -v nc >/dev/null || need+=(netcat-openbsd)
+# zkCli shows its prompt only with JLine 2 (and the jansi 1 it needs): the prompt test.
+[ -f /usr/share/java/jline2.jar ] || need+=(libjline2-java)
+[ -f /usr/share/java/jansi1.jar ] || need+=(libjansi1-java)
+# The man page test renders the page with groff, as man does.
+command -v groff >/dev/null || need+=(groff-base)
 # The packaging tests: a throwaway Debian root, rpmbuild and rpm, the linters, ps.
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v rpmbuild >/dev/null || need+=(rpm)

@@ -1,6 +1,6 @@
-// The executable's entry: `zookeeper-ts server|status|version`. Argument parsing is
+// The executable's entry: `zookeeper-ts server|status|purge|cli|version`. Argument parsing is
 // commander's; each command lives in its own module.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { VERSION_STRING } from '../server/four-letter-words';
 import { runPurge } from './purge-command';
 import { runServer } from './server-command';
@@ -20,24 +20,22 @@ program
 
 program
   .command('status')
-  .description("print the server's mode, as zkServer.sh status does")
-  .argument('[zoo.cfg]', 'configuration file', '/etc/zookeeper/zoo.cfg')
-  .action(async (cfg: string) => {
+  .description("print the server's mode, as zkServer.sh status does (no zoo.cfg: the server `server` with none runs)")
+  .argument('[zoo.cfg]', 'configuration file; none: the embedded default, as `server`')
+  .action(async (cfg: string | undefined) => {
     process.exitCode = await runStatus(cfg);
   });
 
 program
   .command('purge')
-  .description('delete old snapshots and transaction logs, as zkCleanup.sh does')
-  .argument('<dataDir>', 'the snapshot directory (dataDir)')
-  .argument('[dataLogDir]', 'the transaction log directory, when it is not dataDir')
-  .requiredOption('-n, --count <count>', 'snapshots to keep (at least 3)', (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n)) throw new InvalidArgumentError('a whole number is needed');
-    return n;
-  })
-  .action((dataDir: string, dataLogDir: string | undefined, opts: { count: number }) => {
-    process.exitCode = runPurge(dataDir, dataLogDir, opts.count);
+  .description('delete old snapshots and transaction logs, as zkCleanup.sh (PurgeTxnLog) does: purge dataLogDir [snapDir] -n count')
+  .helpOption(false)
+  .allowUnknownOption()
+  .allowExcessArguments()
+  .argument('[args...]', "PurgeTxnLog's own arguments: dataLogDir [snapDir] -n count (count at least 3)")
+  .action((_args: string[], _opts: unknown, cmd: Command) => {
+    // PurgeTxnLog's positional syntax (-n in its place) is its own: runPurge parses it.
+    process.exitCode = runPurge(cmd.args);
   });
 
 program

@@ -1,12 +1,14 @@
 // `zookeeper-ts status [zoo.cfg]`: what `zkServer.sh status` prints — the client port it
 // found, then the server's Mode from `srvr` — and exit 1 when the server does not answer.
+// With no zoo.cfg it asks the server `zookeeper-ts server` runs with none: the embedded
+// default (the packaged service's scripts name /etc/zookeeper/zoo.cfg themselves).
 import { connect } from 'node:net';
-import { ConfigError, loadConfig } from '../config/server-config';
+import { ConfigError, defaultConfig, loadConfig } from '../config/server-config';
 
-export async function runStatus(cfgFile: string): Promise<number> {
+export async function runStatus(cfgFile: string | undefined): Promise<number> {
   let config;
   try {
-    config = loadConfig(cfgFile);
+    config = cfgFile === undefined ? defaultConfig() : loadConfig(cfgFile);
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);
@@ -14,7 +16,7 @@ export async function runStatus(cfgFile: string): Promise<number> {
     }
     throw e;
   }
-  console.error(`Using config: ${cfgFile}`);
+  console.error(`Using config: ${config.file}`);
   // zkServer.sh says "localhost" when clientPortAddress is not set.
   const shownAddress = config.clientPortAddressSet ? config.clientPortAddress : 'localhost';
   const host = config.clientPortAddressSet ? config.clientPortAddress : '127.0.0.1';

@@ -91,17 +91,27 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
 
   /** Connects to the first server of a connect string ("host:port[,host:port...]"). */
   static async connect(connectString: string, opts: ClientOptions = {}): Promise<ZooKeeperClient> {
+    const client = ZooKeeperClient.open(connectString);
+    await client.handshake(opts);
+    return client;
+  }
+
+  /**
+   * The client before its handshake, for a caller that keeps it whatever the handshake's
+   * outcome (the shell: a call on a client whose handshake failed fails with CONNECTIONLOSS
+   * naming its path, as the Java client fails the calls queued while connecting).
+   */
+  static open(connectString: string): ZooKeeperClient {
     const first = connectString.split(',')[0]!.trim();
     const colon = first.lastIndexOf(':');
     // An IPv6 literal comes bracketed ("[::1]:2181"), as in Apache's connect strings.
     const host = (colon < 0 ? first : first.slice(0, colon)).replace(/^\[(.*)\]$/, '$1');
     const port = colon < 0 ? 2181 : Number(first.slice(colon + 1));
-    const client = new ZooKeeperClient(host, port);
-    await client.handshake(opts);
-    return client;
+    return new ZooKeeperClient(host, port);
   }
 
-  private handshake(opts: ClientOptions): Promise<void> {
+  /** Sends the ConnectRequest; resolves once the session is up, rejects when it is not. */
+  handshake(opts: ClientOptions = {}): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.socket.destroy();
@@ -234,10 +244,17 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
   }
 
   /** Like call, but an err other than OK rejects with a KeeperError naming the path. */
-  private async ok<T>(path: string, type: number, write: (w: Writer) => void, read?: Codec<T>): Promise<T> {
-    const reply = await this.call(type, write, read);
+  private async ok<T>(path: string | undefined, type: number, write: (w: Writer) => void, read?: Codec<T>): Promise<T> {
+    const reply = await this.callOn(path, type, write, read);
     if (reply.err !== 0) throw new KeeperError(reply.err as Code, path);
     return reply.body as T;
+  }
+
+  /** call, for a request on a path: a lost connection names the path too, as the Java client's ConnectionLoss does. */
+  private callOn<T>(path: string | undefined, type: number, write: (w: Writer) => void, read?: Codec<T>): Promise<Reply<T>> {
+    return this.call(type, write, read).catch((e: unknown) => {
+      throw e instanceof KeeperError && e.path === undefined ? new KeeperError(e.code, path) : e;
+    });
   }
 
   /** Writes raw bytes on the connection: for the tests that send malformed frames. */
@@ -276,7 +293,7 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
 
   /** Stat of the node, or null when it does not exist. */
   async exists(path: string, watch = false): Promise<Stat | null> {
-    const reply = await this.call(OpCode.exists, (w) => R.PathWatchRequest.write(w, { path, watch }), R.StatResponse);
+    const reply = await this.callOn(path, OpCode.exists, (w) => R.PathWatchRequest.write(w, { path, watch }), R.StatResponse);
     if (reply.err === Code.NONODE) return null;
     if (reply.err !== 0) throw new KeeperError(reply.err as Code, path);
     return reply.body!.stat;
@@ -317,7 +334,8 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
   }
 
   async getEphemerals(prefixPath = '/'): Promise<string[]> {
-    return (await this.ok(prefixPath, OpCode.getEphemerals, (w) => R.GetEphemeralsRequest.write(w, { prefixPath }), R.GetEphemeralsResponse))
+    // Java's getEphemerals names no path in its errors.
+    return (await this.ok(undefined, OpCode.getEphemerals, (w) => R.GetEphemeralsRequest.write(w, { prefixPath }), R.GetEphemeralsResponse))
       .ephemerals;
   }
 

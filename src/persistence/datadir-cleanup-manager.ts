@@ -40,7 +40,7 @@ export class DatadirCleanupManager {
   runOnce(): void {
     try {
       const { deleted } = purge(this.opts.dataDir, this.opts.dataLogDir, this.opts.snapRetainCount);
-      for (const f of deleted) this.opts.log.info(`autopurge deleted ${f}`);
+      for (const f of deleted) this.opts.log.info(`autopurge deleted ${f.path}`);
     } catch (e) {
       this.opts.log.warn(`autopurge failed: ${(e as Error).message}`);
     }

@@ -48,6 +48,7 @@ export function serverOptions(config: ServerConfig, log: Logger, metrics: Server
     log: (line) => log.child('pipeline').error(line),
     warn: (line) => log.child('quota').warn(line),
     enforceQuota: config.enforceQuota,
+    sessionLog: (line) => log.child('session').info(line),
     tickTime_ms: config.tickTime,
     minSessionTimeout_ms: config.minSessionTimeout,
     maxSessionTimeout_ms: config.maxSessionTimeout,

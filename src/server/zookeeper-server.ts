@@ -31,6 +31,9 @@ export const inMemoryPersister: TxnPersister = { persist: () => Promise.resolve(
 /** What the pipeline needs of a client connection beyond replying. */
 export interface ServerCnxn extends ReplyTarget {
   sessionId: bigint;
+  /** The client's address and port, as the session lines name it. */
+  readonly remoteAddress: string;
+  readonly remotePort: number;
   sessionTimeout_ms: number;
   /** Per-session FIFO: writes in flight, and requests held behind them. */
   readonly queue: { writesInFlight: number; held: Request[] };
@@ -61,6 +64,13 @@ export interface ZooKeeperServerOptions {
   warn?: (line: string) => void;
   /** zookeeper.enforceQuota: a create or setData past a hard quota fails with QUOTAEXCEEDED. */
   enforceQuota?: boolean;
+  /**
+   * Where the server says, one line each at INFO, that a session was established (with its
+   * negotiated timeout and client), expired, or lost its connection: Apache's lines, which
+   * operators grep when a Kafka broker drops out. (Apache 3.8 logs the first and the last
+   * at DEBUG; 3.4 had them at INFO, where the runbooks found them.)
+   */
+  sessionLog?: (line: string) => void;
   /** How often the ContainerManager looks for empty containers and expired TTL nodes. */
   containerCheckInterval_ms?: number;
   /** Where metrics go; ZooKeeper's default provider (for mntr) when not given. */
@@ -240,10 +250,18 @@ export class ZooKeeperServer {
     cnxn.sessionId = id;
     this.cnxnBySession.set(id, cnxn);
     cnxn.sendConnectResponse(timeout, id, this.sessionTracker.passwordFor(id));
+    this.sessionEstablished(cnxn, id, timeout);
+  }
+
+  private sessionEstablished(cnxn: ServerCnxn, id: bigint, timeout: number): void {
+    this.opts.sessionLog?.(`Established session 0x${id.toString(16)} with negotiated timeout ${timeout} for client ${clientOf(cnxn)}`);
   }
 
   /** The connection is gone; its session lives on until it expires or the client returns. */
   connectionClosed(cnxn: ServerCnxn): void {
+    if (cnxn.sessionId !== 0n) {
+      this.opts.sessionLog?.(`Closed socket connection for client ${clientOf(cnxn)} which had sessionid 0x${cnxn.sessionId.toString(16)}`);
+    }
     this.gate.connectionClosed(cnxn);
     if (this.cnxnBySession.get(cnxn.sessionId) === cnxn) this.cnxnBySession.delete(cnxn.sessionId);
     this.tree.removeWatcher(cnxn.watcher);
@@ -389,6 +407,7 @@ export class ZooKeeperServer {
     this.awaitingSession.delete(id);
     this.cnxnBySession.set(id, waiting.cnxn);
     waiting.cnxn.sendConnectResponse(timeOut, id, waiting.passwd);
+    this.sessionEstablished(waiting.cnxn, id, timeOut);
   }
 
   private sessionClosed(id: bigint): void {
@@ -410,6 +429,7 @@ export class ZooKeeperServer {
     this.expiryTimer = setTimeout(() => {
       if (!this.mayServe()) return; // its sessions are the next leader's to expire
       for (const id of this.sessionTracker.expiredSessions(Date.now())) {
+        this.opts.sessionLog?.(`Expiring session 0x${id.toString(16)}, timeout of ${this.sessionTracker.timeoutOf(id)}ms exceeded`);
         this.metrics.STALE_SESSIONS_EXPIRED.add(1);
         this.sessionTracker.setSessionClosing(id);
         this.enqueue(this.prep.prepareSessionExpiry(id, this.nextZxid(), Date.now()));
@@ -428,4 +448,9 @@ export class ZooKeeperServer {
       this.enqueue(txn);
     }
   }
+}
+
+/** A client as Java prints an InetSocketAddress: /address:port. */
+function clientOf(cnxn: ServerCnxn): string {
+  return `/${cnxn.remoteAddress}:${cnxn.remotePort}`;
 }

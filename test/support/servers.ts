@@ -140,7 +140,8 @@ export function fourLetterWord(host: string, port: number, word: string, timeout
   });
 }
 
-async function waitUntilServing(host: string, port: number, child: ChildProcess, log: () => string): Promise<void> {
+/** Polls srvr until the server answers with a Mode (bounded: 30 s), failing early if the process exits. */
+export async function waitUntilServing(host: string, port: number, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before serving:\n${log()}`);

@@ -130,7 +130,7 @@ test(
     assert.ok(logs[0]!.zxid <= oldestKept + 1, 'the log after the oldest kept snapshot is kept');
     assert.ok(logs.filter((l) => l.zxid <= oldestKept).length <= 1);
     for (const f of before.filter((f) => !readdirSync(v2(dir)).includes(f))) assert.match(run.stdout, new RegExp(`Removing file: .*${f.replaceAll('.', '\\.')}`));
-    assert.match(spawnSync(process.execPath, [BUNDLE, 'purge', dir, '-n', '2'], { encoding: 'utf8' }).stderr, /at least 3/);
+    assert.match(spawnSync(process.execPath, [BUNDLE, 'purge', dir, '-n', '2'], { encoding: 'utf8' }).stderr, /count should be greater than or equal to 3/);
     assert.deepEqual(await childrenOf(dir, '/d'), ['1', '2', '3', '4', '5']);
   }),
 );

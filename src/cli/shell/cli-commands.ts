@@ -40,6 +40,13 @@ export interface CliCommand {
   usage: string;
   /** Positional arguments needed, the command included. */
   minArgs: number;
+  /** Runs without the server (no waiting for a connection under way). */
+  local?: true;
+  /**
+   * zkCli 3.8 still takes the 3.4-era `cmd path watch` (any third word): it says this on
+   * stderr, puts -w in the third word's place and parses again (retainCompatibility).
+   */
+  deprecatedWatch?: string;
   exec(ctx: CliContext, p: Parsed): Promise<void>;
 }
 
@@ -157,6 +164,7 @@ const COMMANDS: CliCommand[] = [
     options: ['s', 'w'],
     usage: '[-s] [-w] path',
     minArgs: 2,
+    deprecatedWatch: "'get path [watch]' has been deprecated. Please use 'get [-s] [-w] path' instead.",
     async exec(ctx, p) {
       const path = p.path;
       const watch = p.opts.has('w');
@@ -202,6 +210,7 @@ const COMMANDS: CliCommand[] = [
     options: ['s', 'w', 'R'],
     usage: '[-s] [-w] [-R] path',
     minArgs: 2,
+    deprecatedWatch: "'ls path [watch]' has been deprecated. Please use 'ls [-w] path' instead.",
     async exec(ctx, p) {
       const path = p.path;
       const watch = p.opts.has('w');
@@ -262,6 +271,7 @@ const COMMANDS: CliCommand[] = [
     options: ['w'],
     usage: '[-w] path',
     minArgs: 2,
+    deprecatedWatch: "'stat path [watch]' has been deprecated. Please use 'stat [-w] path' instead.",
     async exec(ctx, p) {
       const path = p.path;
       const watch = p.opts.has('w');
@@ -291,6 +301,7 @@ const COMMANDS: CliCommand[] = [
     options: [],
     usage: '',
     minArgs: 1,
+    local: true,
     async exec(ctx) {
       ctx.out(`ZooKeeper CLI version: ${VERSION_STRING}\n`);
     },
@@ -301,7 +312,11 @@ const COMMANDS: CliCommand[] = [
     usage: '',
     minArgs: 1,
     async exec(ctx) {
-      const infos = await ctx.session.zk.whoAmI();
+      // Java's whoAmI ignores the reply's error: the header alone, exit 0, when the server is away.
+      const infos = await ctx.session.zk.whoAmI().catch((e: unknown) => {
+        if (e instanceof KeeperError) return [];
+        throw e;
+      });
       ctx.out('Auth scheme: User\n' + infos.map((i) => `${i.authScheme}: ${i.user}\n`).join(''));
     },
   },
@@ -329,8 +344,8 @@ export function javaStringOrder(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** commons-cli's parse of a command's tokens against its options. */
-export function parseCommand(cmd: CliCommand, tokens: string[]): Parsed {
+/** commons-cli's parse of a command's tokens against its options; `err` gets zkCli's deprecation line. */
+export function parseCommand(cmd: CliCommand, tokens: string[], err: (line: string) => void): Parsed {
   const args: string[] = [tokens[0]!];
   const opts = new Map<string, string | true>();
   let selected: string | undefined;
@@ -356,6 +371,12 @@ export function parseCommand(cmd: CliCommand, tokens: string[]): Parsed {
     throw new CliError(`org.apache.commons.cli.MissingOptionException: Missing required option: ${cmd.group.described}`);
   }
   if (args.length < cmd.minArgs) throw new CliError(`${cmd.name} ${cmd.usage}`);
+  if (cmd.deprecatedWatch !== undefined && args.length > 2) {
+    err(cmd.deprecatedWatch);
+    const again = [...tokens];
+    again[2] = '-w';
+    return parseCommand({ ...cmd, deprecatedWatch: undefined }, again, err);
+  }
   return {
     args,
     opts,

@@ -8,8 +8,20 @@ import { ZooKeeperClient, type WatchedEvent } from '../../client/zookeeper-clien
 
 export type EventSink = (state: number, type: number, path: string | null) => void;
 
+/** ZooKeeper.States as zkCli's prompt prints them. */
+export type SessionState = 'CONNECTING' | 'CONNECTED' | 'CLOSED';
+
+/**
+ * The pause after every server of the list failed once, before the next round: the Java
+ * client's spin delay (StaticHostProvider waits 1 s once it has gone round the list).
+ */
+const RECONNECT_PAUSE_ms = 1000;
+
 export class CliSession {
+  /** The live client, or the last one tried (closed: its calls fail with CONNECTIONLOSS). */
   client: ZooKeeperClient | undefined;
+  /** CONNECTING from the start and after a lost connection, until the session is back or gone. */
+  state: SessionState = 'CONNECTING';
   private readonly servers: string[];
   private next = 0;
   private closing = false;
@@ -17,6 +29,8 @@ export class CliSession {
   private passwd: Buffer = Buffer.alloc(16);
   private lastZxid = 0;
   private readonly auth: Array<[string, Buffer]> = [];
+  /** Calls waiting for the connection attempts under way to end (see settled). */
+  private waiters: Array<() => void> = [];
   // One-shot watches as the client remembers them, and persistent ones.
   private readonly dataWatches = new Set<string>();
   private readonly existWatches = new Set<string>();
@@ -33,66 +47,99 @@ export class CliSession {
     if (this.servers.length === 0) throw new Error('no server in the connect string');
   }
 
+  /** Not closed (ZooKeeper.States.isAlive): connected, or still trying to be. */
   get alive(): boolean {
-    return this.client?.isConnected === true;
+    return this.state !== 'CLOSED';
   }
 
-  /** Connects to the first server that answers, trying each once. */
-  async connect(): Promise<void> {
-    let lastError: Error | undefined;
-    for (let tries = 0; tries < this.servers.length; tries++) {
-      const server = this.servers[this.next]!;
-      this.next = (this.next + 1) % this.servers.length;
-      try {
-        const client = await ZooKeeperClient.connect(server, {
-          sessionTimeout_ms: this.sessionTimeout_ms,
-          sessionId: this.sessionId,
-          passwd: this.passwd,
-          lastZxidSeen: this.lastZxid,
-          connectTimeout_ms: Math.max(1000, Math.floor(this.sessionTimeout_ms / this.servers.length)),
-        });
-        const resumed = this.sessionId !== 0n;
-        this.attach(client);
-        for (const [scheme, auth] of this.auth) await client.addAuth(scheme, auth);
-        if (resumed) await this.rearmWatches(client);
-        this.onEvent(KeeperState.SyncConnected, EventType.None, null);
-        return;
-      } catch (e) {
-        if (e instanceof KeeperError && e.code === Code.SESSIONEXPIRED) {
-          this.sessionId = 0n;
-          this.onEvent(KeeperState.Expired, EventType.None, null);
-          throw e;
+  /**
+   * Connects, server after server, round after round, until the session is up, expired or
+   * closed — as the Java client keeps trying while its state is CONNECTING.
+   */
+  start(): void {
+    void this.connectLoop();
+  }
+
+  /**
+   * Resolves when a call can go out: at once when connected or closed; while connecting,
+   * once connected or once every server of the list failed to answer (the call then fails
+   * with CONNECTIONLOSS, as the Java client fails what was queued for a failed attempt).
+   */
+  settled(): Promise<void> {
+    if (this.state !== 'CONNECTING') return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private async connectLoop(): Promise<void> {
+    while (!this.closing) {
+      for (let tries = 0; tries < this.servers.length && !this.closing; tries++) {
+        const server = this.servers[this.next]!;
+        this.next = (this.next + 1) % this.servers.length;
+        if (await this.attempt(server)) {
+          this.wake();
+          return;
         }
-        lastError = e as Error;
       }
+      this.wake();
+      await new Promise((r) => setTimeout(r, RECONNECT_PAUSE_ms));
     }
-    throw lastError ?? new Error('no server answered');
+  }
+
+  /** One server: true when the loop is over (connected, or the session expired). */
+  private async attempt(server: string): Promise<boolean> {
+    const client = ZooKeeperClient.open(server);
+    this.client = client;
+    try {
+      await client.handshake({
+        sessionTimeout_ms: this.sessionTimeout_ms,
+        sessionId: this.sessionId,
+        passwd: this.passwd,
+        lastZxidSeen: this.lastZxid,
+        connectTimeout_ms: Math.max(1000, Math.floor(this.sessionTimeout_ms / this.servers.length)),
+      });
+    } catch (e) {
+      if (e instanceof KeeperError && e.code === Code.SESSIONEXPIRED) {
+        client.disconnect();
+        this.sessionId = 0n;
+        this.state = 'CLOSED';
+        this.onEvent(KeeperState.Expired, EventType.None, null);
+        return true;
+      }
+      return false;
+    }
+    if (this.closing) {
+      client.disconnect();
+      return true;
+    }
+    const resumed = this.sessionId !== 0n;
+    this.attach(client);
+    try {
+      for (const [scheme, auth] of this.auth) await client.addAuth(scheme, auth);
+      if (resumed) await this.rearmWatches(client);
+    } catch {
+      // the connection went again: its close starts the next round
+      return true;
+    }
+    this.state = 'CONNECTED';
+    this.onEvent(KeeperState.SyncConnected, EventType.None, null);
+    return true;
   }
 
   private attach(client: ZooKeeperClient): void {
-    this.client = client;
     this.sessionId = client.sessionId;
     this.passwd = client.passwd;
     client.on('watch', (e) => this.watchFired(e));
     client.on('close', () => {
       this.lastZxid = Math.max(this.lastZxid, client.lastZxid);
       if (this.closing || this.client !== client) return;
+      this.state = 'CONNECTING';
       this.onEvent(KeeperState.Disconnected, EventType.None, null);
-      void this.reconnect();
+      void this.connectLoop();
     });
-  }
-
-  /** After a lost connection: the next server, again and again, until the session is back or gone. */
-  private async reconnect(): Promise<void> {
-    while (!this.closing) {
-      try {
-        await this.connect();
-        return;
-      } catch (e) {
-        if (e instanceof KeeperError && e.code === Code.SESSIONEXPIRED) return;
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
   }
 
   private async rearmWatches(client: ZooKeeperClient): Promise<void> {
@@ -116,9 +163,12 @@ export class CliSession {
     this.onEvent(e.state, e.type, e.path);
   }
 
-  /** The live client, or CONNECTIONLOSS as ZooKeeper's client fails a call while reconnecting. */
+  /**
+   * The client calls go to: the live one, or (after settled, when no server answered) the
+   * last one tried, whose calls fail with CONNECTIONLOSS naming their path.
+   */
   get zk(): ZooKeeperClient {
-    if (!this.client || !this.client.isConnected) throw new KeeperError(Code.CONNECTIONLOSS);
+    if (!this.client) throw new KeeperError(Code.CONNECTIONLOSS);
     return this.client;
   }
 
@@ -148,9 +198,9 @@ export class CliSession {
     (mode === AddWatchMode.PERSISTENT ? this.persistentWatches : this.persistentRecursiveWatches).add(path);
   }
 
-  /** Kept, to be sent again to the next server after a lost connection. */
+  /** Kept, to be sent to the next server; while connecting only kept, as the Java client's addAuthInfo. */
   async addAuth(scheme: string, auth: Buffer): Promise<void> {
-    await this.zk.addAuth(scheme, auth);
+    if (this.state === 'CONNECTED') await this.zk.addAuth(scheme, auth);
     this.auth.push([scheme, auth]);
   }
 
@@ -160,6 +210,8 @@ export class CliSession {
    * with NOWATCHER when we held none of the kind asked for.
    */
   async removeWatches(path: string, type: number): Promise<void> {
+    // The client checks its own records first: NOWATCHER even when the server is away.
+    if (!this.watching(path, type)) throw new KeeperError(Code.NOWATCHER, path);
     await this.zk.removeWatches(path, type);
     const removed: number[] = [];
     const drop = (set: Set<string>, event: number) => {
@@ -178,13 +230,26 @@ export class CliSession {
     for (const event of removed) this.onEvent(KeeperState.SyncConnected, event, path);
   }
 
+  /** Whether the client holds a watch of that type on the path. */
+  private watching(path: string, type: number): boolean {
+    const data = this.dataWatches.has(path) || this.existWatches.has(path);
+    const child = this.childWatches.has(path);
+    const persistent = this.persistentWatches.has(path) || this.persistentRecursiveWatches.has(path);
+    if (type === WatcherType.Data) return data;
+    if (type === WatcherType.Children) return child;
+    return data || child || persistent;
+  }
+
+  /** Ends the session; a session still connecting is closed too (Closed event), as the Java client's. */
   async close(): Promise<void> {
+    if (this.state === 'CLOSED') return;
     this.closing = true;
+    const wasConnected = this.state === 'CONNECTED';
+    this.state = 'CLOSED';
+    this.wake();
     const client = this.client;
-    this.client = undefined;
-    if (client?.isConnected) {
-      await client.close().catch(() => undefined);
-      this.onEvent(KeeperState.Closed, EventType.None, null);
-    }
+    if (wasConnected) await client?.close().catch(() => undefined);
+    else client?.disconnect();
+    this.onEvent(KeeperState.Closed, EventType.None, null);
   }
 }

@@ -66,7 +66,9 @@ export class ZooKeeperMain {
   constructor(private readonly opts: CliOptions) {
     console.log(`Connecting to ${opts.server}`);
     this.session = this.newSession(opts.server);
-    this.connecting = this.session.connect().catch((e: Error) => this.err(e.message));
+    this.session.start();
+    // The first round over the servers; a shell at a dead server still reads its commands.
+    this.connecting = this.session.settled();
   }
 
   private newSession(server: string): CliSession {
@@ -87,7 +89,7 @@ export class ZooKeeperMain {
   /** Runs the session to its end; resolves with the exit code. */
   async run(): Promise<number> {
     if (this.opts.command.length > 0) {
-      await this.connecting;
+      // The command itself waits for the first round over the servers (or not at all: version).
       await this.processCmd(this.opts.command);
       // As zkCli: the process ends without closing the session (it expires on the server).
       return this.exitCode;
@@ -133,8 +135,7 @@ export class ZooKeeperMain {
   }
 
   private prompt(): string {
-    const state = this.session.alive ? 'CONNECTED' : 'CLOSED';
-    return `[zk: ${this.session.connectString}(${state}) ${this.commandCount}] `;
+    return `[zk: ${this.session.connectString}(${this.session.state}) ${this.commandCount}] `;
   }
 
   /** JLineZNodeCompleter: a command name first, a znode path after it. */
@@ -206,7 +207,8 @@ export class ZooKeeperMain {
     }
     if (cmd === 'history') {
       for (let i = this.commandCount - 10; i <= this.commandCount; i++) {
-        if (i >= 0) this.out(`${i} - ${this.history.get(i)}\n`);
+        // A one-shot command is not in the history: zkCli prints "0 - null" for it.
+        if (i >= 0) this.out(`${i} - ${this.history.get(i) ?? 'null'}\n`);
       }
     } else if (cmd === 'printwatches') {
       if (tokens.length === 1) this.out(`printwatches is ${this.printWatches ? 'on' : 'off'}\n`);
@@ -214,7 +216,8 @@ export class ZooKeeperMain {
     } else if (cmd === 'connect') {
       await this.session.close();
       this.session = this.newSession(tokens[1] ?? this.session.connectString);
-      await this.session.connect().catch((e: Error) => this.err(e.message));
+      this.session.start();
+      await this.session.settled();
     }
     // Everything below needs a live session (and says so even after history & co).
     if (!this.session.alive) {
@@ -224,8 +227,10 @@ export class ZooKeeperMain {
     if (UNSUPPORTED.has(cmd)) throw new CliError(`${cmd} is not supported by this shell; use Apache ZooKeeper's zkCli for it`);
     const command = COMMANDS.get(cmd);
     if (!command) return false;
+    // While connecting, a call waits for the attempt under way, as the Java client queues it.
+    if (!command.local) await this.session.settled();
     const ctx: CliContext = { session: this.session, out: (t) => this.out(t), err: (l) => this.err(l) };
-    await command.exec(ctx, parseCommand(command, tokens));
+    await command.exec(ctx, parseCommand(command, tokens, ctx.err));
     return false;
   }
 

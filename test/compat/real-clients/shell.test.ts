@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
 import { startServer, type Flavour, type RunningServer } from '../../support/servers';
 import { Conversation, dump, normalise, sleep, withServer } from './transcript';
-import { APACHE_ZKCLI, OUR_SHELL, zkCliSession, type Shell } from './zkcli-session';
+import { APACHE_ZKCLI, OUR_SHELL, runShell, zkCliSession, type Shell } from './zkcli-session';
 
 const HOSTS: Record<Flavour, string> = { apache: '127.0.0.105', ours: '127.0.0.106' };
 /** Nothing listens here: a connect string's dead first server. */
@@ -103,30 +103,6 @@ test("ACLs, auth, watches, history and usage errors print the same as in Apache'
   assert.match(reference, /Command not found: Command not found bogus/);
   assert.equal(ours, reference);
 });
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runShell(shell: Shell, server: string, args: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<Ran> {
-  const [command, base] = shell(server);
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, [...base, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: env ?? process.env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input ?? '');
-  });
-}
 
 /** Watch events print from zkCli's event thread, racing the answers: compared apart from them. */
 function splitEvents(text: string): { text: string; events: string[] } {

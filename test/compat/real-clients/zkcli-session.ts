@@ -2,6 +2,7 @@
 // shell test (our shell against Apache's): a scripted session with watches fired by a
 // second client, returned as a normalised transcript.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Conversation, normalise, run, ZK_CLI_CP, type ClientTarget } from './transcript';
 
@@ -90,3 +91,27 @@ export async function zkCliSession(
   return normalise(transcript, server);
 }
 
+export interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a shell to its end with the given arguments (and stdin): stdout, stderr and exit code apart. */
+export function runShell(shell: Shell, server: string, args: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<Ran> {
+  const [command, base] = shell(server);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...base, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: env ?? process.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
