@@ -1,5 +1,5 @@
 // ZooKeeperServer: the standalone server's request pipeline (the gate → prepare → persist
-// → commit-apply → reply) and the session lifecycle as txns. The gate and commit-apply are
+// (sync-request-processor.ts) → commit-apply → reply) and the session lifecycle as txns. The gate and commit-apply are
 // the parts every role shares; prepare and persist are what a standalone server (and,
 // proposing instead of persisting alone, a leader) does with a write.
 import { OpCode } from '../jute/constants';
@@ -18,15 +18,7 @@ import { isWrite, type Request } from './request';
 import { ServerStats } from './server-stats';
 import { DefaultMetricsProvider } from '../metrics/default-metrics-provider';
 import { createServerMetrics, type ServerMetrics } from '../metrics/server-metrics';
-
-/** The persist stage: resolves once the txns are durable. Standalone memory-only: at once. */
-export interface TxnPersister {
-  persist(txns: Txn[]): Promise<void>;
-  /** After a persisted batch is applied: where snapshots are taken. */
-  afterApply?(tree: DataTree, sessions: () => Map<bigint, number>): void;
-}
-
-export const inMemoryPersister: TxnPersister = { persist: () => Promise.resolve() };
+import { inMemoryPersister, SyncRequestProcessor, type TxnPersister } from './sync-request-processor';
 
 /** What the pipeline needs of a client connection beyond replying. */
 export interface ServerCnxn extends ReplyTarget {
@@ -90,11 +82,10 @@ export class ZooKeeperServer {
   protected readonly gate: RequestGate;
   protected readonly commitApply: CommitApply;
   private readonly persister: TxnPersister;
+  private readonly sync: SyncRequestProcessor;
 
   /** The last zxid handed out by prepare (epoch 0 while standalone). */
   protected lastZxid = 0;
-  private toPersist: Txn[] = [];
-  private persisting = false;
   /** The live connection of each session, to close the old one on reconnect or expiry. */
   protected readonly cnxnBySession = new Map<bigint, ServerCnxn>();
   /** Connections waiting for their createSession txn to apply. */
@@ -128,6 +119,13 @@ export class ZooKeeperServer {
       read: (request, cnxn) => this.final.processRead(request, cnxn),
       write: (request, cnxn) => this.startWrite(request, cnxn),
       finished: (request) => this.requestFinished(request),
+    });
+    this.sync = new SyncRequestProcessor(this.persister, metrics, {
+      persisted: (batch) => {
+        for (const txn of batch) this.commitApply.apply(txn);
+        this.persister.afterApply?.(this.tree, () => this.sessionTracker.sessionsWithTimeouts());
+      },
+      failed: (txns, e) => this.persistFailed(txns, e),
     });
     this.commitApply = new CommitApply(this.final, 0, {
       applied: (txn) => this.applied(txn),
@@ -329,45 +327,7 @@ export class ZooKeeperServer {
   }
 
   protected enqueue(txn: Txn): void {
-    this.toPersist.push(txn);
-    if (!this.persisting) {
-      this.persisting = true;
-      // One turn of the event loop gathers a batch: one persist (one fsync) for all of it.
-      setImmediate(() => void this.persistBatches());
-    }
-  }
-
-  /**
-   * Persists, applies and answers batch after batch. Answering is guarded per connection
-   * (ServerCnxn.answer); what still throws here is the persister's afterApply or the tree
-   * itself, an unknown state: the rejection reaches the process's last-resort handler,
-   * which exits. `persisting` is cleared whatever happens, so writes never stall.
-   */
-  private async persistBatches(): Promise<void> {
-    try {
-      await this.persistAll();
-    } finally {
-      this.persisting = false;
-    }
-  }
-
-  private async persistAll(): Promise<void> {
-    while (this.toPersist.length > 0) {
-      const batch = this.toPersist;
-      this.toPersist = [];
-      const started = performance.now();
-      try {
-        await this.persister.persist(batch);
-      } catch (e) {
-        this.persistFailed(batch, e as Error);
-        continue;
-      }
-      this.metrics.FSYNC_TIME.add(performance.now() - started);
-      this.metrics.SYNC_PROCESSOR_BATCH_SIZE.add(batch.length);
-      this.metrics.SYNC_PROCESSOR_REQUEST_QUEUED.add(batch.length);
-      for (const txn of batch) this.commitApply.apply(txn);
-      this.persister.afterApply?.(this.tree, () => this.sessionTracker.sessionsWithTimeouts());
-    }
+    this.sync.enqueue(txn);
   }
 
   /**
@@ -375,9 +335,7 @@ export class ZooKeeperServer {
    * Everything prepared after it was prepared on top of it, so it fails too; prepare
    * starts again from the tree as it is, and the zxids are handed out again.
    */
-  private persistFailed(batch: Txn[], e: Error): void {
-    const failed = [...batch, ...this.toPersist];
-    this.toPersist = [];
+  private persistFailed(failed: Txn[], e: Error): void {
     this.opts.log?.(`could not persist ${failed.length} txns (zxid 0x${failed[0]!.hdr.zxid.toString(16)} on): ${e.message}; failing them`);
     this.prep.clearOutstanding();
     this.lastZxid = this.tree.lastProcessedZxid;
