@@ -20,8 +20,10 @@ import { dumpTree } from '../../support/tree-dump';
 
 const HOSTS: Record<Flavour, string> = { apache: '127.0.47.1', ours: '127.0.47.2' };
 const OPEN: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
-/** Children under each of /a and /b: enough for the walk to take several slices. */
+/** Children under each of /a, /b and /d: enough for the walk to take several slices. */
 const CHILDREN = 3 * SNAPSHOT_SLICE_NODES;
+/** The slices after which the script below applies its txns (its paths are chosen for 12). */
+const SCRIPTED_SLICES = 12;
 
 /** A live tree with its sessions and the txns applied to it, in zxid order (what the log gets). */
 class Live {
@@ -68,7 +70,8 @@ test('a snapshot written in slices while txns apply, plus the log after it, rest
   const s4 = 0x0147_0000_0000_0004n;
   live.apply(s1, OpCode.createSession, { kind: 'createSession', timeOut: 30000 });
   live.apply(s2, OpCode.createSession, { kind: 'createSession', timeOut: 20000 });
-  for (const p of ['/a', '/b', '/c', '/z']) live.create(p, p);
+  for (const p of ['/a', '/b', '/c', '/d', '/z']) live.create(p, p);
+  for (let i = 0; i < CHILDREN; i++) live.create(`/d/n${i}`, `d${i}`);
   for (let i = 0; i < CHILDREN; i++) live.create(`/a/n${i}`, `a${i}`);
   for (let i = 0; i < CHILDREN; i++) live.create(`/b/n${i}`, `b${i}`);
   // s1's ephemerals early and late in the walk; /z/lock is taken again by s4 once s1 goes.
@@ -78,10 +81,24 @@ test('a snapshot written in slices while txns apply, plus the log after it, rest
   await snapLog.persist(live.applied.splice(0));
   const snapshotZxid = live.tree.lastProcessedZxid;
 
+  // /d changes once, while the walk is inside it: the children it visits last are deleted
+  // after /d itself was written with its old pzxid and listing (their deletes replay as
+  // NONODE and must still move /d's pzxid). Where the walk is: the nodes before it, in the
+  // order a snapshot writes them, SNAPSHOT_SLICE_NODES per slice.
+  const order = [...live.tree.nodesInSnapshotOrder()].map(([path]) => path);
+  const dAt = order.indexOf('/d');
+  const dLast = order.length - 1 - [...order].reverse().findIndex((path) => path.startsWith('/d/'));
+  let dChanged = false;
   // Between slices: what clients would get applied while the snapshot is being written.
   let slice = 0;
   const between = async (): Promise<void> => {
     const i = slice++;
+    const written = slice * SNAPSHOT_SLICE_NODES;
+    if (!dChanged && written > dAt && written < dLast - SNAPSHOT_SLICE_NODES) {
+      for (const path of order.slice(dLast - 2, dLast + 1)) live.apply(1n, OpCode.delete, { kind: 'delete', path });
+      dChanged = true;
+    }
+    if (i >= SCRIPTED_SLICES) return;
     live.apply(1n, OpCode.delete, { kind: 'delete', path: `/a/n${i * 97}` });
     live.apply(1n, OpCode.delete, { kind: 'delete', path: `/b/n${CHILDREN - 1 - i * 89}` });
     live.create(`/a/new${i}`, `new ${i}`);
@@ -109,6 +126,7 @@ test('a snapshot written in slices while txns apply, plus the log after it, rest
   };
   await writeSnapshot(snapLog.snapDir, live.tree, live.sessions, snapshotZxid, between);
   assert.ok(slice >= 6, `the snapshot took ${slice} slices: txns were applied in the middle of its walk`);
+  assert.ok(dChanged, `/d changed while the walk was inside it (at ${dAt}, its last child at ${dLast})`);
   // And after it: a txn or two more, logged as usual.
   live.setData('/c', 'after the snapshot');
   live.apply(s2, OpCode.closeSession, { kind: 'closeSession', paths2Delete: [] });
