@@ -3,7 +3,7 @@
 // 2, dbid 0) then entries of  checksum (long, Adler-32 of the entry) · length (int) ·
 // entry (TxnHeader + body) · 'B'. The file is grown in preAllocSize steps of zeros, so
 // a zero length marks the end of what was written.
-import { closeSync, fdatasync, fstatSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Reader, Writer } from '../jute/codec';
@@ -199,45 +199,116 @@ export interface LogRead {
 }
 
 /**
- * Reads one log file. A record cut short, or followed by nothing but zeros, is a crash in
- * mid-append: reading stops before it. A bad record with written data after it is
- * corruption, and throws a CorruptLogError naming the file and offset.
+ * How much of a log file is read at a time. A log is preallocated (64 MB by default) and
+ * mostly zeros past its last txn: read whole, a 10k-znode server held 64 MB more at start.
+ * 1 MiB holds a jute.maxbuffer record; a longer one gets a buffer of its own size.
+ */
+export const LOG_READ_CHUNK_BYTES = 1 << 20;
+
+/**
+ * Reads one log file, LOG_READ_CHUNK_BYTES at a time. A record cut short, or followed by
+ * nothing but zeros, is a crash in mid-append: reading stops before it. A bad record with
+ * written data after it is corruption, and throws a CorruptLogError naming the file and offset.
  */
 export function readLogFile(path: string): LogRead {
-  const buf = readFileSync(path);
-  const r = new Reader(buf);
-  if (buf.length < 16) return { txns: [], ends: [], validEnd: 0, tornTail: buf.length > 0 };
-  const header = FileHeader.read(r);
+  const file = new ChunkedFile(path);
+  try {
+    return readRecords(path, file);
+  } finally {
+    file.close();
+  }
+}
+
+function readRecords(path: string, file: ChunkedFile): LogRead {
+  const size = file.size;
+  if (size < 16) return { txns: [], ends: [], validEnd: 0, tornTail: size > 0 };
+  const header = FileHeader.read(file.reader(0, 16));
   if (header.magic !== TXNLOG_MAGIC) throw new CorruptLogError(`${path}: not a transaction log (magic 0x${(header.magic >>> 0).toString(16)})`);
   const txns: Txn[] = [];
   const ends: number[] = [];
+  let offset = 16;
   for (;;) {
-    const offset = r.pos;
-    if (buf.length - offset < 12) return { txns, ends, validEnd: offset, tornTail: !allZero(buf, offset) };
-    const crc = r.long();
-    const len = buf.readInt32BE(r.pos);
-    if (len === 0 && crc === 0) return { txns, ends, validEnd: offset, tornTail: !allZero(buf, offset) };
-    const whole = len > 0 && r.pos + 4 + len + 1 <= buf.length;
-    const entry = whole ? buf.subarray(r.pos + 4, r.pos + 4 + len) : undefined;
-    const good = entry !== undefined && buf[r.pos + 4 + len] === EOR && adler32(entry) === crc;
-    if (!good) {
-      const after = whole ? r.pos + 4 + len + 1 : buf.length;
-      if (allZero(buf, after)) return { txns, ends, validEnd: offset, tornTail: true };
+    if (size - offset < 12) return { txns, ends, validEnd: offset, tornTail: !file.zerosFrom(offset) };
+    const head = file.reader(offset, 12);
+    const crc = head.long();
+    const len = head.int();
+    if (len === 0 && crc === 0) return { txns, ends, validEnd: offset, tornTail: !file.zerosFrom(offset) };
+    const recordEnd = offset + 12 + len + 1;
+    const whole = len > 0 && recordEnd <= size;
+    let entry: Buffer | undefined;
+    let good = false;
+    if (whole) {
+      const record = file.bytes(offset + 12, len + 1);
+      entry = record.subarray(0, len);
+      good = record[len] === EOR && adler32(entry) === crc;
+    }
+    if (!good || !entry) {
+      if (file.zerosFrom(whole ? recordEnd : size)) return { txns, ends, validEnd: offset, tornTail: true };
       throw new CorruptLogError(`${path}: corrupt record at offset ${offset} (checksum or length does not match) with data after it`);
     }
+    // decodeTxn copies what it keeps: the chunk is reused for the next records.
     txns.push(decodeTxn(entry));
-    r.pos += 4 + len + 1;
-    ends.push(r.pos);
+    offset = recordEnd;
+    ends.push(offset);
+  }
+}
+
+/** A file read through one reused buffer of LOG_READ_CHUNK_BYTES (grown for a longer record). */
+class ChunkedFile {
+  private readonly fd: number;
+  readonly size: number;
+  private buf = Buffer.allocUnsafe(LOG_READ_CHUNK_BYTES);
+  /** The file offset of buf[0], and how many bytes of buf hold the file. */
+  private start = 0;
+  private held = 0;
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'r');
+    try {
+      this.size = fstatSync(this.fd).size;
+    } catch (e) {
+      closeQuietly(this.fd);
+      throw e;
+    }
+  }
+
+  /** Bytes [offset, offset + length) of the file, valid until the next call; the caller checks they exist. */
+  bytes(offset: number, length: number): Buffer {
+    if (offset < this.start || offset + length > this.start + this.held) {
+      if (length > this.buf.length) this.buf = Buffer.allocUnsafe(length);
+      this.start = offset;
+      this.held = 0;
+      const want = Math.min(this.buf.length, this.size - offset);
+      while (this.held < want) {
+        const n = readSync(this.fd, this.buf, this.held, want - this.held, offset + this.held);
+        if (n === 0) break; // the file shrank under us: what is there is all there is
+        this.held += n;
+      }
+      if (this.held < length) throw new CorruptLogError(`short read at offset ${offset}: the log shrank while being read`);
+    }
+    return this.buf.subarray(offset - this.start, offset - this.start + length);
+  }
+
+  reader(offset: number, length: number): Reader {
+    return new Reader(this.bytes(offset, length));
+  }
+
+  /** Whether the file holds only zeros from `from` on (the preallocated tail of a log). */
+  zerosFrom(from: number): boolean {
+    for (let at = from; at < this.size; at += LOG_READ_CHUNK_BYTES) {
+      const length = Math.min(LOG_READ_CHUNK_BYTES, this.size - at);
+      const chunk = this.bytes(at, length);
+      for (let i = 0; i < length; i += ZEROS.length) {
+        const end = Math.min(i + ZEROS.length, length);
+        if (chunk.compare(ZEROS, 0, end - i, i, end) !== 0) return false;
+      }
+    }
+    return true;
+  }
+
+  close(): void {
+    closeQuietly(this.fd);
   }
 }
 
 const ZEROS = Buffer.alloc(1 << 16);
-
-/** Whether buf holds only zeros from `from` on (the preallocated tail of a log). */
-function allZero(buf: Buffer, from: number): boolean {
-  for (let i = from; i < buf.length; i += ZEROS.length) {
-    const end = Math.min(i + ZEROS.length, buf.length);
-    if (buf.compare(ZEROS, 0, end - i, i, end) !== 0) return false;
-  }
-  return true;
-}

@@ -10,7 +10,7 @@ import type { DataTree } from '../tree/data-tree';
 import type { Txn } from '../tree/txn';
 import { listLogs, readLogFile, FileTxnLog } from './file-txn-log';
 import { prepareVersionDir } from './data-dirs';
-import { fsyncDir, listSnapshots, readSnapshot, writeSnapshot } from './file-snap';
+import { fsyncDir, listSnapshots, readSnapshot, SNAPSHOT_TMP_FILE, writeSnapshot } from './file-snap';
 import { lastLoggedZxid, readTxnLog, truncateLog, type Truncated, type TxnLogRange } from './file-txn-iterator';
 
 export interface PersistenceOptions {
@@ -53,7 +53,7 @@ export class FileTxnSnapLog {
     this.logDir = prepareVersionDir('dataLogDir', opts.dataLogDir);
     this.txnLog = new FileTxnLog(this.logDir, opts.preAllocSize_bytes);
     // A snapshot cut short by a crash never got its name: its temporary file goes.
-    for (const f of readdirSync(this.snapDir)) if (/^\.snapshot\.[0-9a-f]+\.tmp$/.test(f)) rmSync(join(this.snapDir, f), { force: true });
+    for (const f of readdirSync(this.snapDir)) if (SNAPSHOT_TMP_FILE.test(f)) rmSync(join(this.snapDir, f), { force: true });
     this.randRoll = this.nextRandRoll();
   }
 
@@ -153,8 +153,9 @@ export class FileTxnSnapLog {
   async takeSnapshot(tree: DataTree, sessions: Map<bigint, number>): Promise<void> {
     this.txnLog.rollLog();
     const started = performance.now();
-    const name = await writeSnapshot(this.snapDir, tree, sessions, tree.lastProcessedZxid);
-    this.snapshotDone(tree.lastProcessedZxid, started);
+    const zxid = tree.lastProcessedZxid;
+    const name = await writeSnapshot(this.snapDir, tree, sessions, zxid);
+    this.snapshotDone(zxid, started);
     this.opts.log.info(`snapshot ${name} written in ${(performance.now() - started).toFixed(0)} ms`);
   }
 
