@@ -9,6 +9,7 @@ import { ConfigError } from './config-error';
 import { parseProperties, type Property } from './properties';
 import { isEnsembleKey, readEnsemble, type EnsembleConfig } from './quorum-config';
 import type { QuorumServer } from './quorum-verifier';
+import { isTlsKey, readTlsKeys, type TlsKeys } from './tls-config';
 
 export { ConfigError };
 export type { QuorumServer };
@@ -53,6 +54,8 @@ export interface ServerConfig {
   ensemble?: EnsembleConfig;
   /** Standalone: no server.N lines (or only one, with standaloneEnabled). */
   standaloneMode: boolean;
+  /** secureClientPort, ssl.* and the x509 scheme (tls-config.ts). */
+  tls: TlsKeys;
   /** Every key as written, for modules that read keys of their own. */
   properties: Map<string, string>;
   warnings: string[];
@@ -71,8 +74,6 @@ const KNOWN: Record<string, Parser> = {
     c.clientPortAddress = nonEmpty(p);
     c.clientPortAddressSet = true;
   },
-  secureClientPort: () => undefined,
-  secureClientPortAddress: () => undefined,
   maxClientCnxns: (p, c) => (c.maxClientCnxns = nonNegativeInt(p)),
   minSessionTimeout: (p, c) => (c.minSessionTimeout = int(p, -1)),
   maxSessionTimeout: (p, c) => (c.maxSessionTimeout = int(p, -1)),
@@ -153,6 +154,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     servers: [],
     serverId: 0,
     standaloneMode: true,
+    tls: { sslAuthProvider: 'x509' },
     properties: new Map(),
     warnings: [],
     ...overrides,
@@ -170,10 +172,15 @@ export function parseConfig(text: string, file: string, readMyid: (dataDir: stri
   let dataLogDirSeen = false;
   const props = parseProperties(text, file);
   const ensembleProps: Property[] = [];
+  const tlsProps: Property[] = [];
   for (const p of props) {
     cfg.properties.set(p.key, p.value);
     if (isEnsembleKey(p.key)) {
       ensembleProps.push(p);
+      continue;
+    }
+    if (isTlsKey(p.key)) {
+      tlsProps.push(p);
       continue;
     }
     const sw = BOOLEAN_SWITCHES[p.key];
@@ -216,6 +223,8 @@ export function parseConfig(text: string, file: string, readMyid: (dataDir: stri
     cfg.warnings.push(`${file}: autopurge.snapRetainCount ${cfg.autopurgeSnapRetainCount} is below the minimum ${MIN_SNAP_RETAIN_COUNT}; using ${MIN_SNAP_RETAIN_COUNT}`);
     cfg.autopurgeSnapRetainCount = MIN_SNAP_RETAIN_COUNT;
   }
+
+  cfg.tls = readTlsKeys(tlsProps, (path) => readFileSync(path, 'utf8'));
 
   // ZooKeeper reads clientPort=0 as "not set", not as "any free port": with
   // clientPortAddress it refuses to start; without, it starts with no client port at all.
