@@ -8,6 +8,10 @@ need=()
 [ -x /usr/lib/zookeeper/bin/cli_mt ] || need+=(zookeeper-bin)
 /usr/bin/python3 -c 'import kazoo' 2>/dev/null || need+=(python3-kazoo)
 command -v nc >/dev/null || need+=(netcat-openbsd)
+# TLS tests: Apache's Netty factory (its jars), openssl and keytool make the key stores.
+[ -f /usr/share/java/netty-codec.jar ] || need+=(libnetty-java)
+command -v openssl >/dev/null || need+=(openssl)
+command -v keytool >/dev/null || need+=(default-jre-headless)
 # The packaging tests: a throwaway Debian root, rpmbuild and rpm, the linters, ps.
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v rpmbuild >/dev/null || need+=(rpm)

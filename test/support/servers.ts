@@ -16,6 +16,12 @@ export interface ServerOptions {
   dataDir?: string;
   /** Extra zoo.cfg lines (key=value). */
   cfg?: Record<string, string | number | boolean>;
+  /**
+   * Apache: also Netty's codec and resolver jars (which Debian's zookeeper.jar manifest
+   * lacks; its NettyServerCnxnFactory, the one that serves TLS, needs them), and its log on
+   * stderr (slf4j-simple) for log(). Ours logs WARN and ERROR to stderr anyway.
+   */
+  netty?: boolean;
 }
 
 export interface RunningServer {
@@ -31,6 +37,8 @@ export interface RunningServer {
   stop(): Promise<void>;
   /** SIGKILL, as a crash. */
   kill(): Promise<void>;
+  /** What the server wrote to stderr so far (the last 64 KiB). */
+  log(): string;
 }
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -41,6 +49,9 @@ const JAVA_CP = [
   '/usr/share/java/slf4j-nop.jar',
   '/usr/share/java/servlet-api.jar',
 ].join(':');
+
+/** Netty's jars that Debian's zookeeper.jar manifest does not pull in. */
+const NETTY_CP = ['/usr/share/java/netty-codec.jar', '/usr/share/java/netty-resolver.jar'];
 
 export async function startServer(flavour: Flavour, opts: ServerOptions): Promise<RunningServer> {
   const port = opts.port ?? 2181;
@@ -67,7 +78,9 @@ export async function startServer(flavour: Flavour, opts: ServerOptions): Promis
   let child: ChildProcess;
   if (flavour === 'apache') {
     if (!existsSync(ZK_JAR)) throw new Error(`Apache ZooKeeper is missing (${ZK_JAR}): run scripts/install-test-deps.sh`);
-    child = spawn('java', ['-Xmx512m', '-cp', JAVA_CP, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile], {
+    const cp = opts.netty ? [JAVA_CP.replace('slf4j-nop', 'slf4j-simple'), ...NETTY_CP].join(':') : JAVA_CP;
+    for (const jar of opts.netty ? NETTY_CP : []) if (!existsSync(jar)) throw new Error(`${jar} is missing: run scripts/install-test-deps.sh`);
+    child = spawn('java', ['-Xmx512m', '-cp', cp, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
   } else {
@@ -106,6 +119,7 @@ export async function startServer(flavour: Flavour, opts: ServerOptions): Promis
     pid: child.pid!,
     stop: () => finish('SIGTERM'),
     kill: () => finish('SIGKILL'),
+    log: () => stderr,
   };
 }
 

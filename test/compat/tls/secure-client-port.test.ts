@@ -1,0 +1,201 @@
+// secureClientPort against Apache ZooKeeper 3.8 (its NettyServerCnxnFactory) on the same
+// key stores, made here with openssl and keytool: kazoo (use_ssl, ca, certfile, keyfile)
+// and Apache's zkCli (client properties) connect to both; x509 identities in ACLs are
+// enforced alike; a certificate from another CA, an expired one, no certificate under
+// ssl.clientAuth=need and a plain-text client are refused alike. Addresses 127.0.46.x.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { fourLetterWord, startServer, type Flavour, type RunningServer } from '../../support/servers';
+import { makeTlsStores, type ClientCert, type TlsStores } from '../../support/tls-stores';
+import { run, SYSTEM_PYTHON, ZK_CLI_CP } from '../real-clients/transcript';
+
+const DRIVER = join(import.meta.dirname, 'kazoo_tls.py');
+const HOST: Record<Flavour, string> = { ours: '127.0.46.1', apache: '127.0.46.2' };
+const SECURE_PORT = 2281;
+const FLAVOURS: Flavour[] = ['apache', 'ours'];
+/** A server that closes a refused connection does so at once; this bounds the wait for it. */
+const CLOSE_DEADLINE_ms = 10_000;
+
+let stores: TlsStores;
+const servers: Partial<Record<Flavour, RunningServer>> = {};
+
+function tlsCfg(flavour: Flavour, extra: Record<string, string> = {}): Record<string, string | number> {
+  return {
+    secureClientPort: SECURE_PORT,
+    secureClientPortAddress: HOST[flavour],
+    serverCnxnFactory: 'org.apache.zookeeper.server.NettyServerCnxnFactory',
+    'authProvider.x509': 'org.apache.zookeeper.server.auth.X509AuthenticationProvider',
+    'ssl.keyStore.location': stores.serverPem,
+    'ssl.trustStore.location': stores.caFile,
+    ...extra,
+  };
+}
+
+before(async () => {
+  stores = makeTlsStores([HOST.ours, HOST.apache]);
+  await Promise.all(
+    FLAVOURS.map(async (f) => {
+      servers[f] = await startServer(f, { host: HOST[f], netty: true, cfg: tlsCfg(f) });
+    }),
+  );
+  // Listening on the client port is no proof for the secure one: wait until it accepts.
+  for (const f of FLAVOURS) await waitForPort(HOST[f], SECURE_PORT);
+});
+
+after(async () => {
+  await Promise.all(Object.values(servers).map((s) => s?.stop()));
+});
+
+/**
+ * How long kazoo tries to connect where the handshake is refused: it retries until then, so
+ * this is what each refusal costs; 2 s covers several handshakes on a loaded machine.
+ */
+const REFUSED_CONNECT_s = 2;
+
+interface Step {
+  as: string;
+  cert?: ClientCert;
+  timeout?: number;
+  do: (string[] | [string, string])[];
+}
+
+async function kazoo(flavour: Flavour, steps: Step[]): Promise<unknown[]> {
+  const arg = steps.map((s) => ({ as: s.as, cert: s.cert?.certFile ?? null, key: s.cert?.keyFile ?? null, timeout: s.timeout ?? 5, do: s.do }));
+  const { code, output } = await run(SYSTEM_PYTHON, [DRIVER, `${HOST[flavour]}:${SECURE_PORT}`, stores.caFile, JSON.stringify(arg)], { timeout_ms: 120_000 });
+  assert.equal(code, 0, output);
+  return output
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as unknown);
+}
+
+describe('secureClientPort, beside Apache ZooKeeper 3.8 on the same key stores', () => {
+  test('kazoo over TLS: an x509 ACL lets its subject in and keeps another certificate out, on both alike', async () => {
+    const alice = stores.client('alice');
+    const bob = stores.client('bob');
+    const steps: Step[] = [
+      { as: 'alice', cert: alice, do: [['create-x509', '/tls-acl', alice.subject], ['get', '/tls-acl']] },
+      { as: 'bob', cert: bob, do: [['get', '/tls-acl'], ['set', '/tls-acl', 'x']] },
+      { as: 'alice again', cert: alice, do: [['set', '/tls-acl', 'y'], ['get', '/tls-acl']] },
+    ];
+    const got: Partial<Record<Flavour, unknown[]>> = {};
+    for (const f of FLAVOURS) got[f] = await kazoo(f, steps);
+    // What Apache does, spelled out, so the comparison cannot pass on two empty answers.
+    assert.deepEqual(got.apache, [
+      { as: 'alice', connect: 'ok', results: [['created', [['x509', 'CN=alice,OU=ops,O=zkts', 31]]], ['get', 'secret']] },
+      { as: 'bob', connect: 'ok', results: [['get', 'NoAuthError'], ['set', 'NoAuthError']] },
+      { as: 'alice again', connect: 'ok', results: [['set', 'ok'], ['get', 'y']] },
+    ]);
+    assert.deepEqual(got.ours, got.apache);
+  });
+
+  test('another CA, an expired certificate and no certificate (ssl.clientAuth=need) are refused alike, and logged', async () => {
+    const steps: Step[] = [
+      { as: 'stranger', cert: stores.stranger, timeout: REFUSED_CONNECT_s, do: [['get', '/']] },
+      { as: 'expired', cert: stores.expired, timeout: REFUSED_CONNECT_s, do: [['get', '/']] },
+      { as: 'no certificate', timeout: REFUSED_CONNECT_s, do: [['get', '/']] },
+    ];
+    const got: Partial<Record<Flavour, unknown[]>> = {};
+    for (const f of FLAVOURS) got[f] = await kazoo(f, steps);
+    // kazoo gives up on every one (its handshake fails; it has no session to report).
+    for (const r of got.apache!) assert.equal((r as { connect: string }).connect, 'KazooTimeoutError', JSON.stringify(got.apache));
+    assert.deepEqual(got.ours, got.apache);
+    // Each refusal is one log line on both: Apache's "Unsuccessful handshake" (ERROR), ours the same words (WARN).
+    const count = (s: string) => (s.match(/Unsuccessful handshake/g) ?? []).length;
+    await waitUntil(() => count(servers.apache!.log()) >= 3 && count(servers.ours!.log()) >= 3, 'three handshake failures logged by each server');
+    assert.match(servers.ours!.log(), /Unsuccessful handshake with \/127\.0\.0\.1:\d+: .*certificate/i);
+  });
+
+  test('a plain-text client on the TLS port gets no answer: the connection is closed, on both alike', async () => {
+    const got: Partial<Record<Flavour, { bytes: number; closed: boolean }>> = {};
+    for (const f of FLAVOURS) got[f] = await plainConnect(HOST[f], SECURE_PORT);
+    assert.deepEqual(got.apache, { bytes: 0, closed: true });
+    assert.deepEqual(got.ours, got.apache);
+    // The server serves on: the plain port still answers, the secure one still accepts.
+    for (const f of FLAVOURS) assert.match(await fourLetterWord(HOST[f], 2181, 'ruok'), /imok/);
+    const alice = stores.client('alice');
+    for (const f of FLAVOURS) assert.deepEqual(await kazoo(f, [{ as: 'after', cert: alice, do: [['get', '/tls-acl']] }]), [{ as: 'after', connect: 'ok', results: [['get', 'y']] }]);
+  });
+
+  test("Apache's zkCli with client properties (Netty, TLS, a PEM key store): whoami prints the certificate's subject, on both alike", async () => {
+    const alice = stores.client('alice');
+    const got: Partial<Record<Flavour, string>> = {};
+    for (const f of FLAVOURS) {
+      const { output } = await run('java', [...zkCliTlsFlags(alice.pemStore), '-server', `${HOST[f]}:${SECURE_PORT}`, 'whoami'], { timeout_ms: 90_000 });
+      got[f] = output.slice(output.indexOf('Auth scheme'));
+    }
+    assert.equal(got.apache, 'Auth scheme: User\nx509: CN=alice,OU=ops,O=zkts\nip: 127.0.0.1\n');
+    assert.equal(got.ours, got.apache);
+  });
+
+  test('conf shows the secure port as Apache does', async () => {
+    const line = async (f: Flavour) => (await fourLetterWord(HOST[f], 2181, 'conf')).split('\n').find((l) => l.startsWith('secureClientPort='));
+    assert.equal(await line('apache'), `secureClientPort=${SECURE_PORT}`);
+    assert.equal(await line('ours'), await line('apache'));
+  });
+});
+
+/** zkCli as zkCli.sh runs it with CLIENT_JVMFLAGS asking for TLS (Netty's jars: Debian's manifest lacks two). */
+function zkCliTlsFlags(keyStore: string): string[] {
+  return [
+    '-Dzookeeper.client.secure=true',
+    '-Dzookeeper.clientCnxnSocket=org.apache.zookeeper.ClientCnxnSocketNetty',
+    `-Dzookeeper.ssl.keyStore.location=${keyStore}`,
+    `-Dzookeeper.ssl.trustStore.location=${stores.caFile}`,
+    '-cp',
+    [ZK_CLI_CP, '/usr/share/java/netty-codec.jar', '/usr/share/java/netty-resolver.jar'].join(':'),
+    'org.apache.zookeeper.ZooKeeperMain',
+  ];
+}
+
+/** ZooKeeper's ConnectRequest (protocol 0, no session), framed, as a client sends it first. */
+function connectRequest(): Buffer {
+  const body = Buffer.alloc(4 + 8 + 4 + 8 + 4 + 16);
+  body.writeInt32BE(30_000, 12); // timeout
+  body.writeInt32BE(16, 24); // password length
+  const frame = Buffer.alloc(4);
+  frame.writeInt32BE(body.length);
+  return Buffer.concat([frame, body]);
+}
+
+function plainConnect(host: string, port: number): Promise<{ bytes: number; closed: boolean }> {
+  return new Promise((resolve) => {
+    let bytes = 0;
+    const sock = connect({ host, port }, () => sock.write(connectRequest()));
+    const timer = setTimeout(() => {
+      sock.destroy();
+      resolve({ bytes, closed: false });
+    }, CLOSE_DEADLINE_ms);
+    sock.on('data', (d: Buffer) => (bytes += d.length));
+    sock.on('error', () => undefined);
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve({ bytes, closed: true });
+    });
+  });
+}
+
+async function waitForPort(host: string, port: number): Promise<void> {
+  await waitUntil(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const s = connect({ host, port }, () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.on('error', () => resolve(false));
+      }),
+    `${host}:${port} accepting`,
+  );
+}
+
+/** Polls `cond` until it holds, for at most CLOSE_DEADLINE_ms. */
+async function waitUntil(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + CLOSE_DEADLINE_ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`no ${what} within ${CLOSE_DEADLINE_ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
