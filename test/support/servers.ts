@@ -37,7 +37,7 @@ export interface RunningServer {
   stop(): Promise<void>;
   /** SIGKILL, as a crash. */
   kill(): Promise<void>;
-  /** What the server wrote to stderr so far (the last 64 KiB). */
+  /** What the server logged so far (the last 64 KiB): Apache's stderr, our stdout and stderr. */
   log(): string;
 }
 
@@ -86,13 +86,16 @@ export async function startServer(flavour: Flavour, opts: ServerOptions): Promis
   } else {
     const bundle = join(REPO, 'dist/zookeeper-ts.cjs');
     if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`node scripts/build.mjs\``);
-    child = spawn(process.execPath, [bundle, 'server', cfgFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Its stdout (INFO lines) too, for log().
+    child = spawn(process.execPath, [bundle, 'server', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   }
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
+  const collect = (d: Buffer) => {
     stderr += d.toString();
     if (stderr.length > 65536) stderr = stderr.slice(-65536);
-  });
+  };
+  child.stderr?.on('data', collect);
+  child.stdout?.on('data', collect);
   const exited = new Promise<void>((res) => child.once('exit', () => res()));
 
   try {
