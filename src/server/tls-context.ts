@@ -38,10 +38,11 @@ export function secureServerOptions(cfg: SecureClientConfig, cfgFile: string): T
   const opts: TlsOptions = {
     ...versions(cfg, cfgFile),
     ...cipherOptions(cfg.cipherSuites ?? DEFAULT_CIPHER_SUITES, cfgFile),
-    // need: the handshake fails without a trusted certificate. want: one is asked for and
-    // checked when sent, as Java's wantClientAuth (an untrusted one still fails it there).
+    // need: the handshake fails without a trusted certificate. want: one is asked for, and
+    // the listener refuses an untrusted one after the handshake (secure-listener.ts), as
+    // Java's wantClientAuth fails the handshake for it; none shown is fine.
     requestCert: cfg.clientAuth !== 'none',
-    rejectUnauthorized: cfg.clientAuth !== 'none',
+    rejectUnauthorized: cfg.clientAuth === 'need',
   };
   if (cfg.keyStore) Object.assign(opts, keyMaterial(cfg.keyStore, cfgFile));
   if (cfg.trustStore) opts.ca = trustedCertificates(cfg.trustStore, cfgFile);

@@ -13,6 +13,8 @@ import { run, SYSTEM_PYTHON, ZK_CLI_CP } from '../real-clients/transcript';
 
 const DRIVER = join(import.meta.dirname, 'kazoo_tls.py');
 const HOST: Record<Flavour, string> = { ours: '127.0.46.1', apache: '127.0.46.2' };
+/** The pair with ssl.clientAuth=want and an x509 super user. */
+const WANT_HOST: Record<Flavour, string> = { ours: '127.0.46.4', apache: '127.0.46.5' };
 const SECURE_PORT = 2281;
 const FLAVOURS: Flavour[] = ['apache', 'ours'];
 /** A server that closes a refused connection does so at once; this bounds the wait for it. */
@@ -21,10 +23,10 @@ const CLOSE_DEADLINE_ms = 10_000;
 let stores: TlsStores;
 const servers: Partial<Record<Flavour, RunningServer>> = {};
 
-function tlsCfg(flavour: Flavour, extra: Record<string, string> = {}): Record<string, string | number> {
+function tlsCfg(host: string, extra: Record<string, string> = {}): Record<string, string | number> {
   return {
     secureClientPort: SECURE_PORT,
-    secureClientPortAddress: HOST[flavour],
+    secureClientPortAddress: host,
     serverCnxnFactory: 'org.apache.zookeeper.server.NettyServerCnxnFactory',
     'authProvider.x509': 'org.apache.zookeeper.server.auth.X509AuthenticationProvider',
     'ssl.keyStore.location': stores.serverPem,
@@ -34,10 +36,10 @@ function tlsCfg(flavour: Flavour, extra: Record<string, string> = {}): Record<st
 }
 
 before(async () => {
-  stores = makeTlsStores([HOST.ours, HOST.apache]);
+  stores = makeTlsStores([HOST.ours, HOST.apache, WANT_HOST.ours, WANT_HOST.apache]);
   await Promise.all(
     FLAVOURS.map(async (f) => {
-      servers[f] = await startServer(f, { host: HOST[f], netty: true, cfg: tlsCfg(f) });
+      servers[f] = await startServer(f, { host: HOST[f], netty: true, cfg: tlsCfg(HOST[f]) });
     }),
   );
   // Listening on the client port is no proof for the secure one: wait until it accepts.
@@ -61,9 +63,9 @@ interface Step {
   do: (string[] | [string, string])[];
 }
 
-async function kazoo(flavour: Flavour, steps: Step[]): Promise<unknown[]> {
+async function kazoo(flavour: Flavour, steps: Step[], host = HOST[flavour]): Promise<unknown[]> {
   const arg = steps.map((s) => ({ as: s.as, cert: s.cert?.certFile ?? null, key: s.cert?.keyFile ?? null, timeout: s.timeout ?? 5, do: s.do }));
-  const { code, output } = await run(SYSTEM_PYTHON, [DRIVER, `${HOST[flavour]}:${SECURE_PORT}`, stores.caFile, JSON.stringify(arg)], { timeout_ms: 120_000 });
+  const { code, output } = await run(SYSTEM_PYTHON, [DRIVER, `${host}:${SECURE_PORT}`, stores.caFile, JSON.stringify(arg)], { timeout_ms: 120_000 });
   assert.equal(code, 0, output);
   return output
     .split('\n')
@@ -134,6 +136,41 @@ describe('secureClientPort, beside Apache ZooKeeper 3.8 on the same key stores',
     const line = async (f: Flavour) => (await fourLetterWord(HOST[f], 2181, 'conf')).split('\n').find((l) => l.startsWith('secureClientPort='));
     assert.equal(await line('apache'), `secureClientPort=${SECURE_PORT}`);
     assert.equal(await line('ours'), await line('apache'));
+  });
+});
+
+describe('ssl.clientAuth=want and X509AuthenticationProvider.superUser, beside Apache', () => {
+  const want: Partial<Record<Flavour, RunningServer>> = {};
+  before(async () => {
+    const extra = { 'ssl.clientAuth': 'want', 'X509AuthenticationProvider.superUser': 'CN=root,OU=ops,O=zkts' };
+    await Promise.all(
+      FLAVOURS.map(async (f) => {
+        want[f] = await startServer(f, { host: WANT_HOST[f], netty: true, cfg: tlsCfg(WANT_HOST[f], extra) });
+      }),
+    );
+    for (const f of FLAVOURS) await waitForPort(WANT_HOST[f], SECURE_PORT);
+  });
+  after(async () => {
+    await Promise.all(Object.values(want).map((s) => s?.stop()));
+  });
+
+  test('no certificate connects without an x509 id; the super user reads what only alice may; another CA is still refused', async () => {
+    const alice = stores.client('alice');
+    const steps: Step[] = [
+      { as: 'alice', cert: alice, do: [['create-x509', '/want', alice.subject]] },
+      { as: 'no certificate', do: [['get', '/want'], ['get', '/zookeeper']] },
+      { as: 'root', cert: stores.client('root'), do: [['get', '/want'], ['set', '/want', 'by root']] },
+      { as: 'stranger', cert: stores.stranger, timeout: REFUSED_CONNECT_s, do: [['get', '/']] },
+    ];
+    const got: Partial<Record<Flavour, unknown[]>> = {};
+    for (const f of FLAVOURS) got[f] = await kazoo(f, steps, WANT_HOST[f]);
+    assert.deepEqual(got.apache, [
+      { as: 'alice', connect: 'ok', results: [['created', [['x509', 'CN=alice,OU=ops,O=zkts', 31]]]] },
+      { as: 'no certificate', connect: 'ok', results: [['get', 'NoAuthError'], ['get', '']] },
+      { as: 'root', connect: 'ok', results: [['get', 'secret'], ['set', 'ok']] },
+      { as: 'stranger', connect: 'KazooTimeoutError' },
+    ]);
+    assert.deepEqual(got.ours, got.apache);
   });
 });
 
