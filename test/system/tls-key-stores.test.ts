@@ -13,6 +13,7 @@ import { run, SYSTEM_PYTHON } from '../compat/real-clients/transcript';
 
 const HOST = '127.0.46.3';
 const SECURE_PORT = 2281;
+const ADMIN_PORT = 8080;
 const DRIVER = join(import.meta.dirname, '../compat/tls/kazoo_tls.py');
 
 let stores: TlsStores;
@@ -33,7 +34,8 @@ function cfg(keyStore: Record<string, string>): Record<string, string | number> 
 describe('the secure client port with a PKCS12 key store and its password', () => {
   let server: RunningServer;
   before(async () => {
-    server = await startServer('ours', { host: HOST, cfg: cfg({ 'ssl.keyStore.location': stores.serverP12, 'ssl.keyStore.password': STORE_PASSWORD }) });
+    const admin = { 'admin.enableServer': 'true', 'admin.serverAddress': HOST, 'admin.serverPort': String(ADMIN_PORT) };
+    server = await startServer('ours', { host: HOST, cfg: cfg({ 'ssl.keyStore.location': stores.serverP12, 'ssl.keyStore.password': STORE_PASSWORD, ...admin }) });
   });
   after(() => server?.stop());
 
@@ -50,6 +52,15 @@ describe('the secure client port with a PKCS12 key store and its password', () =
       const answer = await fourLetterWord(HOST, 2181, word);
       assert.ok(answer.length > 0, `${word} answered nothing`);
       assert.ok(!answer.includes(STORE_PASSWORD), `${word} shows the key store password:\n${answer}`);
+    }
+    // The AdminServer too; initial_configuration shows zoo.cfg, its password masked (Apache
+    // 3.8's InitialConfigurationCommand returns the file verbatim).
+    for (const command of ['initial_configuration', 'configuration', 'environment', 'system_properties', 'monitor', 'connections']) {
+      const res = await fetch(`http://${HOST}:${ADMIN_PORT}/commands/${command}`);
+      const body = await res.text();
+      assert.equal(res.status, 200, `${command}: ${body}`);
+      assert.ok(!body.includes(STORE_PASSWORD), `${command} shows the key store password:\n${body}`);
+      if (command === 'initial_configuration') assert.match(body, /ssl\.keyStore\.password=\*{6}/);
     }
     assert.match(server.log(), /binding to secure port 127\.0\.46\.3:2281/);
     assert.ok(!server.log().includes(STORE_PASSWORD), server.log());
