@@ -5,7 +5,9 @@
 // ssl.clientAuth=need and a plain-text client are refused alike. Addresses 127.0.46.x.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { join } from 'node:path';
 import { fourLetterWord, startServer, type Flavour, type RunningServer } from '../../support/servers';
 import { makeTlsStores, type ClientCert, type TlsStores } from '../../support/tls-stores';
@@ -132,6 +134,30 @@ describe('secureClientPort, beside Apache ZooKeeper 3.8 on the same key stores',
     assert.equal(got.ours, got.apache);
   });
 
+  test("ssl.protocol and the cipher suites by default: TLSv1.2 with Apache's GCM and CBC suites, on both alike", async () => {
+    const alice = stores.client('alice');
+    const offers: { name: string; opts: ConnectionOptions }[] = [
+      { name: 'any version', opts: {} },
+      { name: 'TLSv1.3 only', opts: { minVersion: 'TLSv1.3' } },
+      { name: 'a CBC suite only', opts: { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-SHA256' } },
+      { name: 'ChaCha20 only', opts: { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-CHACHA20-POLY1305' } },
+      { name: 'AES-256-GCM only', opts: { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384' } },
+    ];
+    const got: Partial<Record<Flavour, string[]>> = {};
+    for (const f of FLAVOURS) {
+      got[f] = [];
+      for (const o of offers) got[f]!.push(`${o.name}: ${await handshake(HOST[f], alice, o.opts)}`);
+    }
+    assert.deepEqual(got.apache, [
+      'any version: TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256',
+      'TLSv1.3 only: refused',
+      'a CBC suite only: TLSv1.2 ECDHE-ECDSA-AES128-SHA256',
+      'ChaCha20 only: refused',
+      'AES-256-GCM only: TLSv1.2 ECDHE-ECDSA-AES256-GCM-SHA384',
+    ]);
+    assert.deepEqual(got.ours, got.apache);
+  });
+
   test('conf shows the secure port as Apache does', async () => {
     const line = async (f: Flavour) => (await fourLetterWord(HOST[f], 2181, 'conf')).split('\n').find((l) => l.startsWith('secureClientPort='));
     assert.equal(await line('apache'), `secureClientPort=${SECURE_PORT}`);
@@ -185,6 +211,30 @@ function zkCliTlsFlags(keyStore: string): string[] {
     [ZK_CLI_CP, '/usr/share/java/netty-codec.jar', '/usr/share/java/netty-resolver.jar'].join(':'),
     'org.apache.zookeeper.ZooKeeperMain',
   ];
+}
+
+/** A TLS handshake with Node's client: the protocol and suite agreed, or "refused". */
+function handshake(host: string, cert: ClientCert, opts: ConnectionOptions): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = tlsConnect({
+      host,
+      port: SECURE_PORT,
+      ca: readFileSync(stores.caFile),
+      key: readFileSync(cert.keyFile),
+      cert: readFileSync(cert.certFile),
+      checkServerIdentity: () => undefined,
+      ...opts,
+    });
+    const timer = setTimeout(() => finish('no answer'), CLOSE_DEADLINE_ms);
+    const finish = (what: string) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(what);
+    };
+    sock.on('secureConnect', () => finish(`${sock.getProtocol()} ${sock.getCipher().name}`));
+    sock.on('error', () => finish('refused'));
+    sock.on('close', () => finish('refused'));
+  });
 }
 
 /** ZooKeeper's ConnectRequest (protocol 0, no session), framed, as a client sends it first. */
