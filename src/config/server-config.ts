@@ -61,6 +61,9 @@ export interface ServerConfig {
   warnings: string[];
 }
 
+/** clientPort when only secureClientPort serves clients (what Apache's conf prints then). */
+export const NO_CLIENT_PORT = -1;
+
 type Parser = (p: Property, cfg: ServerConfig) => void;
 
 const KNOWN: Record<string, Parser> = {
@@ -255,6 +258,9 @@ export function parseConfig(text: string, file: string, readMyid: (dataDir: stri
     cfg.serverId = quorum.ensemble.myid;
     cfg.clientPort = quorum.clientAddress!.port;
     cfg.clientPortAddress = quorum.clientAddress!.host;
+  } else if (!clientPortSeen && cfg.tls.secureClient) {
+    // secureClientPort instead of clientPort: Apache then serves TLS only, and conf says clientPort=-1.
+    cfg.clientPort = NO_CLIENT_PORT;
   } else if (!clientPortSeen) {
     const zero = cfg.properties.get('clientPort') === undefined ? '' : ' (clientPort=0 means not set, as in ZooKeeper, which would then serve no client)';
     throw new ConfigError(`${file}: clientPort is not set${zero}; set the port clients connect to`);

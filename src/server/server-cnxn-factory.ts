@@ -63,7 +63,9 @@ export class ServerCnxnFactory {
     // Half-open allowed: `echo mntr | nc` closes its side at once, and an answer that
     // takes a moment (metrics, host facts) must still reach it. ClientCnxn ends the rest.
     const server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket, []));
-    await listen(server, this.opts.host, this.opts.port);
+    // A negative port: no plain port (secureClientPort serves alone).
+    const plain = this.opts.port >= 0;
+    if (plain) await listen(server, this.opts.host, this.opts.port);
     const secure = this.opts.secure;
     if (secure) {
       const tlsServer = createSecureListener(secure, {
@@ -79,13 +81,13 @@ export class ServerCnxnFactory {
       try {
         await listen(tlsServer, secure.host, secure.port);
       } catch (e) {
-        await new Promise<void>((r) => server.close(() => r()));
+        if (plain) await new Promise<void>((r) => server.close(() => r()));
         if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw Object.assign(new Error(`${secure.host}:${secure.port} (secureClientPort) is already in use`), { code: 'EADDRINUSE_SECURE' });
         throw e;
       }
       this.secureServer = tlsServer;
     }
-    this.server = server;
+    if (plain) this.server = server;
     this.sessionlessSweep = setInterval(() => this.closeSessionless(Date.now()), SESSIONLESS_CNXN_TIMEOUT_ms);
     this.sessionlessSweep.unref();
   }

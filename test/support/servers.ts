@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -22,6 +23,11 @@ export interface ServerOptions {
    * stderr (slf4j-simple) for log(). Ours logs WARN and ERROR to stderr anyway.
    */
   netty?: boolean;
+  /**
+   * Serve no plain client port (secureClientPort alone): no clientPort lines, and the
+   * readiness probe sends its srvr over TLS with these options to `port`.
+   */
+  tlsOnly?: ConnectionOptions & { port: number };
 }
 
 export interface RunningServer {
@@ -60,8 +66,7 @@ export async function startServer(flavour: Flavour, opts: ServerOptions): Promis
   const cfg: Record<string, string | number | boolean> = {
     tickTime: 2000,
     dataDir,
-    clientPort: port,
-    clientPortAddress: opts.host,
+    ...(opts.tlsOnly ? {} : { clientPort: port, clientPortAddress: opts.host }),
     'admin.enableServer': false,
     '4lw.commands.whitelist': '*',
     ...opts.cfg,
@@ -71,7 +76,9 @@ export async function startServer(flavour: Flavour, opts: ServerOptions): Promis
 
   // Another server already on this address would answer our readiness probe for a server
   // that in fact failed to bind: refuse to start rather than test the wrong one.
-  if ((await fourLetterWord(opts.host, port, 'srvr', 500).catch(() => '')) !== '') {
+  const probe = (timeout_ms: number) =>
+    opts.tlsOnly ? fourLetterWordOverTls(opts.host, opts.tlsOnly, 'srvr', timeout_ms) : fourLetterWord(opts.host, port, 'srvr', timeout_ms);
+  if ((await probe(500).catch(() => '')) !== '') {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`${opts.host}:${port} is already served by another process`);
   }
@@ -99,7 +106,7 @@ export async function startServer(flavour: Flavour, opts: ServerOptions): Promis
   const exited = new Promise<void>((res) => child.once('exit', () => res()));
 
   try {
-    await waitUntilServing(opts.host, port, child, () => stderr);
+    await waitUntilServing(opts.host, port, child, () => stderr, probe);
   } catch (e) {
     child.kill('SIGKILL');
     await exited;
@@ -126,6 +133,28 @@ export async function startServer(flavour: Flavour, opts: ServerOptions): Promis
   };
 }
 
+/** A four-letter word over TLS (the secure client port answers them as the plain one). */
+export function fourLetterWordOverTls(host: string, tls: ConnectionOptions & { port: number }, word: string, timeout_ms = 5000): Promise<string> {
+  return new Promise((res, rej) => {
+    const sock = tlsConnect({ ...tls, host });
+    let out = '';
+    const timer = setTimeout(() => {
+      sock.destroy();
+      rej(new Error(`${word} to ${host}:${tls.port} over TLS: no answer in ${timeout_ms} ms`));
+    }, timeout_ms);
+    sock.on('secureConnect', () => sock.write(word));
+    sock.on('data', (d: Buffer) => (out += d.toString()));
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      rej(e);
+    });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      res(out);
+    });
+  });
+}
+
 /** Sends a four-letter word and returns the whole answer. */
 export function fourLetterWord(host: string, port: number, word: string, timeout_ms = 5000): Promise<string> {
   return new Promise((res, rej) => {
@@ -148,12 +177,12 @@ export function fourLetterWord(host: string, port: number, word: string, timeout
   });
 }
 
-async function waitUntilServing(host: string, port: number, child: ChildProcess, log: () => string): Promise<void> {
+async function waitUntilServing(host: string, port: number, child: ChildProcess, log: () => string, probe: (timeout_ms: number) => Promise<string>): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before serving:\n${log()}`);
     try {
-      const out = await fourLetterWord(host, port, 'srvr', 1000);
+      const out = await probe(1000);
       if (out.includes('Mode:')) return;
     } catch {
       // not listening yet

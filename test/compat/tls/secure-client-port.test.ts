@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { join } from 'node:path';
-import { fourLetterWord, startServer, type Flavour, type RunningServer } from '../../support/servers';
+import { fourLetterWord, fourLetterWordOverTls, startServer, type Flavour, type RunningServer } from '../../support/servers';
 import { makeTlsStores, type ClientCert, type TlsStores } from '../../support/tls-stores';
 import { run, SYSTEM_PYTHON, ZK_CLI_CP } from '../real-clients/transcript';
 
@@ -17,6 +17,8 @@ const DRIVER = join(import.meta.dirname, 'kazoo_tls.py');
 const HOST: Record<Flavour, string> = { ours: '127.0.46.1', apache: '127.0.46.2' };
 /** The pair with ssl.clientAuth=want and an x509 super user. */
 const WANT_HOST: Record<Flavour, string> = { ours: '127.0.46.4', apache: '127.0.46.5' };
+/** The pair with secureClientPort and no clientPort. */
+const TLS_ONLY_HOST: Record<Flavour, string> = { ours: '127.0.46.6', apache: '127.0.46.7' };
 const SECURE_PORT = 2281;
 const FLAVOURS: Flavour[] = ['apache', 'ours'];
 /** A server that closes a refused connection does so at once; this bounds the wait for it. */
@@ -38,7 +40,7 @@ function tlsCfg(host: string, extra: Record<string, string> = {}): Record<string
 }
 
 before(async () => {
-  stores = makeTlsStores([HOST.ours, HOST.apache, WANT_HOST.ours, WANT_HOST.apache]);
+  stores = makeTlsStores([...Object.values(HOST), ...Object.values(WANT_HOST), ...Object.values(TLS_ONLY_HOST)]);
   await Promise.all(
     FLAVOURS.map(async (f) => {
       servers[f] = await startServer(f, { host: HOST[f], netty: true, cfg: tlsCfg(HOST[f]) });
@@ -196,6 +198,47 @@ describe('ssl.clientAuth=want and X509AuthenticationProvider.superUser, beside A
       { as: 'root', connect: 'ok', results: [['get', 'secret'], ['set', 'ok']] },
       { as: 'stranger', connect: 'KazooTimeoutError' },
     ]);
+    assert.deepEqual(got.ours, got.apache);
+  });
+});
+
+describe('secureClientPort instead of clientPort, beside Apache', () => {
+  const only: Partial<Record<Flavour, RunningServer>> = {};
+  const tlsClient = () => {
+    const alice = stores.client('alice');
+    return { port: SECURE_PORT, ca: readFileSync(stores.caFile), key: readFileSync(alice.keyFile), cert: readFileSync(alice.certFile), checkServerIdentity: () => undefined };
+  };
+  before(async () => {
+    await Promise.all(
+      FLAVOURS.map(async (f) => {
+        only[f] = await startServer(f, { host: TLS_ONLY_HOST[f], netty: true, cfg: tlsCfg(TLS_ONLY_HOST[f]), tlsOnly: tlsClient() });
+      }),
+    );
+  });
+  after(async () => {
+    await Promise.all(Object.values(only).map((s) => s?.stop()));
+  });
+
+  test('only the secure port serves: conf over TLS says clientPort=-1, kazoo connects, the plain port is closed, on both alike', async () => {
+    const got: Partial<Record<Flavour, unknown>> = {};
+    for (const f of FLAVOURS) {
+      const conf = await fourLetterWordOverTls(TLS_ONLY_HOST[f], tlsClient(), 'conf');
+      const ports = conf.split('\n').filter((l) => /^(clientPort|secureClientPort)=/.test(l));
+      const plain = await new Promise<string>((resolve) => {
+        const s = connect({ host: TLS_ONLY_HOST[f], port: 2181 }, () => {
+          s.destroy();
+          resolve('open');
+        });
+        s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      });
+      const client = await kazoo(f, [{ as: 'alice', cert: stores.client('alice'), do: [['get', '/zookeeper']] }], TLS_ONLY_HOST[f]);
+      got[f] = { ports, plain, client };
+    }
+    assert.deepEqual(got.apache, {
+      ports: ['clientPort=-1', `secureClientPort=${SECURE_PORT}`],
+      plain: 'ECONNREFUSED',
+      client: [{ as: 'alice', connect: 'ok', results: [['get', '']] }],
+    });
     assert.deepEqual(got.ours, got.apache);
   });
 });
