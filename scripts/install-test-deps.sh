@@ -13,6 +13,10 @@ command -v nc >/dev/null || need+=(netcat-openbsd)
 [ -f /usr/share/java/jansi1.jar ] || need+=(libjansi1-java)
 # The man page test renders the page with groff, as man does.
 command -v groff >/dev/null || need+=(groff-base)
+# TLS tests: Apache's Netty factory (its jars), openssl and keytool make the key stores.
+[ -f /usr/share/java/netty-codec.jar ] || need+=(libnetty-java)
+command -v openssl >/dev/null || need+=(openssl)
+command -v keytool >/dev/null || need+=(default-jre-headless)
 # The packaging tests: a throwaway Debian root, rpmbuild and rpm, the linters, ps.
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v rpmbuild >/dev/null || need+=(rpm)

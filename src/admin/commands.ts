@@ -192,10 +192,19 @@ function javaLong(id: bigint): bigint {
 /** The config file as it was read at start (ZooKeeper keeps its text). */
 function initialConfiguration(config: ServerConfig): string {
   try {
-    return readFileSync(config.file, 'utf8');
+    return maskPasswords(readFileSync(config.file, 'utf8'));
   } catch {
     return '';
   }
+}
+
+/**
+ * zoo.cfg as written, less the values of its password keys (ssl.keyStore.password,
+ * ssl.trustStore.password, ...): Apache 3.8 returns the file verbatim here, secrets and all;
+ * issue 14 wants them shown masked or not at all.
+ */
+export function maskPasswords(text: string): string {
+  return text.replace(/^([ \t\f]*[^#!\s=:]*password[ \t\f]*[=: \t\f][ \t\f]*).*$/gim, (_, key: string) => `${key}******`);
 }
 
 /** Java's system properties have no equivalent; the runtime's own facts, sorted by name as ZooKeeper sorts them. */

@@ -5,7 +5,7 @@ import type { ServerConfig } from './server-config';
 export function describeConfig(cfg: ServerConfig, sizes: { dataDir: number; dataLog: number } = { dataDir: 0, dataLog: 0 }): string {
   const lines = [
     `clientPort=${cfg.clientPort}`,
-    `secureClientPort=-1`,
+    `secureClientPort=${cfg.tls.secureClient?.port ?? -1}`,
     `dataDir=${join(cfg.dataDir, 'version-2')}`,
     `dataDirSize=${sizes.dataDir}`,
     `dataLogDir=${join(cfg.dataLogDir, 'version-2')}`,

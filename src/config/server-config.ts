@@ -10,6 +10,7 @@ import { NO_JVM_FLAGS, readJvmFlags, type JvmFlags } from './jvm-flags';
 import { parseProperties, type Property } from './properties';
 import { isEnsembleKey, readEnsemble, type EnsembleConfig } from './quorum-config';
 import type { QuorumServer } from './quorum-verifier';
+import { isTlsKey, readTlsKeys, type TlsKeys } from './tls-config';
 
 export { ConfigError };
 export type { QuorumServer };
@@ -56,10 +57,15 @@ export interface ServerConfig {
   ensemble?: EnsembleConfig;
   /** Standalone: no server.N lines (or only one, with standaloneEnabled). */
   standaloneMode: boolean;
+  /** secureClientPort, ssl.* and the x509 scheme (tls-config.ts). */
+  tls: TlsKeys;
   /** Every key as written, for modules that read keys of their own. */
   properties: Map<string, string>;
   warnings: string[];
 }
+
+/** clientPort when only secureClientPort serves clients (what Apache's conf prints then). */
+export const NO_CLIENT_PORT = -1;
 
 type Parser = (p: Property, cfg: ServerConfig) => void;
 
@@ -74,8 +80,6 @@ const KNOWN: Record<string, Parser> = {
     c.clientPortAddress = nonEmpty(p);
     c.clientPortAddressSet = true;
   },
-  secureClientPort: () => undefined,
-  secureClientPortAddress: () => undefined,
   maxClientCnxns: (p, c) => (c.maxClientCnxns = nonNegativeInt(p)),
   minSessionTimeout: (p, c) => (c.minSessionTimeout = int(p, -1)),
   maxSessionTimeout: (p, c) => (c.maxSessionTimeout = int(p, -1)),
@@ -157,6 +161,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     servers: [],
     serverId: 0,
     standaloneMode: true,
+    tls: { sslAuthProvider: 'x509' },
     properties: new Map(),
     warnings: [],
     ...overrides,
@@ -184,12 +189,17 @@ export function parseConfig(
   const inZooCfg = new Set(props.map((p) => p.key));
   cfg.warnings.push(...jvmFlags.warnings);
   const ensembleProps: Property[] = [];
+  const tlsProps: Property[] = [];
   // -D options first, so that zoo.cfg's lines win, as they win in Apache; those Apache reads
   // from the option alone come last.
   for (const p of [...jvmFlags.defaults.filter((d) => !inZooCfg.has(d.key)), ...props, ...jvmFlags.overrides]) {
     if (p.file === file) cfg.properties.set(p.key, p.value);
     if (isEnsembleKey(p.key)) {
       ensembleProps.push(p);
+      continue;
+    }
+    if (isTlsKey(p.key)) {
+      tlsProps.push(p);
       continue;
     }
     const sw = BOOLEAN_SWITCHES[p.key];
@@ -233,6 +243,8 @@ export function parseConfig(
     cfg.autopurgeSnapRetainCount = MIN_SNAP_RETAIN_COUNT;
   }
 
+  cfg.tls = readTlsKeys(tlsProps, (path) => readFileSync(path, 'utf8'));
+
   // ZooKeeper reads clientPort=0 as "not set", not as "any free port": with
   // clientPortAddress it refuses to start; without, it starts with no client port at all.
   // A server no client can reach is refused here in both cases.
@@ -262,6 +274,9 @@ export function parseConfig(
     cfg.serverId = quorum.ensemble.myid;
     cfg.clientPort = quorum.clientAddress!.port;
     cfg.clientPortAddress = quorum.clientAddress!.host;
+  } else if (!clientPortSeen && cfg.tls.secureClient) {
+    // secureClientPort instead of clientPort: Apache then serves TLS only, and conf says clientPort=-1.
+    cfg.clientPort = NO_CLIENT_PORT;
   } else if (!clientPortSeen) {
     const zero = cfg.properties.get('clientPort') === undefined ? '' : ' (clientPort=0 means not set, as in ZooKeeper, which would then serve no client)';
     throw new ConfigError(`${file}: clientPort is not set${zero}; set the port clients connect to`);

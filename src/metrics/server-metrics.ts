@@ -58,6 +58,7 @@ export function createServerMetrics(provider: MetricsProvider) {
     // Connections and sessions.
     CONNECTION_REQUEST_COUNT: counter('connection_request_count'),
     CONNECTION_REJECTED: counter('connection_rejected'),
+    UNSUCCESSFUL_HANDSHAKE: counter('unsuccessful_handshake'),
     BYTES_RECEIVED_COUNT: counter('bytes_received_count'),
     RESPONSE_BYTES: counter('response_bytes'),
     STALE_SESSIONS_EXPIRED: counter('stale_sessions_expired'),

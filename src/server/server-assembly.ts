@@ -19,6 +19,9 @@ import { ALL_WORDS, notServingAnswer, runFourLetterWord } from './four-letter-wo
 import { registerServerGauges } from './server-gauges';
 import { hostGauges } from '../admin/host-facts';
 import { ServerCnxnFactory } from './server-cnxn-factory';
+import { secureServerOptions } from './tls-context';
+import { registerServerProvider } from '../tree/auth';
+import { X509AuthenticationProvider } from '../tree/x509-auth';
 import type { ZooKeeperServer, ZooKeeperServerOptions } from './zookeeper-server';
 
 /** The metrics provider zoo.cfg names (ZooKeeper's default, or Prometheus) and the catalogue over it. */
@@ -62,13 +65,27 @@ export function serverOptions(config: ServerConfig, log: Logger, metrics: Server
 }
 
 export function clientPortFactory(config: ServerConfig, zks: ZooKeeperServer | undefined, log: Logger): ServerCnxnFactory {
+  const secure = config.tls.secureClient;
+  if (config.tls.x509) registerServerProvider('x509', new X509AuthenticationProvider(config.tls.x509.superUser));
   return new ServerCnxnFactory(zks, {
+    ...(secure
+      ? {
+          secure: {
+            host: secure.host,
+            port: secure.port,
+            tls: secureServerOptions(secure, config.file),
+            clientAuth: secure.clientAuth,
+            sslAuthProvider: config.tls.sslAuthProvider,
+          },
+        }
+      : {}),
     host: config.clientPortAddress,
     port: config.clientPort,
     maxClientCnxns: config.maxClientCnxns,
     maxBuffer_bytes: config.juteMaxBuffer,
     superDigest: config.superDigest,
     log: (line) => log.child('cnxn').warn(line),
+    info: (line) => log.child('cnxn').info(line),
     debug: (line) => log.child('cnxn').debug(line),
   });
 }
@@ -146,6 +163,7 @@ export async function startOperatorEndpoints(config: ServerConfig, ctx: AdminCon
 
 export function listenOnClientPort(config: ServerConfig, factory: ServerCnxnFactory): Promise<void> {
   return factory.start().catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'EADDRINUSE_SECURE') throw new Error(`${e.message}: another server is running, or change secureClientPort in ${config.file}`);
     if (e.code !== 'EADDRINUSE') throw e;
     throw new Error(`${config.clientPortAddress}:${config.clientPort} is already in use: another server is running, or change clientPort in ${config.file}`);
   });

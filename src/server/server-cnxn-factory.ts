@@ -2,8 +2,12 @@
 // maxClientCnxns per client IP (ZooKeeper closes the extra connection at once), closes
 // connections that never send a ConnectRequest, and keeps the set of live connections
 // for the four-letter words. A quorum peer hands it the server of each role it takes; in
-// between (an election) it serves no client and says so to four-letter words.
+// between (an election) it serves no client and says so to four-letter words. With
+// secureClientPort it listens there too (secure-listener.ts): one set of connections, so
+// that four-letter words, limits and role changes treat both ports alike.
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Id } from '../jute/records';
+import { createSecureListener, type SecureListenerOptions } from './secure-listener';
 import { ClientCnxn, type CnxnLimits, type FourLetterWordHandler } from './server-cnxn';
 import type { ZooKeeperServer } from './zookeeper-server';
 
@@ -12,7 +16,10 @@ export interface FactoryOptions extends CnxnLimits {
   port: number;
   /** 0 means no limit, as in ZooKeeper. */
   maxClientCnxns: number;
+  /** secureClientPort: the same protocol over TLS. */
+  secure?: SecureListenerOptions;
   log(line: string): void;
+  info?(line: string): void;
 }
 
 /**
@@ -29,6 +36,7 @@ export class ServerCnxnFactory {
   readonly connections = new Set<ClientCnxn>();
   private readonly perIp = new Map<string, number>();
   private server: Server | undefined;
+  private secureServer: Server | undefined;
   private sessionlessSweep: NodeJS.Timeout | undefined;
   fourLetterWord: FourLetterWordHandler = () => undefined;
 
@@ -51,20 +59,44 @@ export class ServerCnxnFactory {
   }
 
   /** Resolves once listening; rejects (e.g. EADDRINUSE) without leaving anything open. */
-  start(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      // Half-open allowed: `echo mntr | nc` closes its side at once, and an answer that
-      // takes a moment (metrics, host facts) must still reach it. ClientCnxn ends the rest.
-      const server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
-      server.once('error', reject);
-      server.listen({ host: this.opts.host, port: this.opts.port, backlog: 511 }, () => {
-        server.off('error', reject);
-        this.server = server;
-        this.sessionlessSweep = setInterval(() => this.closeSessionless(Date.now()), SESSIONLESS_CNXN_TIMEOUT_ms);
-        this.sessionlessSweep.unref();
-        resolve();
+  async start(): Promise<void> {
+    // Half-open allowed: `echo mntr | nc` closes its side at once, and an answer that
+    // takes a moment (metrics, host facts) must still reach it. ClientCnxn ends the rest.
+    const server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket, []));
+    // A negative port: no plain port (secureClientPort serves alone).
+    const plain = this.opts.port >= 0;
+    if (plain) await listen(server, this.opts.host, this.opts.port);
+    const secure = this.opts.secure;
+    if (secure) {
+      const tlsServer = createSecureListener(secure, {
+        accept: (socket, ids) => this.accept(socket, ids),
+        refused: () => {
+          if (!this.zks) return;
+          this.zks.stats.authFailed++;
+          this.zks.metrics.UNSUCCESSFUL_HANDSHAKE.add(1);
+        },
+        log: this.opts.log,
+        info: this.opts.info ?? (() => undefined),
       });
-    });
+      try {
+        await listen(tlsServer, secure.host, secure.port);
+      } catch (e) {
+        if (plain) await new Promise<void>((r) => server.close(() => r()));
+        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw Object.assign(new Error(`${secure.host}:${secure.port} (secureClientPort) is already in use`), { code: 'EADDRINUSE_SECURE' });
+        throw e;
+      }
+      this.secureServer = tlsServer;
+    }
+    if (plain) this.server = server;
+    this.sessionlessSweep = setInterval(() => this.closeSessionless(Date.now()), SESSIONLESS_CNXN_TIMEOUT_ms);
+    this.sessionlessSweep.unref();
+  }
+
+  /** The secure port's address, when there is one. */
+  get secureAddress(): { host: string; port: number } | undefined {
+    const a = this.secureServer?.address();
+    if (a && typeof a === 'object') return { host: a.address, port: a.port };
+    return undefined;
   }
 
   get address(): { host: string; port: number } {
@@ -79,13 +111,14 @@ export class ServerCnxnFactory {
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
+    const servers = [this.server, this.secureServer].filter((s) => s !== undefined);
     this.server = undefined;
+    this.secureServer = undefined;
     clearInterval(this.sessionlessSweep);
-    const closed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
+    const closed = servers.map((server) => new Promise<void>((r) => server.close(() => r())));
     // Dropped, not half-closed: a client that never closes its side must not hold us up.
     for (const c of this.connections) c.destroy();
-    await closed;
+    await Promise.all(closed);
   }
 
   /** Closes the connections that have sent no ConnectRequest and nothing at all for a whole timeout. */
@@ -96,7 +129,8 @@ export class ServerCnxnFactory {
     }
   }
 
-  private accept(socket: Socket): void {
+  /** A new connection; `ids`: what its TLS certificate proved (none on the plain port). */
+  private accept(socket: Socket, ids: Id[]): void {
     const zks = this.zks;
     if (!zks) return notServing(socket, this.fourLetterWordWhileNotServing);
     const ip = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
@@ -117,8 +151,19 @@ export class ServerCnxnFactory {
       if (n <= 0) this.perIp.delete(ip);
       else this.perIp.set(ip, n);
     });
+    if (ids.length > 0) cnxn.addAuthInfo(ids);
     this.connections.add(cnxn);
   }
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, backlog: 511 }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
 
 /** How long a connection to a peer that serves nobody may take to say its word. */

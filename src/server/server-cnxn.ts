@@ -287,10 +287,15 @@ export class ClientCnxn implements ServerCnxn, Watcher {
       this.sendResponse(xid, 0, Code.AUTHFAILED);
       return this.close(`authentication failed for scheme ${auth.scheme}`);
     }
+    this.addAuthInfo(ids);
+    this.sendResponse(xid, 0, Code.OK);
+  }
+
+  /** ServerCnxn.addAuthInfo: ids proven by an auth packet or by the TLS handshake's certificate. */
+  addAuthInfo(ids: Id[]): void {
     for (const id of ids) if (!this.authInfo.some((a) => a.scheme === id.scheme && a.id === id.id)) this.authInfo.push(id);
     const ordered = inJavaSetOrder(this.authInfo);
     this.authInfo.splice(0, ordered.length, ...ordered);
-    this.sendResponse(xid, 0, Code.OK);
   }
 
   private peek(n: number): Buffer {

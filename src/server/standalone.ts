@@ -55,7 +55,9 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
   }
   const cleanup = startCleanup(config, log);
   const { host, port } = factory.address;
-  log.info(`binding to port ${host}:${port}; serving as standalone with tickTime ${config.tickTime} ms`);
+  if (port >= 0) log.info(`binding to port ${host}:${port}; serving as standalone with tickTime ${config.tickTime} ms`);
+  const secure = factory.secureAddress;
+  if (secure) log.info(`binding to secure port ${secure.host}:${secure.port} (TLS, ssl.clientAuth=${config.tls.secureClient!.clientAuth})`);
   serviceStatus(log).report('standalone');
   return {
     zks,

@@ -45,7 +45,7 @@ export interface AuthenticationProvider {
   matches(aid: string, aclId: string): boolean;
 }
 
-const PROVIDERS: ReadonlyMap<string, AuthenticationProvider> = new Map([
+const PROVIDERS = new Map<string, AuthenticationProvider>([
   [
     'digest',
     {
@@ -57,6 +57,14 @@ const PROVIDERS: ReadonlyMap<string, AuthenticationProvider> = new Map([
   ],
   ['ip', { isAuthenticated: false, isValid: isValidIpId, matches: ipMatches }],
 ]);
+
+/**
+ * ProviderRegistry's providers named by zoo.cfg's authProvider.N (the x509 scheme): for the
+ * process, as Apache's registry is (one server per process).
+ */
+export function registerServerProvider(scheme: string, provider: AuthenticationProvider): void {
+  PROVIDERS.set(scheme, provider);
+}
 
 /** ProviderRegistry.getServerProvider. */
 export function serverProvider(scheme: string): AuthenticationProvider | undefined {

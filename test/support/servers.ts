@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -18,6 +19,17 @@ export interface ServerOptions {
   cfg?: Record<string, string | number | boolean | undefined>;
   /** -D options: on java's command line for Apache, in SERVER_JVMFLAGS for ours (as zkServer.sh passes them). */
   jvmFlags?: string[];
+  /**
+   * Apache: also Netty's codec and resolver jars (which Debian's zookeeper.jar manifest
+   * lacks; its NettyServerCnxnFactory, the one that serves TLS, needs them), and its log on
+   * stderr (slf4j-simple) for log(). Ours logs WARN and ERROR to stderr anyway.
+   */
+  netty?: boolean;
+  /**
+   * Serve no plain client port (secureClientPort alone): no clientPort lines, and the
+   * readiness probe sends its srvr over TLS with these options to `port`.
+   */
+  tlsOnly?: ConnectionOptions & { port: number };
 }
 
 export interface RunningServer {
@@ -33,6 +45,8 @@ export interface RunningServer {
   stop(): Promise<void>;
   /** SIGKILL, as a crash. */
   kill(): Promise<void>;
+  /** What the server logged so far (the last 64 KiB): Apache's stderr, our stdout and stderr. */
+  log(): string;
 }
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -44,6 +58,9 @@ const JAVA_CP = [
   '/usr/share/java/servlet-api.jar',
 ].join(':');
 
+/** Netty's jars that Debian's zookeeper.jar manifest does not pull in. */
+const NETTY_CP = ['/usr/share/java/netty-codec.jar', '/usr/share/java/netty-resolver.jar'];
+
 export async function startServer(flavour: Flavour, opts: ServerOptions): Promise<RunningServer> {
   const port = opts.port ?? 2181;
   const dir = mkdtempSync(join(tmpdir(), `zk-${flavour}-`));
@@ -51,8 +68,7 @@ export async function startServer(flavour: Flavour, opts: ServerOptions): Promis
   const cfg: Record<string, string | number | boolean | undefined> = {
     tickTime: 2000,
     dataDir,
-    clientPort: port,
-    clientPortAddress: opts.host,
+    ...(opts.tlsOnly ? {} : { clientPort: port, clientPortAddress: opts.host }),
     'admin.enableServer': false,
     '4lw.commands.whitelist': '*',
     ...opts.cfg,
@@ -68,31 +84,38 @@ export async function startServer(flavour: Flavour, opts: ServerOptions): Promis
 
   // Another server already on this address would answer our readiness probe for a server
   // that in fact failed to bind: refuse to start rather than test the wrong one.
-  if ((await fourLetterWord(opts.host, port, 'srvr', 500).catch(() => '')) !== '') {
+  const probe = (timeout_ms: number) =>
+    opts.tlsOnly ? fourLetterWordOverTls(opts.host, opts.tlsOnly, 'srvr', timeout_ms) : fourLetterWord(opts.host, port, 'srvr', timeout_ms);
+  if ((await probe(500).catch(() => '')) !== '') {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`${opts.host}:${port} is already served by another process`);
   }
   let child: ChildProcess;
   if (flavour === 'apache') {
     if (!existsSync(ZK_JAR)) throw new Error(`Apache ZooKeeper is missing (${ZK_JAR}): run scripts/install-test-deps.sh`);
-    child = spawn('java', ['-Xmx512m', ...(opts.jvmFlags ?? []), '-cp', JAVA_CP, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile], {
+    const cp = opts.netty ? [JAVA_CP.replace('slf4j-nop', 'slf4j-simple'), ...NETTY_CP].join(':') : JAVA_CP;
+    for (const jar of opts.netty ? NETTY_CP : []) if (!existsSync(jar)) throw new Error(`${jar} is missing: run scripts/install-test-deps.sh`);
+    child = spawn('java', ['-Xmx512m', ...(opts.jvmFlags ?? []), '-cp', cp, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
   } else {
     const bundle = join(REPO, 'dist/zookeeper-ts.cjs');
     if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`node scripts/build.mjs\``);
     const env = opts.jvmFlags ? { ...process.env, SERVER_JVMFLAGS: opts.jvmFlags.join(' ') } : process.env;
-    child = spawn(process.execPath, [bundle, 'server', cfgFile], { stdio: ['ignore', 'ignore', 'pipe'], env });
+    // Its stdout (INFO lines) too, for log().
+    child = spawn(process.execPath, [bundle, 'server', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'], env });
   }
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
+  const collect = (d: Buffer) => {
     stderr += d.toString();
     if (stderr.length > 65536) stderr = stderr.slice(-65536);
-  });
+  };
+  child.stderr?.on('data', collect);
+  child.stdout?.on('data', collect);
   const exited = new Promise<void>((res) => child.once('exit', () => res()));
 
   try {
-    await waitUntilServing(opts.host, port, child, () => stderr);
+    await waitUntilServing(opts.host, port, child, () => stderr, probe);
   } catch (e) {
     child.kill('SIGKILL');
     await exited;
@@ -115,7 +138,30 @@ export async function startServer(flavour: Flavour, opts: ServerOptions): Promis
     pid: child.pid!,
     stop: () => finish('SIGTERM'),
     kill: () => finish('SIGKILL'),
+    log: () => stderr,
   };
+}
+
+/** A four-letter word over TLS (the secure client port answers them as the plain one). */
+export function fourLetterWordOverTls(host: string, tls: ConnectionOptions & { port: number }, word: string, timeout_ms = 5000): Promise<string> {
+  return new Promise((res, rej) => {
+    const sock = tlsConnect({ ...tls, host });
+    let out = '';
+    const timer = setTimeout(() => {
+      sock.destroy();
+      rej(new Error(`${word} to ${host}:${tls.port} over TLS: no answer in ${timeout_ms} ms`));
+    }, timeout_ms);
+    sock.on('secureConnect', () => sock.write(word));
+    sock.on('data', (d: Buffer) => (out += d.toString()));
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      rej(e);
+    });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      res(out);
+    });
+  });
 }
 
 /** Sends a four-letter word and returns the whole answer. */
@@ -140,13 +186,13 @@ export function fourLetterWord(host: string, port: number, word: string, timeout
   });
 }
 
-/** Polls srvr until the server answers with a Mode (bounded: 30 s), failing early if the process exits. */
-export async function waitUntilServing(host: string, port: number, child: ChildProcess, log: () => string): Promise<void> {
+/** Polls srvr (by `probe`, plain by default) until the server answers with a Mode (bounded: 30 s), failing early if the process exits. */
+export async function waitUntilServing(host: string, port: number, child: ChildProcess, log: () => string, probe: (timeout_ms: number) => Promise<string> = (t) => fourLetterWord(host, port, 'srvr', t)): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before serving:\n${log()}`);
     try {
-      const out = await fourLetterWord(host, port, 'srvr', 1000);
+      const out = await probe(1000);
       if (out.includes('Mode:')) return;
     } catch {
       // not listening yet

@@ -1,0 +1,191 @@
+// The client port's TLS keys, as Apache ZooKeeper 3.8 reads them (ClientX509Util: the
+// system properties zookeeper.ssl.*, which zoo.cfg's ssl.* keys become there):
+// secureClientPort(Address), the key and trust stores, clientAuth, the protocols and
+// cipher suites, and the x509 auth scheme (authProvider.N, ssl.authProvider,
+// X509AuthenticationProvider.superUser). Only the keys; the stores are read at start
+// (server/tls-context.ts), so that an unreadable store names its key and file there.
+import { ConfigError } from './config-error';
+import type { Property } from './properties';
+
+export type StoreType = 'PEM' | 'PKCS12' | 'JKS';
+export type ClientAuth = 'none' | 'want' | 'need';
+
+export interface StoreConfig {
+  /** The zoo.cfg key prefix it came from ("ssl.keyStore"), for error messages. */
+  key: string;
+  location: string;
+  /** Never logged nor shown; describeSecureClient masks it. */
+  password: string;
+  type: StoreType;
+}
+
+export interface SecureClientConfig {
+  host: string;
+  port: number;
+  keyStore?: StoreConfig;
+  trustStore?: StoreConfig;
+  clientAuth: ClientAuth;
+  /** ssl.protocol: what the SSLContext is made for (X509Util.DEFAULT_PROTOCOL). */
+  protocol: string;
+  /** ssl.enabledProtocols; Apache's default is ssl.protocol alone. */
+  enabledProtocols: string[];
+  /** ssl.ciphersuites in Java's (IANA) names; undefined: Apache's defaults for Java 9+. */
+  cipherSuites?: string[];
+  /** Server side only for the quorum: ClientX509Util never checks a client's hostname. */
+  hostnameVerification: boolean;
+}
+
+/** X509AuthenticationProvider's settings, when authProvider.N names it. */
+export interface X509AuthConfig {
+  /** X509AuthenticationProvider.superUser: the subject that is super. */
+  superUser?: string;
+}
+
+export interface TlsKeys {
+  secureClient?: SecureClientConfig;
+  /** The x509 scheme is registered (authProvider.N=...X509AuthenticationProvider). */
+  x509?: X509AuthConfig;
+  /** ssl.authProvider: the scheme a TLS connection's certificate is handed to ("x509"). */
+  sslAuthProvider: string;
+}
+
+export const X509_PROVIDER_CLASS = 'org.apache.zookeeper.server.auth.X509AuthenticationProvider';
+/** X509Util.DEFAULT_PROTOCOL. */
+export const DEFAULT_TLS_PROTOCOL = 'TLSv1.2';
+/** X509Util.DEFAULT_CIPHERS_JAVA9 (Java 17 runs Debian's 3.8): the GCM suites, then the CBC ones. */
+export const DEFAULT_CIPHER_SUITES = [
+  'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
+  'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+  'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
+  'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+  'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256',
+  'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256',
+  'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA',
+  'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA',
+  'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384',
+  'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384',
+  'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA',
+  'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA',
+];
+
+const SSL_KEYS = new Set([
+  'secureClientPort',
+  'secureClientPortAddress',
+  'ssl.keyStore.location',
+  'ssl.keyStore.password',
+  'ssl.keyStore.passwordPath',
+  'ssl.keyStore.type',
+  'ssl.trustStore.location',
+  'ssl.trustStore.password',
+  'ssl.trustStore.passwordPath',
+  'ssl.trustStore.type',
+  'ssl.clientAuth',
+  'ssl.protocol',
+  'ssl.enabledProtocols',
+  'ssl.ciphersuites',
+  'ssl.hostnameVerification',
+  'ssl.authProvider',
+  'ssl.crl',
+  'ssl.ocsp',
+  'ssl.handshakeDetectionTimeoutMillis',
+  'X509AuthenticationProvider.superUser',
+]);
+
+/** Whether zoo.cfg's key is one this module reads. */
+export function isTlsKey(key: string): boolean {
+  return SSL_KEYS.has(key) || key.startsWith('authProvider.');
+}
+
+/** The TLS keys of zoo.cfg. */
+export function readTlsKeys(props: Property[], readFile: (path: string) => string): TlsKeys {
+  const by = new Map(props.map((p) => [p.key, p]));
+  const value = (k: string) => by.get(k)?.value;
+  const keys: TlsKeys = { sslAuthProvider: value('ssl.authProvider') ?? 'x509' };
+
+  for (const p of props) {
+    if (!p.key.startsWith('authProvider.')) continue;
+    // ProviderRegistry loads any class named there; ours knows x509 (digest and ip are built in).
+    if (p.value !== X509_PROVIDER_CLASS) fail(p, `${X509_PROVIDER_CLASS} (the only pluggable provider here; digest and ip are always on)`);
+    keys.x509 = {};
+  }
+  const superUser = by.get('X509AuthenticationProvider.superUser');
+  if (keys.x509 && superUser && superUser.value !== '') keys.x509.superUser = superUser.value;
+
+  const portProp = by.get('secureClientPort');
+  if (!portProp) {
+    const addr = by.get('secureClientPortAddress');
+    if (addr) throw new ConfigError(`${addr.file}:${addr.line}: secureClientPortAddress is set but secureClientPort is not set`);
+    return keys;
+  }
+  if (!/^\d+$/.test(portProp.value) || Number(portProp.value) > 65535) fail(portProp, 'a port number from 1 to 65535');
+  // As clientPort=0: "not set" (Apache serves no secure port then).
+  if (Number(portProp.value) === 0) return keys;
+
+  const clientAuthProp = by.get('ssl.clientAuth');
+  let clientAuth: ClientAuth = 'need'; // X509Util.ClientAuth.fromPropertyValue(null)
+  if (clientAuthProp && clientAuthProp.value !== '') {
+    const v = clientAuthProp.value.toLowerCase();
+    if (v !== 'none' && v !== 'want' && v !== 'need') fail(clientAuthProp, 'one of NONE, WANT, NEED');
+    clientAuth = v;
+  }
+  const protocol = value('ssl.protocol') ?? DEFAULT_TLS_PROTOCOL;
+  const enabled = value('ssl.enabledProtocols');
+  const ciphers = value('ssl.ciphersuites');
+  const secure: SecureClientConfig = {
+    // Apache binds it to the wildcard address unless told otherwise, whatever clientPortAddress says.
+    host: value('secureClientPortAddress') ?? '0.0.0.0',
+    port: Number(portProp.value),
+    clientAuth,
+    protocol,
+    enabledProtocols: enabled === undefined ? [protocol] : enabled.split(',').map((s) => s.trim()),
+    // Java's Boolean.parseBoolean: anything but "true" (any case) is false; unset is true.
+    hostnameVerification: (value('ssl.hostnameVerification') ?? 'true').toLowerCase() === 'true',
+  };
+  if (ciphers !== undefined) secure.cipherSuites = ciphers.split(',').map((s) => s.trim());
+  const keyStore = readStore(by, 'ssl.keyStore', readFile);
+  if (!keyStore) throw new ConfigError(`${portProp.file}:${portProp.line}: secureClientPort is set but ssl.keyStore.location is not: the server needs a key store to serve TLS`);
+  secure.keyStore = keyStore;
+  const trustStore = readStore(by, 'ssl.trustStore', readFile);
+  if (trustStore) secure.trustStore = trustStore;
+  keys.secureClient = secure;
+  return keys;
+}
+
+/** What `conf` shows of a store: never its password (Apache shows none of these keys). */
+export function storeDescription(s: StoreConfig): string {
+  return `${s.location} (${s.type}, password ${s.password === '' ? 'empty' : '******'})`;
+}
+
+function readStore(by: Map<string, Property>, prefix: string, readFile: (path: string) => string): StoreConfig | undefined {
+  const location = by.get(`${prefix}.location`);
+  if (!location || location.value === '') return undefined;
+  const typeProp = by.get(`${prefix}.type`);
+  let type: StoreType;
+  if (typeProp && typeProp.value !== '') {
+    // KeyStoreFileType.valueOf(upper case); BCFKS needs BouncyCastle, which we do not have.
+    const t = typeProp.value.toUpperCase();
+    if (t !== 'PEM' && t !== 'PKCS12' && t !== 'JKS') fail(typeProp, 'one of PEM, PKCS12, JKS');
+    type = t;
+  } else {
+    // KeyStoreFileType.fromFilename: by the extension, and nothing else.
+    const ext = /\.[^.]*$/.exec(location.value)?.[0];
+    const byExt: Record<string, StoreType> = { '.pem': 'PEM', '.p12': 'PKCS12', '.jks': 'JKS' };
+    const guessed = ext === undefined ? undefined : byExt[ext];
+    if (!guessed) fail(location, `a file ending in .pem, .p12 or .jks, or ${prefix}.type must be set`);
+    type = guessed;
+  }
+  let password = by.get(`${prefix}.password`)?.value;
+  const pathProp = by.get(`${prefix}.passwordPath`);
+  if (password === undefined && pathProp && pathProp.value !== '') {
+    try {
+      password = readFile(pathProp.value);
+    } catch (e) {
+      throw new ConfigError(`${pathProp.file}:${pathProp.line}: ${pathProp.key}: cannot read ${pathProp.value}: ${(e as Error).message}`);
+    }
+  }
+  return { key: prefix, location: location.value, password: password ?? '', type };
+}
+
+function fail(p: Property, allowed: string): never {
+  throw new ConfigError(`${p.file}:${p.line}: ${p.key} must be ${allowed} (got "${p.value}")`);
+}
