@@ -63,6 +63,7 @@ test('{ours, Apache, Apache}: ours (myid 1) follows the Apache leader', { timeou
   await member('apache', 2);
   assert.equal(mode(await srvrOnceServing(members[2]!.host)), 'leader');
   assert.equal(mode(await srvrOnceServing(members[0]!.host)), 'follower');
+  assert.equal(mode(await srvrOnceServing(members[1]!.host)), 'follower'); // started last
   await writesEverywhere('led-by-apache');
 });
 
@@ -71,6 +72,7 @@ test('an Apache member replaced in place by ours (same dataDir and myid): it rej
   const a1 = await member('apache', 1);
   await member('apache', 2);
   assert.equal(mode(await srvrOnceServing(members[2]!.host)), 'leader');
+  for (const m of members.slice(0, 2)) assert.equal(mode(await srvrOnceServing(m.host)), 'follower');
   await writesEverywhere('before');
   // Member 1 stops as Apache and starts again as ours over the same directory.
   await a1.stop({ keepDir: true });
