@@ -3,7 +3,7 @@
 // address with a temp dataDir and zoo.cfg, and stops them again.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -144,37 +144,24 @@ export async function startServer(flavour: Flavour, opts: ServerOptions): Promis
 
 /** A four-letter word over TLS (the secure client port answers them as the plain one). */
 export function fourLetterWordOverTls(host: string, tls: ConnectionOptions & { port: number }, word: string, timeout_ms = 5000): Promise<string> {
-  return new Promise((res, rej) => {
-    const sock = tlsConnect({ ...tls, host });
-    let out = '';
-    const timer = setTimeout(() => {
-      sock.destroy();
-      rej(new Error(`${word} to ${host}:${tls.port} over TLS: no answer in ${timeout_ms} ms`));
-    }, timeout_ms);
-    sock.on('secureConnect', () => sock.write(word));
-    sock.on('data', (d: Buffer) => (out += d.toString()));
-    sock.on('error', (e) => {
-      clearTimeout(timer);
-      rej(e);
-    });
-    sock.on('close', () => {
-      clearTimeout(timer);
-      res(out);
-    });
-  });
+  return exchange(tlsConnect({ ...tls, host }), 'secureConnect', word, `${word} to ${host}:${tls.port} over TLS`, timeout_ms);
 }
 
 /** Sends a four-letter word and returns the whole answer. */
 export function fourLetterWord(host: string, port: number, word: string, timeout_ms = 5000): Promise<string> {
+  return exchange(connect({ host, port }), 'connect', word, `${word} to ${host}:${port}`, timeout_ms);
+}
+
+/** Writes `word` once the socket is up and resolves with all it answered before closing. */
+function exchange(sock: Socket, ready: 'connect' | 'secureConnect', word: string, what: string, timeout_ms: number): Promise<string> {
   return new Promise((res, rej) => {
-    const sock = connect({ host, port });
     let out = '';
     const timer = setTimeout(() => {
       sock.destroy();
-      rej(new Error(`${word} to ${host}:${port}: no answer in ${timeout_ms} ms`));
+      rej(new Error(`${what}: no answer in ${timeout_ms} ms`));
     }, timeout_ms);
-    sock.on('connect', () => sock.write(word));
-    sock.on('data', (d) => (out += d.toString()));
+    sock.once(ready, () => sock.write(word));
+    sock.on('data', (d: Buffer) => (out += d.toString()));
     sock.on('error', (e) => {
       clearTimeout(timer);
       rej(e);
