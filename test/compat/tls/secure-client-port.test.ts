@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { fourLetterWord, fourLetterWordOverTls, startServer, type Flavour, type RunningServer } from '../../support/servers';
 import { makeTlsStores, type ClientCert, type TlsStores } from '../../support/tls-stores';
-import { CLOSE_DEADLINE_ms, kazooTls, waitForPort, waitUntil, zkCliWhoami, type KazooStep as Step } from './tls-clients';
+import { CLOSE_DEADLINE_ms, connectRequest, kazooTls, waitForPort, waitUntil, zkCliWhoami, type KazooStep as Step } from './tls-clients';
 
 const HOST: Record<Flavour, string> = { ours: '127.0.46.1', apache: '127.0.46.2' };
 /** The pair with ssl.clientAuth=want and an x509 super user. */
@@ -245,16 +245,6 @@ function handshake(host: string, cert: ClientCert, opts: ConnectionOptions): Pro
     sock.on('error', () => finish('refused'));
     sock.on('close', () => finish('refused'));
   });
-}
-
-/** ZooKeeper's ConnectRequest (protocol 0, no session), framed, as a client sends it first. */
-function connectRequest(): Buffer {
-  const body = Buffer.alloc(4 + 8 + 4 + 8 + 4 + 16);
-  body.writeInt32BE(30_000, 12); // timeout
-  body.writeInt32BE(16, 24); // password length
-  const frame = Buffer.alloc(4);
-  frame.writeInt32BE(body.length);
-  return Buffer.concat([frame, body]);
 }
 
 function plainConnect(host: string, port: number): Promise<{ bytes: number; closed: boolean }> {

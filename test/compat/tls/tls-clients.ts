@@ -65,6 +65,16 @@ export async function zkCliWhoami(stores: ZkCliStores, target: string): Promise<
   return lines.map((l) => `${l}\n`).join('');
 }
 
+/** ZooKeeper's ConnectRequest (protocol 0, no session), framed, as a client sends it first. */
+export function connectRequest(): Buffer {
+  const body = Buffer.alloc(4 + 8 + 4 + 8 + 4 + 16);
+  body.writeInt32BE(30_000, 12); // timeout
+  body.writeInt32BE(16, 24); // password length
+  const frame = Buffer.alloc(4);
+  frame.writeInt32BE(body.length);
+  return Buffer.concat([frame, body]);
+}
+
 export async function waitForPort(host: string, port: number): Promise<void> {
   await waitUntil(
     () =>
