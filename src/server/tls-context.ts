@@ -55,6 +55,11 @@ export function secureServerOptions(cfg: SecureClientConfig, cfgFile: string): T
   return opts;
 }
 
+/** A key store's key and chain and a trust store's certificates, for another TLS listener (the AdminServer's). */
+export function storeOptions(keyStore: StoreConfig, trustStore: StoreConfig, cfgFile: string): TlsOptions {
+  return { ...keyMaterial(keyStore, cfgFile), ca: trustedCertificates(trustStore, cfgFile) };
+}
+
 function keyMaterial(store: StoreConfig, cfgFile: string): TlsOptions {
   const bytes = readStore(store, cfgFile);
   switch (store.type) {
