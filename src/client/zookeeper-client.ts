@@ -5,6 +5,7 @@
 // every step visible to the tests that compare us with Apache ZooKeeper.
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { Reader, Writer, type Codec } from '../jute/codec';
 import { OpCode, OPEN_ACL_UNSAFE, Xid } from '../jute/constants';
 import { Code, KeeperError } from '../jute/keeper-error';
@@ -24,6 +25,8 @@ export interface ClientOptions {
   connectTimeout_ms?: number;
   /** Send pings to keep the session alive (on by default; off lets a test watch it expire). */
   ping?: boolean;
+  /** Connect over TLS (a secureClientPort) with these options: CA, certificate and key. */
+  tls?: ConnectionOptions;
 }
 
 /** A watch event as the server sent it (WatcherEvent), with the zxid of its reply header. */
@@ -80,9 +83,11 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
   private constructor(
     readonly host: string,
     readonly port: number,
+    tls: ConnectionOptions | undefined,
   ) {
     super();
-    this.socket = connect({ host, port });
+    // A TLSSocket holds what is written before its handshake ends and sends it after.
+    this.socket = tls ? tlsConnect({ ...tls, host, port }) : connect({ host, port });
     this.socket.setNoDelay(true);
     this.socket.on('data', (d: Buffer) => this.receive(d));
     this.socket.on('error', (e) => this.shutdown(e));
@@ -91,7 +96,7 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
 
   /** Connects to the first server of a connect string ("host:port[,host:port...]"). */
   static async connect(connectString: string, opts: ClientOptions = {}): Promise<ZooKeeperClient> {
-    const client = ZooKeeperClient.open(connectString);
+    const client = ZooKeeperClient.open(connectString, opts.tls);
     await client.handshake(opts);
     return client;
   }
@@ -101,13 +106,13 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
    * outcome (the shell: a call on a client whose handshake failed fails with CONNECTIONLOSS
    * naming its path, as the Java client fails the calls queued while connecting).
    */
-  static open(connectString: string): ZooKeeperClient {
+  static open(connectString: string, tls?: ConnectionOptions): ZooKeeperClient {
     const first = connectString.split(',')[0]!.trim();
     const colon = first.lastIndexOf(':');
     // An IPv6 literal comes bracketed ("[::1]:2181"), as in Apache's connect strings.
     const host = (colon < 0 ? first : first.slice(0, colon)).replace(/^\[(.*)\]$/, '$1');
     const port = colon < 0 ? 2181 : Number(first.slice(colon + 1));
-    return new ZooKeeperClient(host, port);
+    return new ZooKeeperClient(host, port, tls);
   }
 
   /** Sends the ConnectRequest; resolves once the session is up, rejects when it is not. */

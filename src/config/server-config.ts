@@ -4,6 +4,7 @@
 import { MIN_SNAP_RETAIN_COUNT } from '../persistence/purge';
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { isAdminTlsKey, readAdminAuthEnabled, readAdminTls, type AdminTlsConfig } from './admin-tls-config';
 import { BOOLEAN_SWITCHES, BooleanValueError, readBoolean, surprisingValue, type BooleanSwitch } from './boolean-switches';
 import { ConfigError } from './config-error';
 import { NO_JVM_FLAGS, readJvmFlags, type JvmFlags } from './jvm-flags';
@@ -40,6 +41,13 @@ export interface ServerConfig {
   adminServerAddress: string;
   adminServerPort: number;
   adminCommandURL: string;
+  /** admin.portUnification / admin.forceHttps (JettyAdminServer): HTTPS beside HTTP, or alone. */
+  adminPortUnification: boolean;
+  adminForceHttps: boolean;
+  /** The AdminServer's TLS (admin-tls-config.ts), when either is on. */
+  adminTls?: AdminTlsConfig;
+  /** admin.auth.enabled (ours): the admin commands 3.9 guards, and those that change state or expose data, need auth. */
+  adminAuthEnabled: boolean;
   metricsProviderClassName: string;
   metricsProviderHttpHost: string;
   metricsProviderHttpPort: number;
@@ -149,6 +157,9 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     adminServerAddress: '127.0.0.1',
     adminServerPort: 8080,
     adminCommandURL: '/commands',
+    adminPortUnification: false,
+    adminForceHttps: false,
+    adminAuthEnabled: false,
     metricsProviderClassName: 'org.apache.zookeeper.metrics.impl.DefaultMetricsProvider',
     metricsProviderHttpHost: '0.0.0.0',
     metricsProviderHttpPort: 7000,
@@ -192,7 +203,8 @@ export function parseConfig(
   const tlsProps: Property[] = [];
   // -D options first, so that zoo.cfg's lines win, as they win in Apache; those Apache reads
   // from the option alone come last.
-  for (const p of [...jvmFlags.defaults.filter((d) => !inZooCfg.has(d.key)), ...props, ...jvmFlags.overrides]) {
+  const applied = [...jvmFlags.defaults.filter((d) => !inZooCfg.has(d.key)), ...props, ...jvmFlags.overrides];
+  for (const p of applied) {
     if (p.file === file) cfg.properties.set(p.key, p.value);
     if (isEnsembleKey(p.key)) {
       ensembleProps.push(p);
@@ -202,6 +214,7 @@ export function parseConfig(
       tlsProps.push(p);
       continue;
     }
+    if (isAdminTlsKey(p.key)) continue; // read after the loop, with the switches that turn it on
     const sw = BOOLEAN_SWITCHES[p.key];
     if (sw) {
       parseSwitch(p, cfg, sw);
@@ -244,6 +257,9 @@ export function parseConfig(
   }
 
   cfg.tls = readTlsKeys(tlsProps, (path) => readFileSync(path, 'utf8'));
+  const adminTls = readAdminTls(applied, { portUnification: cfg.adminPortUnification, forceHttps: cfg.adminForceHttps }, (path) => readFileSync(path, 'utf8'));
+  if (adminTls) cfg.adminTls = adminTls;
+  cfg.adminAuthEnabled = readAdminAuthEnabled(applied);
 
   // ZooKeeper reads clientPort=0 as "not set", not as "any free port": with
   // clientPortAddress it refuses to start; without, it starts with no client port at all.

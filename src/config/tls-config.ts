@@ -156,7 +156,8 @@ export function storeDescription(s: StoreConfig): string {
   return `${s.location} (${s.type}, password ${s.password === '' ? 'empty' : '******'})`;
 }
 
-function readStore(by: Map<string, Property>, prefix: string, readFile: (path: string) => string): StoreConfig | undefined {
+/** A store's keys under `prefix` (ssl.keyStore, ssl.quorum.trustStore, ...); undefined without a location. */
+export function readStore(by: Map<string, Property>, prefix: string, readFile: (path: string) => string): StoreConfig | undefined {
   const location = by.get(`${prefix}.location`);
   if (!location || location.value === '') return undefined;
   const typeProp = by.get(`${prefix}.type`);

@@ -6,6 +6,7 @@ import { createSecureContext, type TlsOptions } from 'node:tls';
 import { ConfigError } from '../config/config-error';
 import type { SecureClientConfig, StoreConfig } from '../config/tls-config';
 import { DEFAULT_CIPHER_SUITES } from '../config/tls-config';
+import { JksStoreError, readJksKeyStore, readJksTrustStore } from './jks-store';
 
 type TlsVersion = NonNullable<TlsOptions['minVersion']>;
 const TLS_VERSIONS: readonly TlsVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
@@ -54,6 +55,11 @@ export function secureServerOptions(cfg: SecureClientConfig, cfgFile: string): T
   return opts;
 }
 
+/** A key store's key and chain and a trust store's certificates, for another TLS listener (the AdminServer's). */
+export function storeOptions(keyStore: StoreConfig, trustStore: StoreConfig, cfgFile: string): TlsOptions {
+  return { ...keyMaterial(keyStore, cfgFile), ca: trustedCertificates(trustStore, cfgFile) };
+}
+
 function keyMaterial(store: StoreConfig, cfgFile: string): TlsOptions {
   const bytes = readStore(store, cfgFile);
   switch (store.type) {
@@ -72,8 +78,11 @@ function keyMaterial(store: StoreConfig, cfgFile: string): TlsOptions {
       tryContext(opts, store, cfgFile);
       return opts;
     }
-    case 'JKS':
-      return jksRefused(store, cfgFile);
+    case 'JKS': {
+      const opts: TlsOptions = { ...fromJks(() => readJksKeyStore(bytes, store.password), store, cfgFile) };
+      tryContext(opts, store, cfgFile);
+      return opts;
+    }
   }
 }
 
@@ -91,7 +100,7 @@ function trustedCertificates(store: StoreConfig, cfgFile: string): string | Buff
       // certificates alone, as keytool -importcert makes, it cannot read.
       return storeError(store, cfgFile, 'a PKCS12 trust store cannot be read here: give the CA certificates as a PEM file (ssl.trustStore.type=PEM)');
     case 'JKS':
-      return jksRefused(store, cfgFile);
+      return fromJks(() => readJksTrustStore(bytes, store.password), store, cfgFile);
   }
 }
 
@@ -113,8 +122,13 @@ function readStore(store: StoreConfig, cfgFile: string): Buffer {
   }
 }
 
-function jksRefused(store: StoreConfig, cfgFile: string): never {
-  return storeError(store, cfgFile, 'JKS key stores cannot be read here: convert it with `keytool -importkeystore -srckeystore FILE -destkeystore FILE.p12 -deststoretype pkcs12` and set the type to PKCS12');
+function fromJks<T>(read: () => T, store: StoreConfig, cfgFile: string): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof JksStoreError) return storeError(store, cfgFile, e.message);
+    throw e;
+  }
 }
 
 function storeError(store: StoreConfig, cfgFile: string, why: string): never {
