@@ -6,6 +6,7 @@
 // (server/tls-context.ts), so that an unreadable store names its key and file there.
 import { ConfigError } from './config-error';
 import type { Property } from './properties';
+import { SASL_PROVIDER_CLASS } from './sasl-config';
 
 export type StoreType = 'PEM' | 'PKCS12' | 'JKS';
 export type ClientAuth = 'none' | 'want' | 'need';
@@ -104,8 +105,10 @@ export function readTlsKeys(props: Property[], readFile: (path: string) => strin
 
   for (const p of props) {
     if (!p.key.startsWith('authProvider.')) continue;
-    // ProviderRegistry loads any class named there; ours knows x509 (digest and ip are built in).
-    if (p.value !== X509_PROVIDER_CLASS) fail(p, `${X509_PROVIDER_CLASS} (the only pluggable provider here; digest and ip are always on)`);
+    // ProviderRegistry loads any class named there; ours knows x509 and sasl (digest and ip
+    // are built in). sasl-config.ts reads the sasl one.
+    if (p.value === SASL_PROVIDER_CLASS) continue;
+    if (p.value !== X509_PROVIDER_CLASS) fail(p, `${X509_PROVIDER_CLASS} or ${SASL_PROVIDER_CLASS} (the pluggable providers here; digest and ip are always on)`);
     keys.x509 = {};
   }
   const superUser = by.get('X509AuthenticationProvider.superUser');
