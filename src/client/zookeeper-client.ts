@@ -5,6 +5,7 @@
 // every step visible to the tests that compare us with Apache ZooKeeper.
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { Reader, Writer, type Codec } from '../jute/codec';
 import { OpCode, OPEN_ACL_UNSAFE, Xid } from '../jute/constants';
 import { Code, KeeperError } from '../jute/keeper-error';
@@ -76,13 +77,17 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
   private readonly special = new Map<number, Pending[]>();
   private pingTimer: NodeJS.Timeout | undefined;
   private onConnect: ((e?: Error) => void) | undefined;
+  /** Why the connection ended: what later calls fail with (CONNECTIONLOSS, or AUTHFAILED after a refused login). */
+  private closedWith = new KeeperError(Code.CONNECTIONLOSS);
 
   private constructor(
     readonly host: string,
     readonly port: number,
+    tls?: ConnectionOptions,
   ) {
     super();
-    this.socket = connect({ host, port });
+    // Over TLS the ConnectRequest waits in the socket until the handshake is done.
+    this.socket = tls ? tlsConnect({ ...tls, host, port, ...(isIp(host) ? {} : { servername: host }) }) : connect({ host, port });
     this.socket.setNoDelay(true);
     this.socket.on('data', (d: Buffer) => this.receive(d));
     this.socket.on('error', (e) => this.shutdown(e));
@@ -90,8 +95,8 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
   }
 
   /** Connects to the first server of a connect string ("host:port[,host:port...]"). */
-  static async connect(connectString: string, opts: ClientOptions = {}): Promise<ZooKeeperClient> {
-    const client = ZooKeeperClient.open(connectString);
+  static async connect(connectString: string, opts: ClientOptions = {}, tls?: ConnectionOptions): Promise<ZooKeeperClient> {
+    const client = ZooKeeperClient.open(connectString, tls);
     await client.handshake(opts);
     return client;
   }
@@ -101,13 +106,13 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
    * outcome (the shell: a call on a client whose handshake failed fails with CONNECTIONLOSS
    * naming its path, as the Java client fails the calls queued while connecting).
    */
-  static open(connectString: string): ZooKeeperClient {
+  static open(connectString: string, tls?: ConnectionOptions): ZooKeeperClient {
     const first = connectString.split(',')[0]!.trim();
     const colon = first.lastIndexOf(':');
     // An IPv6 literal comes bracketed ("[::1]:2181"), as in Apache's connect strings.
     const host = (colon < 0 ? first : first.slice(0, colon)).replace(/^\[(.*)\]$/, '$1');
     const port = colon < 0 ? 2181 : Number(first.slice(colon + 1));
-    return new ZooKeeperClient(host, port);
+    return new ZooKeeperClient(host, port, tls);
   }
 
   /** Sends the ConnectRequest; resolves once the session is up, rejects when it is not. */
@@ -215,6 +220,7 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
     clearInterval(this.pingTimer);
     // However the socket ended (reset, EPIPE, close), to a caller it is a lost connection.
     const err = e instanceof KeeperError ? e : new KeeperError(Code.CONNECTIONLOSS);
+    this.closedWith = err;
     this.onConnect?.(err);
     for (const p of this.pending.splice(0)) p.reject(err);
     for (const q of this.special.values()) for (const p of q.splice(0)) p.reject(err);
@@ -228,7 +234,7 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
    * compare replies as they are. `xid` is for the calls ZooKeeper gives a fixed one.
    */
   call<T>(type: number, write?: (w: Writer) => void, read?: Codec<T> | ((r: Reader) => T), xid?: number): Promise<Reply<T>> {
-    if (this.closed) return Promise.reject(new KeeperError(Code.CONNECTIONLOSS));
+    if (this.closed) return Promise.reject(this.closedWith);
     return new Promise((resolve, reject) => {
       const readFn = read === undefined ? undefined : typeof read === 'function' ? read : (r: Reader) => read.read(r);
       const useXid = xid ?? this.nextXid++;
@@ -394,6 +400,12 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
   }
 
   /** Drops the connection without ending the session, as a crashed or partitioned client. */
+  /** Drops the connection; what is pending and every later call fail with `code` (AUTHFAILED after a refused login, as the Java client's AUTH_FAILED state). */
+  failWith(code: Code): void {
+    this.shutdown(new KeeperError(code));
+    this.socket.destroy();
+  }
+
   disconnect(): void {
     this.socket.destroy();
     this.shutdown(undefined);
@@ -414,4 +426,8 @@ export function createOp(type: number, path: string, data: Buffer | null, opts: 
 function frame(w: Writer): Buffer {
   w.buf.writeInt32BE(w.pos - 4, 0);
   return w.toBuffer();
+}
+
+function isIp(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':');
 }

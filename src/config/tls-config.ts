@@ -159,7 +159,8 @@ export function storeDescription(s: StoreConfig): string {
   return `${s.location} (${s.type}, password ${s.password === '' ? 'empty' : '******'})`;
 }
 
-function readStore(by: Map<string, Property>, prefix: string, readFile: (path: string) => string): StoreConfig | undefined {
+/** The store `prefix` (ssl.keyStore, or zkCli's zookeeper.ssl.trustStore) names, if its location is set. */
+export function readStore(by: Map<string, Property>, prefix: string, readFile: (path: string) => string): StoreConfig | undefined {
   const location = by.get(`${prefix}.location`);
   if (!location || location.value === '') return undefined;
   const typeProp = by.get(`${prefix}.type`);

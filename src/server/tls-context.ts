@@ -54,7 +54,8 @@ export function secureServerOptions(cfg: SecureClientConfig, cfgFile: string): T
   return opts;
 }
 
-function keyMaterial(store: StoreConfig, cfgFile: string): TlsOptions {
+/** A key store's key and certificate chain, as tls options (the client's shell reads its own with it too). */
+export function keyMaterial(store: StoreConfig, cfgFile: string): TlsOptions {
   const bytes = readStore(store, cfgFile);
   switch (store.type) {
     case 'PKCS12': {
@@ -77,7 +78,8 @@ function keyMaterial(store: StoreConfig, cfgFile: string): TlsOptions {
   }
 }
 
-function trustedCertificates(store: StoreConfig, cfgFile: string): string | Buffer | string[] {
+/** A trust store's certificates, as the tls `ca` option. */
+export function trustedCertificates(store: StoreConfig, cfgFile: string): string | Buffer | string[] {
   const bytes = readStore(store, cfgFile);
   switch (store.type) {
     case 'PEM': {
