@@ -40,7 +40,7 @@ program
 
 program
   .command('cli')
-  .description('a shell with zkCli\'s commands and output: cli [-server host:port[,host:port...]] [-timeout ms] [cmd args...]')
+  .description('a shell with zkCli\'s commands and output: cli [-server host:port[,host:port...]] [-timeout ms] [-client-configuration file] [cmd args...]')
   .helpOption(false)
   .allowUnknownOption()
   .allowExcessArguments()

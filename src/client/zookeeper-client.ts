@@ -79,6 +79,8 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
   private readonly special = new Map<number, Pending[]>();
   private pingTimer: NodeJS.Timeout | undefined;
   private onConnect: ((e?: Error) => void) | undefined;
+  /** Why the connection ended: what later calls fail with (CONNECTIONLOSS, or AUTHFAILED after a refused login). */
+  private closedWith = new KeeperError(Code.CONNECTIONLOSS);
 
   private constructor(
     readonly host: string,
@@ -86,8 +88,9 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
     tls: ConnectionOptions | undefined,
   ) {
     super();
-    // A TLSSocket holds what is written before its handshake ends and sends it after.
-    this.socket = tls ? tlsConnect({ ...tls, host, port }) : connect({ host, port });
+    // A TLSSocket holds what is written before its handshake ends (the ConnectRequest) and
+    // sends it after. SNI names a host, never an address.
+    this.socket = tls ? tlsConnect({ ...tls, host, port, ...(isIp(host) ? {} : { servername: host }) }) : connect({ host, port });
     this.socket.setNoDelay(true);
     this.socket.on('data', (d: Buffer) => this.receive(d));
     this.socket.on('error', (e) => this.shutdown(e));
@@ -220,6 +223,7 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
     clearInterval(this.pingTimer);
     // However the socket ended (reset, EPIPE, close), to a caller it is a lost connection.
     const err = e instanceof KeeperError ? e : new KeeperError(Code.CONNECTIONLOSS);
+    this.closedWith = err;
     this.onConnect?.(err);
     for (const p of this.pending.splice(0)) p.reject(err);
     for (const q of this.special.values()) for (const p of q.splice(0)) p.reject(err);
@@ -233,7 +237,7 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
    * compare replies as they are. `xid` is for the calls ZooKeeper gives a fixed one.
    */
   call<T>(type: number, write?: (w: Writer) => void, read?: Codec<T> | ((r: Reader) => T), xid?: number): Promise<Reply<T>> {
-    if (this.closed) return Promise.reject(new KeeperError(Code.CONNECTIONLOSS));
+    if (this.closed) return Promise.reject(this.closedWith);
     return new Promise((resolve, reject) => {
       const readFn = read === undefined ? undefined : typeof read === 'function' ? read : (r: Reader) => read.read(r);
       const useXid = xid ?? this.nextXid++;
@@ -399,6 +403,12 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
   }
 
   /** Drops the connection without ending the session, as a crashed or partitioned client. */
+  /** Drops the connection; what is pending and every later call fail with `code` (AUTHFAILED after a refused login, as the Java client's AUTH_FAILED state). */
+  failWith(code: Code): void {
+    this.shutdown(new KeeperError(code));
+    this.socket.destroy();
+  }
+
   disconnect(): void {
     this.socket.destroy();
     this.shutdown(undefined);
@@ -419,4 +429,8 @@ export function createOp(type: number, path: string, data: Buffer | null, opts: 
 function frame(w: Writer): Buffer {
   w.buf.writeInt32BE(w.pos - 4, 0);
   return w.toBuffer();
+}
+
+function isIp(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':');
 }

@@ -29,10 +29,23 @@ const PASSED_ON_KEYS = new Set([
   'extendedTypesEnabled',
   'forceSync',
   'leaderServes',
+  // SASL (sasl-config.ts): AuthenticationHelper, ZooKeeperSaslServer, SaslServerCallbackHandler, ZooKeeperServer.
+  'sessionRequireClientSASLAuth',
+  'enforce.auth.enabled',
+  'enforce.auth.schemes',
+  'sasl.serverconfig',
+  'superUser',
+  'kerberos.removeHostFromPrincipal',
+  'kerberos.removeRealmFromPrincipal',
+  'SASLAuthenticationProvider.superPassword',
+  'allowSaslFailedClients',
 ]);
 
+/** Prefixes of passed-on keys Apache reads by prefix: ProviderRegistry's authProvider.N, ZooKeeperServer's superUser.N. */
+const PASSED_ON_PREFIXES = ['authProvider.', 'superUser.'];
+
 /** System properties Apache reads without the zookeeper. prefix: the -D option wins over zoo.cfg (Apache ignores the zoo.cfg line). */
-const UNPREFIXED_KEYS = new Set(['jute.maxbuffer']);
+const UNPREFIXED_KEYS = new Set(['jute.maxbuffer', 'java.security.auth.login.config']);
 
 export interface JvmFlags {
   /** zoo.cfg lines that zoo.cfg's own lines override. */
@@ -59,7 +72,8 @@ export function readJvmFlags(env: NodeJS.ProcessEnv): JvmFlags {
       const name = eq === -1 ? word.slice(2) : word.slice(2, eq);
       const value = eq === -1 ? '' : word.slice(eq + 1);
       const p = (key: string): Property => ({ key, value, line: i + 1, file: variable });
-      if (name.startsWith('zookeeper.') && PASSED_ON_KEYS.has(name.slice('zookeeper.'.length))) {
+      const key = name.slice('zookeeper.'.length);
+      if (name.startsWith('zookeeper.') && (PASSED_ON_KEYS.has(key) || PASSED_ON_PREFIXES.some((prefix) => key.startsWith(prefix)))) {
         defaults.set(name, p(name.slice('zookeeper.'.length)));
       } else if (UNPREFIXED_KEYS.has(name)) {
         overrides.set(name, p(name));

@@ -12,6 +12,7 @@ import { parseProperties, type Property } from './properties';
 import { isEnsembleKey, readEnsemble, type EnsembleConfig } from './quorum-config';
 import type { QuorumServer } from './quorum-verifier';
 import { isTlsKey, readTlsKeys, type TlsKeys } from './tls-config';
+import { isSaslKey, JAAS_CONFIG_KEY, NO_SASL, readSaslKeys, type SaslConfig } from './sasl-config';
 
 export { ConfigError };
 export type { QuorumServer };
@@ -67,6 +68,8 @@ export interface ServerConfig {
   standaloneMode: boolean;
   /** secureClientPort, ssl.* and the x509 scheme (tls-config.ts). */
   tls: TlsKeys;
+  /** SASL logins on the client port, the sasl scheme and enforced authentication (sasl-config.ts). */
+  sasl: SaslConfig;
   /** Every key as written, for modules that read keys of their own. */
   properties: Map<string, string>;
   warnings: string[];
@@ -173,6 +176,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     serverId: 0,
     standaloneMode: true,
     tls: { sslAuthProvider: 'x509' },
+    sasl: NO_SASL,
     properties: new Map(),
     warnings: [],
     ...overrides,
@@ -201,6 +205,7 @@ export function parseConfig(
   cfg.warnings.push(...jvmFlags.warnings);
   const ensembleProps: Property[] = [];
   const tlsProps: Property[] = [];
+  const saslProps: Property[] = [];
   // -D options first, so that zoo.cfg's lines win, as they win in Apache; those Apache reads
   // from the option alone come last.
   const applied = [...jvmFlags.defaults.filter((d) => !inZooCfg.has(d.key)), ...props, ...jvmFlags.overrides];
@@ -215,6 +220,15 @@ export function parseConfig(
       continue;
     }
     if (isAdminTlsKey(p.key)) continue; // read after the loop, with the switches that turn it on
+    if (p.key === JAAS_CONFIG_KEY && p.file === file) {
+      // A system property Apache reads from the java command line only: in zoo.cfg it would be zookeeper.java.security....
+      cfg.warnings.push(`${file}:${p.line}: ${p.key} is ignored in zoo.cfg, as ZooKeeper ignores it there: pass -D${p.key}=${p.value} in SERVER_JVMFLAGS`);
+      continue;
+    }
+    if (isSaslKey(p.key)) {
+      saslProps.push(p);
+      continue;
+    }
     const sw = BOOLEAN_SWITCHES[p.key];
     if (sw) {
       parseSwitch(p, cfg, sw);
@@ -260,6 +274,8 @@ export function parseConfig(
   const adminTls = readAdminTls(applied, { portUnification: cfg.adminPortUnification, forceHttps: cfg.adminForceHttps }, (path) => readFileSync(path, 'utf8'));
   if (adminTls) cfg.adminTls = adminTls;
   cfg.adminAuthEnabled = readAdminAuthEnabled(applied);
+  const authProviders = tlsProps.filter((p) => p.key.startsWith('authProvider.'));
+  cfg.sasl = readSaslKeys(saslProps, authProviders, cfg.tls.x509 ? ['x509'] : [], (path) => readFileSync(path, 'utf8'));
 
   // ZooKeeper reads clientPort=0 as "not set", not as "any free port": with
   // clientPortAddress it refuses to start; without, it starts with no client port at all.

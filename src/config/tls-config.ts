@@ -6,6 +6,7 @@
 // (server/tls-context.ts), so that an unreadable store names its key and file there.
 import { ConfigError } from './config-error';
 import type { Property } from './properties';
+import { SASL_PROVIDER_CLASS } from './sasl-config';
 
 export type StoreType = 'PEM' | 'PKCS12' | 'JKS';
 export type ClientAuth = 'none' | 'want' | 'need';
@@ -104,8 +105,10 @@ export function readTlsKeys(props: Property[], readFile: (path: string) => strin
 
   for (const p of props) {
     if (!p.key.startsWith('authProvider.')) continue;
-    // ProviderRegistry loads any class named there; ours knows x509 (digest and ip are built in).
-    if (p.value !== X509_PROVIDER_CLASS) fail(p, `${X509_PROVIDER_CLASS} (the only pluggable provider here; digest and ip are always on)`);
+    // ProviderRegistry loads any class named there; ours knows x509 and sasl (digest and ip
+    // are built in). sasl-config.ts reads the sasl one.
+    if (p.value === SASL_PROVIDER_CLASS) continue;
+    if (p.value !== X509_PROVIDER_CLASS) fail(p, `${X509_PROVIDER_CLASS} or ${SASL_PROVIDER_CLASS} (the pluggable providers here; digest and ip are always on)`);
     keys.x509 = {};
   }
   const superUser = by.get('X509AuthenticationProvider.superUser');
@@ -156,7 +159,7 @@ export function storeDescription(s: StoreConfig): string {
   return `${s.location} (${s.type}, password ${s.password === '' ? 'empty' : '******'})`;
 }
 
-/** A store's keys under `prefix` (ssl.keyStore, ssl.quorum.trustStore, ...); undefined without a location. */
+/** The store `prefix` (ssl.keyStore, ssl.quorum.trustStore, zkCli's zookeeper.ssl.trustStore, ...) names, if its location is set. */
 export function readStore(by: Map<string, Property>, prefix: string, readFile: (path: string) => string): StoreConfig | undefined {
   const location = by.get(`${prefix}.location`);
   if (!location || location.value === '') return undefined;

@@ -74,6 +74,12 @@ export type WatcherEvent = Decoded<typeof WatcherEvent>;
 export const AuthPacket = record({ type: int, scheme: ustring, auth: buffer });
 export type AuthPacket = Decoded<typeof AuthPacket>;
 
+/** The client's SASL token (opcode sasl, 102) and the server's answer. */
+export const GetSASLRequest = record({ token: buffer });
+export type GetSASLRequest = Decoded<typeof GetSASLRequest>;
+export const SetSASLResponse = record({ token: buffer });
+export type SetSASLResponse = Decoded<typeof SetSASLResponse>;
+
 export const SetWatches = record({
   relativeZxid: long,
   dataWatches: vector(ustring),

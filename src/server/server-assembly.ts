@@ -24,6 +24,7 @@ import { ServerCnxnFactory } from './server-cnxn-factory';
 import { secureServerOptions } from './tls-context';
 import { registerServerProvider } from '../tree/auth';
 import { X509AuthenticationProvider } from '../tree/x509-auth';
+import { SaslAuthenticationProvider } from '../tree/sasl-auth';
 import type { ZooKeeperServer, ZooKeeperServerOptions } from './zookeeper-server';
 
 /** The metrics provider zoo.cfg names (ZooKeeper's default, or Prometheus) and the catalogue over it. */
@@ -69,6 +70,11 @@ export function serverOptions(config: ServerConfig, log: Logger, metrics: Server
 export function clientPortFactory(config: ServerConfig, zks: ZooKeeperServer | undefined, log: Logger): ServerCnxnFactory {
   const secure = config.tls.secureClient;
   if (config.tls.x509) registerServerProvider('x509', new X509AuthenticationProvider(config.tls.x509.superUser));
+  if (config.sasl.provider) registerServerProvider('sasl', new SaslAuthenticationProvider());
+  const login = config.sasl.login;
+  if (login) log.info(`SASL DIGEST-MD5 logins from section ${login.section} of ${login.jaasFile}: ${login.credentials.size} users`);
+  const enforce = config.sasl.enforceAuth;
+  log.info(`zookeeper.enforce.auth.enabled = ${enforce.enabled}; zookeeper.enforce.auth.schemes = [${enforce.schemes.join(', ')}]`);
   return new ServerCnxnFactory(zks, {
     ...(secure
       ? {
@@ -86,6 +92,8 @@ export function clientPortFactory(config: ServerConfig, zks: ZooKeeperServer | u
     maxClientCnxns: config.maxClientCnxns,
     maxBuffer_bytes: config.juteMaxBuffer,
     superDigest: config.superDigest,
+    sasl: config.sasl,
+    saslLog: log.child('sasl'),
     log: (line) => log.child('cnxn').warn(line),
     info: (line) => log.child('cnxn').info(line),
     debug: (line) => log.child('cnxn').debug(line),

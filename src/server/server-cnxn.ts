@@ -12,6 +12,8 @@ import { Code } from '../jute/keeper-error';
 import * as R from '../jute/records';
 import type { Id } from '../jute/records';
 import { authenticate, inJavaSetOrder } from '../tree/auth';
+import { NO_SASL, type SaslConfig } from '../config/sasl-config';
+import { authenticationEnforced, SaslNegotiation, type SaslLog } from './sasl-negotiation';
 import type { Watcher, WatchedEvent } from '../tree/watch-manager';
 import { decodeRequestBody, type Request } from './request';
 import type { ServerCnxn, ZooKeeperServer } from './zookeeper-server';
@@ -21,6 +23,10 @@ export interface CnxnLimits {
   maxBuffer_bytes: number;
   /** zookeeper.DigestAuthenticationProvider.superDigest: who may become super. */
   superDigest?: string;
+  /** SASL logins and enforced authentication (sasl-config.ts); undefined: neither. */
+  sasl?: SaslConfig;
+  /** Where SASL logins and refused requests are logged. */
+  saslLog?: SaslLog;
   /** Where a connection says why it was closed on an unexpected error. */
   log(line: string): void;
   /** Where a connection says why it closed (DEBUG: one line per connection). */
@@ -88,6 +94,8 @@ export class ClientCnxn implements ServerCnxn, Watcher {
   /** A four-letter word's answer is being computed: the socket stays open for it. */
   private answering = false;
   private readonly writer = new Writer(4096, MAX_UNSENT_HARD_bytes);
+  /** This connection's SASL exchange, from its first sasl packet. */
+  private sasl: SaslNegotiation | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -266,11 +274,12 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     }
     const h = R.RequestHeader.read(r);
     if (h.type === OpCode.auth) return this.handleAuth(h.xid, R.AuthPacket.read(r));
-    if (h.type === OpCode.sasl) {
-      // No SASL is configured: ZooKeeper's SASL server would fail the same way.
-      this.zks.stats.authFailed++;
-      this.sendResponse(h.xid, 0, Code.AUTHFAILED);
-      return this.close('SASL is not configured');
+    if (h.type === OpCode.sasl) return this.handleSasl(h.xid, R.GetSASLRequest.read(r).token ?? Buffer.alloc(0));
+    const sasl = this.limits.sasl;
+    if (sasl && !authenticationEnforced(sasl.enforceAuth, this.authInfo, this.saslLog)) {
+      // As Apache: the reply header alone, then the connection closes (the session lives on until it expires).
+      this.sendResponse(h.xid, 0, Code.SESSIONCLOSEDREQUIRESASLAUTH);
+      return this.close(`authentication is enforced and it proved none of ${sasl.enforceAuth.schemes.join(', ')}`);
     }
     const start = r.pos;
     const body = decodeRequestBody(h.type, r);
@@ -289,6 +298,35 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     }
     this.addAuthInfo(ids);
     this.sendResponse(xid, 0, Code.OK);
+  }
+
+  private get saslLog(): SaslLog {
+    const log = this.limits.log;
+    return this.limits.saslLog ?? { info: () => undefined, warn: log, error: log };
+  }
+
+  /** ZooKeeperServer.processSasl: one step of the connection's SASL exchange. */
+  private handleSasl(xid: number, token: Buffer): void {
+    this.sasl ??= new SaslNegotiation(this.limits.sasl ?? NO_SASL, this.saslLog);
+    const step = this.sasl.step(token, `/${this.remoteAddress}:${this.remotePort}`, this.sessionId.toString(16));
+    if (step.kind === 'failed') {
+      this.zks.stats.authFailed++;
+      // SetSASLResponse(null) follows the error header, as Apache writes it.
+      this.sendResponseRecord(xid, step.err, R.SetSASLResponse, { token: null });
+      return this.close('SASL authentication failed');
+    }
+    if (step.ids.length > 0) this.addAuthInfo(step.ids);
+    this.sendResponse(xid, 0, Code.OK, R.SetSASLResponse, { token: step.token });
+  }
+
+  /** A reply whose record is written whatever the error code (ZooKeeper's sendResponse with a record). */
+  private sendResponseRecord<T>(xid: number, err: number, codec: Codec<T>, value: T): void {
+    this.lastZxid = 0;
+    this.sendFrame('a reply', (w) => {
+      R.ReplyHeader.write(w, { xid, zxid: 0, err });
+      codec.write(w, value);
+      this.zks.stats.responseSize(w.pos - 4);
+    });
   }
 
   /** ServerCnxn.addAuthInfo: ids proven by an auth packet or by the TLS handshake's certificate. */

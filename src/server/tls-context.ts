@@ -60,7 +60,8 @@ export function storeOptions(keyStore: StoreConfig, trustStore: StoreConfig, cfg
   return { ...keyMaterial(keyStore, cfgFile), ca: trustedCertificates(trustStore, cfgFile) };
 }
 
-function keyMaterial(store: StoreConfig, cfgFile: string): TlsOptions {
+/** A key store's key and certificate chain, as tls options (the client's shell reads its own with it too). */
+export function keyMaterial(store: StoreConfig, cfgFile: string): TlsOptions {
   const bytes = readStore(store, cfgFile);
   switch (store.type) {
     case 'PKCS12': {
@@ -86,7 +87,8 @@ function keyMaterial(store: StoreConfig, cfgFile: string): TlsOptions {
   }
 }
 
-function trustedCertificates(store: StoreConfig, cfgFile: string): string | Buffer | string[] {
+/** A trust store's certificates, as the tls `ca` option. */
+export function trustedCertificates(store: StoreConfig, cfgFile: string): string | Buffer | string[] {
   const bytes = readStore(store, cfgFile);
   switch (store.type) {
     case 'PEM': {

@@ -5,11 +5,13 @@
 import { AddWatchMode, EventType, KeeperState, WatcherType } from '../../jute/constants';
 import { Code, KeeperError } from '../../jute/keeper-error';
 import { ZooKeeperClient, type WatchedEvent } from '../../client/zookeeper-client';
+import type { ClientSecurity } from '../../client/client-config';
+import { saslLogin } from '../../client/sasl-login';
 
 export type EventSink = (state: number, type: number, path: string | null) => void;
 
 /** ZooKeeper.States as zkCli's prompt prints them. */
-export type SessionState = 'CONNECTING' | 'CONNECTED' | 'CLOSED';
+export type SessionState = 'CONNECTING' | 'CONNECTED' | 'CLOSED' | 'AUTH_FAILED';
 
 /**
  * The pause after every server of the list failed once, before the next round: the Java
@@ -31,6 +33,8 @@ export class CliSession {
   private readonly auth: Array<[string, Buffer]> = [];
   /** Calls waiting for the connection attempts under way to end (see settled). */
   private waiters: Array<() => void> = [];
+  /** The shell's reading waiting for a session (see handshaken). */
+  private handshakeWaiters: Array<() => void> = [];
   // One-shot watches as the client remembers them, and persistent ones.
   private readonly dataWatches = new Set<string>();
   private readonly existWatches = new Set<string>();
@@ -42,14 +46,16 @@ export class CliSession {
     readonly connectString: string,
     private readonly sessionTimeout_ms: number,
     private readonly onEvent: EventSink,
+    /** TLS and SASL from the client configuration (client-config.ts). */
+    private readonly security: ClientSecurity = { warnings: [] },
   ) {
     this.servers = connectString.split(',').map((s) => s.trim()).filter((s) => s !== '');
     if (this.servers.length === 0) throw new Error('no server in the connect string');
   }
 
-  /** Not closed (ZooKeeper.States.isAlive): connected, or still trying to be. */
+  /** Not closed (ZooKeeper.States.isAlive): connected, or still trying to be; a refused login is not alive either. */
   get alive(): boolean {
-    return this.state !== 'CLOSED';
+    return this.state !== 'CLOSED' && this.state !== 'AUTH_FAILED';
   }
 
   /**
@@ -70,8 +76,19 @@ export class CliSession {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /**
+   * Resolves once a session is established (before a SASL login) or the first round failed:
+   * the shell reads commands from then on, and a command read during the login waits for it
+   * (settled), as the Java client queues packets behind its SASL exchange.
+   */
+  handshaken(): Promise<void> {
+    if (this.state !== 'CONNECTING' || this.sessionId !== 0n) return Promise.resolve();
+    return new Promise((resolve) => this.handshakeWaiters.push(resolve));
+  }
+
   private wake(): void {
     for (const w of this.waiters.splice(0)) w();
+    for (const w of this.handshakeWaiters.splice(0)) w();
   }
 
   private async connectLoop(): Promise<void> {
@@ -91,7 +108,7 @@ export class CliSession {
 
   /** One server: true when the loop is over (connected, or the session expired). */
   private async attempt(server: string): Promise<boolean> {
-    const client = ZooKeeperClient.open(server);
+    const client = ZooKeeperClient.open(server, this.security.tls);
     this.client = client;
     try {
       await client.handshake({
@@ -117,6 +134,26 @@ export class CliSession {
     }
     const resumed = this.sessionId !== 0n;
     this.attach(client);
+    const sasl = this.security.sasl;
+    if (sasl) {
+      // As the Java client: connected first, then the SASL exchange before anything queued.
+      this.onEvent(KeeperState.SyncConnected, EventType.None, null);
+      for (const w of this.handshakeWaiters.splice(0)) w();
+      let outcome;
+      try {
+        outcome = await saslLogin(client, sasl);
+      } catch {
+        return true; // the connection went: its close starts the next round
+      }
+      if (!outcome.ok) {
+        // ZooKeeper's AUTH_FAILED: the calls waiting fail with AuthFailed, later ones find no connection.
+        this.state = 'AUTH_FAILED';
+        client.failWith(outcome.code);
+        this.onEvent(KeeperState.AuthFailed, EventType.None, null);
+        return true;
+      }
+      this.onEvent(KeeperState.SaslAuthenticated, EventType.None, null);
+    }
     try {
       for (const [scheme, auth] of this.auth) await client.addAuth(scheme, auth);
       if (resumed) await this.rearmWatches(client);
@@ -125,7 +162,7 @@ export class CliSession {
       return true;
     }
     this.state = 'CONNECTED';
-    this.onEvent(KeeperState.SyncConnected, EventType.None, null);
+    if (!sasl) this.onEvent(KeeperState.SyncConnected, EventType.None, null);
     return true;
   }
 
@@ -135,7 +172,7 @@ export class CliSession {
     client.on('watch', (e) => this.watchFired(e));
     client.on('close', () => {
       this.lastZxid = Math.max(this.lastZxid, client.lastZxid);
-      if (this.closing || this.client !== client) return;
+      if (this.closing || this.client !== client || this.state === 'AUTH_FAILED') return;
       this.state = 'CONNECTING';
       this.onEvent(KeeperState.Disconnected, EventType.None, null);
       void this.connectLoop();
@@ -242,7 +279,8 @@ export class CliSession {
 
   /** Ends the session; a session still connecting is closed too (Closed event), as the Java client's. */
   async close(): Promise<void> {
-    if (this.state === 'CLOSED') return;
+    // ZooKeeper.close on a client that is not alive (closed, or its login refused) does nothing.
+    if (!this.alive) return;
     this.closing = true;
     const wasConnected = this.state === 'CONNECTED';
     this.state = 'CLOSED';

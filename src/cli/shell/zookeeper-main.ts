@@ -11,9 +11,12 @@ import { CliError, COMMANDS_BY_NAME, javaStringOrder, parseCommand, USAGE, type 
 import { QUOTA_COMMANDS } from './quota-commands';
 import { KeeperError } from '../../jute/keeper-error';
 import { formatEvent, keeperErrorMessage } from './printers';
+import { loadClientSecurity, type ClientSecurity } from '../../client/client-config';
 
 export interface CliOptions {
   server: string;
+  /** -client-configuration: zkCli's client properties file (TLS, SASL). */
+  clientConfiguration?: string;
   timeout_ms: number;
   /** The command and its arguments, when given on the command line. */
   command: string[];
@@ -37,7 +40,10 @@ export function parseCliArgs(argv: string[]): CliOptions {
     if (a === '-server') opts.server = argv[++i] ?? opts.server;
     else if (a === '-timeout') opts.timeout_ms = Number(argv[++i] ?? opts.timeout_ms);
     else if (a === '-r' || a === '-waitforconnection') continue;
-    else if (a === '-client-configuration') i++;
+    else if (a === '-client-configuration') {
+      const file = argv[++i];
+      if (file !== undefined) opts.clientConfiguration = file;
+    }
     else {
       opts.command = argv.slice(i);
       break;
@@ -62,20 +68,29 @@ export class ZooKeeperMain {
   private exitCode = 0;
   private printWatches = true;
   private readonly connecting: Promise<void>;
+  private readonly security: ClientSecurity;
 
   constructor(private readonly opts: CliOptions) {
+    // A configuration that cannot be used stops the shell before it connects (ConfigError).
+    this.security = loadClientSecurity(opts.clientConfiguration);
+    for (const w of this.security.warnings) this.err(w);
     console.log(`Connecting to ${opts.server}`);
     this.session = this.newSession(opts.server);
     this.session.start();
     // The first round over the servers; a shell at a dead server still reads its commands.
-    this.connecting = this.session.settled();
+    this.connecting = this.session.handshaken();
   }
 
   private newSession(server: string): CliSession {
-    return new CliSession(server, this.opts.timeout_ms, (state, type, path) => {
-      if (!this.printWatches) return;
-      this.out(`\nWATCHER::\n\n${formatEvent(state, type, path)}\n`);
-    });
+    return new CliSession(
+      server,
+      this.opts.timeout_ms,
+      (state, type, path) => {
+        if (!this.printWatches) return;
+        this.out(`\nWATCHER::\n\n${formatEvent(state, type, path)}\n`);
+      },
+      this.security,
+    );
   }
 
   private out(text: string): void {

@@ -135,11 +135,11 @@ export class Conversation {
 export function run(
   command: string,
   args: string[],
-  opts: { input?: string; timeout_ms?: number } = {},
+  opts: { input?: string; timeout_ms?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<{ code: number | null; output: string }> {
   return new Promise((res, rej) => {
     // One pipe for both streams keeps the order the process wrote them in.
-    const child = spawn('sh', ['-c', 'exec "$@" 2>&1', 'sh', command, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn('sh', ['-c', 'exec "$@" 2>&1', 'sh', command, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: opts.env ?? process.env });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeout_ms ?? 60_000);
