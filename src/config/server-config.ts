@@ -57,7 +57,11 @@ export interface ServerConfig {
   ensemble?: EnsembleConfig;
   /** Standalone: no server.N lines (or only one, with standaloneEnabled). */
   standaloneMode: boolean;
-  /** secureClientPort, ssl.* and the x509 scheme (tls-config.ts). */
+  /** sslQuorum: the members speak TLS to each other (tls.quorum holds ssl.quorum.*). */
+  sslQuorum: boolean;
+  /** portUnification: the quorum ports take TLS and plain connections alike. */
+  portUnification: boolean;
+  /** secureClientPort, ssl.*, ssl.quorum.* and the x509 scheme (tls-config.ts). */
   tls: TlsKeys;
   /** Every key as written, for modules that read keys of their own. */
   properties: Map<string, string>;
@@ -161,6 +165,8 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     servers: [],
     serverId: 0,
     standaloneMode: true,
+    sslQuorum: false,
+    portUnification: false,
     tls: { sslAuthProvider: 'x509' },
     properties: new Map(),
     warnings: [],
@@ -243,7 +249,7 @@ export function parseConfig(
     cfg.autopurgeSnapRetainCount = MIN_SNAP_RETAIN_COUNT;
   }
 
-  cfg.tls = readTlsKeys(tlsProps, (path) => readFileSync(path, 'utf8'));
+  cfg.tls = readTlsKeys(tlsProps, (path) => readFileSync(path, 'utf8'), { sslQuorum: cfg.sslQuorum, portUnification: cfg.portUnification, file });
 
   // ZooKeeper reads clientPort=0 as "not set", not as "any free port": with
   // clientPortAddress it refuses to start; without, it starts with no client port at all.

@@ -1,6 +1,7 @@
 // Key and trust stores for TLS tests, made with openssl and Java's keytool (both real
 // tools an operator uses): a CA, a server certificate for given IP addresses, client
-// certificates (by subject), one signed by another CA, and one that expired in 2020.
+// certificates (by subject), one signed by another CA, one that expired in 2020, and
+// ensemble members' certificates (for ssl.quorum.*, by either CA).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,11 @@ export interface TlsStores {
   stranger: ClientCert;
   /** A client certificate valid 2020-01-01 .. 2020-01-02 only. */
   expired: ClientCert;
+  /**
+   * An ensemble member's key store (PEM and PKCS12) whose certificate names `ips` (IP
+   * subject alternative names), signed by the CA or, as a stranger, by the other one.
+   */
+  member(name: string, ips: string[], signer?: 'ca' | 'otherca'): { pemStore: string; p12Store: string };
 }
 
 export const STORE_PASSWORD = 'Store-Pw-7e1';
@@ -99,5 +105,9 @@ export function makeTlsStores(serverIps: string[]): TlsStores {
     },
     stranger: stranger,
     expired,
+    member(name, ips, signer = 'ca') {
+      signed(`member-${name}`, `/O=zkts/OU=members/CN=${name}`, signer, `subjectAltName=${ips.map((ip) => `IP:${ip}`).join(',')}\n`);
+      return stores(`member-${name}`);
+    },
   };
 }
