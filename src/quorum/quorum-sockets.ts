@@ -69,8 +69,14 @@ export function quorumSockets(cfg: QuorumTlsConfig, tls: TlsOptions | undefined,
     createServer(onSocket, handshakeTimeout_ms) {
       let secure: TlsServer | undefined;
       if (tls) {
-        secure = createTlsServer({ ...tls, handshakeTimeout: handshakeTimeout_ms }, (s) => {
+        // The certificate is checked here, not by Node, which drops an untrusted one without a word.
+        secure = createTlsServer({ ...tls, rejectUnauthorized: false, handshakeTimeout: handshakeTimeout_ms }, (s) => {
           s.on('error', () => s.destroy());
+          const refusal = untrustedPeer(s, x509.clientAuth);
+          if (refusal) {
+            log.warn(`Unsuccessful TLS handshake with ${peer(s)} on the quorum: ${refusal}`);
+            return void s.destroy();
+          }
           void checkPeer(s, 'TLS connection from').then((ok) => {
             if (!ok) return;
             log.info(`Accepted TLS connection from ${peer(s)} - ${s.getProtocol()} - ${s.getCipher().standardName}`);
@@ -121,6 +127,17 @@ export function quorumSockets(cfg: QuorumTlsConfig, tls: TlsOptions | undefined,
       return s;
     },
   };
+}
+
+/**
+ * Why a member's certificate is refused (ssl.quorum.clientAuth: need, the default, wants a
+ * trusted one; want refuses an untrusted one, as Java's wantClientAuth; none asks for none).
+ */
+function untrustedPeer(s: TLSSocket, clientAuth: 'none' | 'want' | 'need'): string | undefined {
+  if (clientAuth === 'none' || s.authorized) return undefined;
+  const shown = Object.keys(s.getPeerCertificate() ?? {}).length > 0;
+  if (!shown) return clientAuth === 'need' ? 'no certificate shown (ssl.quorum.clientAuth=need)' : undefined;
+  return `its certificate is not trusted: ${String(s.authorizationError)}`;
 }
 
 /**

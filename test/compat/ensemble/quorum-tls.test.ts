@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
 import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
 import { srvrOnceServing, startMember, type Member, type MemberSpec } from '../../support/ensemble';
-import { makeTlsStores, STORE_PASSWORD, type TlsStores } from '../../support/tls-stores';
+import { makeTlsStores, quorumTlsLines, type TlsStores } from '../../support/tls-stores';
 import { rmSync } from 'node:fs';
 
 const members: MemberSpec[] = [1, 2, 3].map((myid) => ({ myid, host: `127.0.51.${myid}` }));
@@ -26,19 +26,9 @@ afterEach(async (t) => {
   for (const r of running.splice(0).reverse()) await r.stop();
 });
 
-/**
- * The zoo.cfg lines of quorum TLS for member `myid`: its own certificate (its address and
- * 127.0.0.1, where loopback dials come from, which the other end checks), the CA's trust store.
- */
-export function quorumTls(myid: number, signer: 'ca' | 'otherca' = 'ca'): Record<string, string> {
-  const store = stores.member(`m${myid}-${signer}`, [`127.0.51.${myid}`, '127.0.0.1'], signer);
-  return {
-    sslQuorum: 'true',
-    'ssl.quorum.keyStore.location': store.p12Store,
-    'ssl.quorum.keyStore.password': STORE_PASSWORD,
-    'ssl.quorum.trustStore.location': stores.caFile,
-    'ssl.quorum.trustStore.type': 'PEM',
-  };
+/** Member `myid`'s quorum TLS lines, its certificate signed by `signer`. */
+function quorumTls(myid: number, signer: 'ca' | 'otherca' = 'ca'): Record<string, string> {
+  return quorumTlsLines(stores, `m${myid}-${signer}`, members[myid - 1]!.host, signer);
 }
 
 async function member(flavour: 'apache' | 'ours', myid: number, extra: Record<string, string | number | undefined> = quorumTls(myid)): Promise<Member> {
@@ -52,10 +42,10 @@ function mode(srvr: string): string {
   return /Mode: (\w+)/.exec(srvr)?.[1] ?? `no mode in ${JSON.stringify(srvr)}`;
 }
 
-/** A write through every member, each read back on every member. */
-async function writesEverywhere(tag: string): Promise<void> {
+/** A write through every member (of `on`), each read back on every one of them. */
+async function writesEverywhere(tag: string, on: MemberSpec[] = members): Promise<void> {
   const clients = await Promise.all(
-    members.map(async (m) => {
+    on.map(async (m) => {
       const c = await ZooKeeperClient.connect(`${m.host}:2181`, { sessionTimeout_ms: 8000 });
       running.push({ stop: () => c.close() });
       return c;
@@ -64,7 +54,7 @@ async function writesEverywhere(tag: string): Promise<void> {
   for (const [i, c] of clients.entries()) await c.create(`/${tag}-${i + 1}`, Buffer.from(`${tag} via ${i + 1}`));
   for (const c of clients) {
     await c.sync('/');
-    for (let i = 1; i <= 3; i++) assert.equal((await c.getData(`/${tag}-${i}`)).data?.toString(), `${tag} via ${i}`);
+    for (let i = 1; i <= on.length; i++) assert.equal((await c.getData(`/${tag}-${i}`)).data?.toString(), `${tag} via ${i}`);
   }
 }
 
@@ -102,3 +92,30 @@ test('{ours, ours, Apache} over quorum TLS: the Apache member (myid 3) leads two
   assertTlsLogged(a3, 'apache');
   for (const o of [o1, o2]) assertTlsLogged(o, 'ours');
 });
+
+/** srvr on a member that is up but serves no one (still LOOKING): Apache's and our answer alike. */
+const NOT_SERVING = /This ZooKeeper instance is not currently serving requests/;
+/** Apache, refusing a peer's certificate on its election port: the handshake ends with no session. */
+const APACHE_REFUSED = /Accepted TLS connection from \S+ - NONE - SSL_NULL_WITH_NULL_NULL/;
+/** Ours, the same (the stranger, id 3, dials both good members). */
+const OURS_REFUSED = /Unsuccessful TLS handshake with \/127\.0\.0\.1:\d+ on the quorum: (its certificate is not trusted|no certificate shown)/;
+
+for (const strangerFlavour of ['apache', 'ours'] as const) {
+  test(`a member (${strangerFlavour}) whose certificate another CA signed is refused by both flavours, and the ensemble serves on`, { timeout: 180_000 }, async () => {
+    const a1 = await member('apache', 1);
+    await a1.waitForLog(/is accepting connections now/, 60_000);
+    const o2 = await member('ours', 2);
+    assert.equal(mode(await srvrOnceServing(members[1]!.host)), 'leader');
+    assert.equal(mode(await srvrOnceServing(members[0]!.host)), 'follower');
+    // Member 3 trusts the ensemble's CA, but its own certificate is the other CA's.
+    const stranger = await member(strangerFlavour, 3, { ...quorumTls(3, 'otherca') });
+    // Each good member refuses it when it dials them and when they dial it.
+    await a1.waitForLog(APACHE_REFUSED, 60_000);
+    await o2.waitForLog(OURS_REFUSED, 60_000);
+    assert.match(await srvrOnceServing(members[2]!.host, 2181, 3000), NOT_SERVING);
+    assert.doesNotMatch(o2.log(), /Synchronizing with Learner sid: 3/);
+    await writesEverywhere(`refused-${strangerFlavour}`, members.slice(0, 2));
+    assert.match(await srvrOnceServing(members[2]!.host, 2181, 3000), NOT_SERVING);
+    assert.match(stranger.log(), strangerFlavour === 'apache' ? /SSLHandshakeException|certificate_unknown|bad_certificate|PKIX path/ : /Cannot open secure channel to [12] at election address|Unsuccessful TLS handshake/);
+  });
+}
