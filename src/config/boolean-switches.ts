@@ -18,7 +18,7 @@ export type BooleanRule =
   | 'notExactlyNo';
 
 /** The ServerConfig fields a switch sets; the others are read (and checked) only. */
-export type BooleanField = 'standaloneEnabled' | 'reconfigEnabled' | 'skipACL' | 'adminEnableServer' | 'extendedTypesEnabled' | 'metricsProviderExportJvmInfo' | 'enforceQuota' | 'adminPortUnification' | 'adminForceHttps';
+export type BooleanField = 'sslQuorum' | 'portUnification' | 'standaloneEnabled' | 'reconfigEnabled' | 'skipACL' | 'adminEnableServer' | 'extendedTypesEnabled' | 'metricsProviderExportJvmInfo' | 'enforceQuota' | 'adminPortUnification' | 'adminForceHttps';
 
 export interface BooleanSwitch {
   rule: BooleanRule;
@@ -36,8 +36,8 @@ export const BOOLEAN_SWITCHES: Record<string, BooleanSwitch> = {
   localSessionsUpgradingEnabled: { rule: 'trueOrFalse', readBy: 'QuorumPeerConfig' },
   quorumListenOnAllIPs: { rule: 'trueOrFalse', readBy: 'QuorumPeerConfig' },
   syncEnabled: { rule: 'trueOrFalse', readBy: 'QuorumPeerConfig' },
-  sslQuorum: { rule: 'trueOrFalse', readBy: 'QuorumPeerConfig' },
-  portUnification: { rule: 'trueOrFalse', readBy: 'QuorumPeerConfig' },
+  sslQuorum: { rule: 'trueOrFalse', readBy: 'QuorumPeerConfig', field: 'sslQuorum' },
+  portUnification: { rule: 'trueOrFalse', readBy: 'QuorumPeerConfig', field: 'portUnification' },
   sslQuorumReloadCertFiles: { rule: 'trueOrFalse', readBy: 'QuorumPeerConfig' },
   'quorum.auth.enableSasl': { rule: 'trueOrFalse', readBy: 'QuorumPeerConfig' },
   'quorum.auth.serverRequireSasl': { rule: 'trueOrFalse', readBy: 'QuorumPeerConfig' },

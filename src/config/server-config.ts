@@ -66,7 +66,11 @@ export interface ServerConfig {
   ensemble?: EnsembleConfig;
   /** Standalone: no server.N lines (or only one, with standaloneEnabled). */
   standaloneMode: boolean;
-  /** secureClientPort, ssl.* and the x509 scheme (tls-config.ts). */
+  /** sslQuorum: the members speak TLS to each other (tls.quorum holds ssl.quorum.*). */
+  sslQuorum: boolean;
+  /** portUnification: the quorum ports take TLS and plain connections alike. */
+  portUnification: boolean;
+  /** secureClientPort, ssl.*, ssl.quorum.* and the x509 scheme (tls-config.ts). */
   tls: TlsKeys;
   /** SASL logins on the client port, the sasl scheme and enforced authentication (sasl-config.ts). */
   sasl: SaslConfig;
@@ -175,6 +179,8 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     servers: [],
     serverId: 0,
     standaloneMode: true,
+    sslQuorum: false,
+    portUnification: false,
     tls: { sslAuthProvider: 'x509' },
     sasl: NO_SASL,
     properties: new Map(),
@@ -270,7 +276,7 @@ export function parseConfig(
     cfg.autopurgeSnapRetainCount = MIN_SNAP_RETAIN_COUNT;
   }
 
-  cfg.tls = readTlsKeys(tlsProps, (path) => readFileSync(path, 'utf8'));
+  cfg.tls = readTlsKeys(tlsProps, (path) => readFileSync(path, 'utf8'), { sslQuorum: cfg.sslQuorum, portUnification: cfg.portUnification, file });
   const adminTls = readAdminTls(applied, { portUnification: cfg.adminPortUnification, forceHttps: cfg.adminForceHttps }, (path) => readFileSync(path, 'utf8'));
   if (adminTls) cfg.adminTls = adminTls;
   cfg.adminAuthEnabled = readAdminAuthEnabled(applied);
