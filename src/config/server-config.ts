@@ -269,6 +269,7 @@ export function parseConfig(
     syncLimitSet: cfg.properties.has('syncLimit'),
     propertyCount: cfg.properties.size,
     ...(clientPortSeen ? { staticClient: { host: cfg.clientPortAddress, port: cfg.clientPort } } : {}),
+    secureClientPortSet: cfg.tls.secureClient !== undefined,
     readMyid,
     readFile: (path) => readFileSync(path, 'utf8'),
   });
@@ -278,8 +279,9 @@ export function parseConfig(
   if (quorum.ensemble) {
     cfg.ensemble = quorum.ensemble;
     cfg.serverId = quorum.ensemble.myid;
-    cfg.clientPort = quorum.clientAddress!.port;
-    cfg.clientPortAddress = quorum.clientAddress!.host;
+    // No client address: secureClientPort serves alone (conf says clientPort=-1, as Apache's).
+    cfg.clientPort = quorum.clientAddress?.port ?? NO_CLIENT_PORT;
+    if (quorum.clientAddress) cfg.clientPortAddress = quorum.clientAddress.host;
   } else if (!clientPortSeen && cfg.tls.secureClient) {
     // secureClientPort instead of clientPort: Apache then serves TLS only, and conf says clientPort=-1.
     cfg.clientPort = NO_CLIENT_PORT;

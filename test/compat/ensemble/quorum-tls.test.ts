@@ -9,7 +9,10 @@ import { after, afterEach, before, test } from 'node:test';
 import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
 import { srvrOnceServing, startMember, type Member, type MemberSpec } from '../../support/ensemble';
 import { makeTlsStores, quorumTlsLines, type TlsStores } from '../../support/tls-stores';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fourLetterWord, fourLetterWordOverTls } from '../../support/servers';
+import { run, SYSTEM_PYTHON } from '../real-clients/transcript';
 
 const members: MemberSpec[] = [1, 2, 3].map((myid) => ({ myid, host: `127.0.51.${myid}` }));
 let stores: TlsStores;
@@ -118,4 +121,61 @@ for (const strangerFlavour of ['apache', 'ours'] as const) {
     assert.match(await srvrOnceServing(members[2]!.host, 2181, 3000), NOT_SERVING);
     assert.match(stranger.log(), strangerFlavour === 'apache' ? /SSLHandshakeException|certificate_unknown|bad_certificate|PKIX path/ : /Cannot open secure channel to [12] at election address|Unsuccessful TLS handshake/);
   });
+}
+
+/** The secure client port of the TLS-only members. */
+const SECURE_PORT = 2281;
+
+/** srvr over TLS once the member serves; '' if it never does within timeout_ms. */
+async function secureSrvrOnceServing(host: string, timeout_ms = 60_000): Promise<string> {
+  const alice = stores.client('alice');
+  const tls = { port: SECURE_PORT, ca: readFileSync(stores.caFile), cert: readFileSync(alice.certFile), key: readFileSync(alice.keyFile) };
+  const deadline = Date.now() + timeout_ms;
+  for (;;) {
+    const out = await fourLetterWordOverTls(host, tls, 'srvr').catch(() => '');
+    if (out.includes('Mode:') || Date.now() > deadline) return out;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('members serving clients on secureClientPort alone (no clientPort), over quorum TLS: a TLS client writes through one and reads on each', { timeout: 180_000 }, async () => {
+  const clientTls = (myid: number) => ({
+    ...quorumTls(myid),
+    clientPort: undefined,
+    clientPortAddress: undefined,
+    secureClientPort: SECURE_PORT,
+    secureClientPortAddress: members[myid - 1]!.host,
+    serverCnxnFactory: 'org.apache.zookeeper.server.NettyServerCnxnFactory',
+    'authProvider.x509': 'org.apache.zookeeper.server.auth.X509AuthenticationProvider',
+    'ssl.keyStore.location': stores.serverPem,
+    'ssl.trustStore.location': stores.caFile,
+  });
+  const a3 = await member('apache', 3, clientTls(3));
+  await a3.waitForLog(/is accepting connections now/, 60_000);
+  await member('ours', 1, clientTls(1));
+  assert.equal(mode(await secureSrvrOnceServing(members[0]!.host)), 'follower');
+  await member('ours', 2, clientTls(2));
+  assert.equal(mode(await secureSrvrOnceServing(members[2]!.host)), 'leader');
+  assert.equal(mode(await secureSrvrOnceServing(members[1]!.host)), 'follower');
+  // No plain client port anywhere.
+  for (const m of members) await assert.rejects(fourLetterWord(m.host, 2181, 'srvr', 2000), `${m.host}:2181 answered in plain text`);
+  // kazoo over TLS (the certificate's x509 identity in the node's ACL): created through our
+  // member 1, read back through every member.
+  const alice = stores.client('alice');
+  const steps = (action: string[]) => ({ as: 'alice', cert: alice.certFile, key: alice.keyFile, timeout: 10, do: [action] });
+  const created = await kazooTls(members[0]!.host, [steps(['create-x509', '/tls-only', alice.subject])]);
+  assert.deepEqual(created, [{ as: 'alice', connect: 'ok', results: [['created', [['x509', alice.subject, 31]]]] }]);
+  for (const m of members) {
+    assert.deepEqual(await kazooTls(m.host, [steps(['get', '/tls-only'])]), [{ as: 'alice', connect: 'ok', results: [['get', 'secret']] }], `read on ${m.host}`);
+  }
+});
+
+/** kazoo_tls.py (the secure client port tests' driver) against host:SECURE_PORT. */
+async function kazooTls(host: string, steps: unknown[]): Promise<unknown[]> {
+  const { code, output } = await run(SYSTEM_PYTHON, [join(import.meta.dirname, '../tls/kazoo_tls.py'), `${host}:${SECURE_PORT}`, stores.caFile, JSON.stringify(steps)], { timeout_ms: 60_000 });
+  assert.equal(code, 0, output);
+  return output
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as unknown);
 }
