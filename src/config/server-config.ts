@@ -250,6 +250,10 @@ export function parseConfig(
   }
 
   cfg.tls = readTlsKeys(tlsProps, (path) => readFileSync(path, 'utf8'), { sslQuorum: cfg.sslQuorum, portUnification: cfg.portUnification, file });
+  // Apache watches the store files and reloads them; ours reads them at start only.
+  if (cfg.properties.get('sslQuorumReloadCertFiles')?.toLowerCase() === 'true') {
+    cfg.warnings.push(`${file}: sslQuorumReloadCertFiles=true is not supported: the ssl.quorum.* stores are read at start; restart the member to take new certificates`);
+  }
 
   // ZooKeeper reads clientPort=0 as "not set", not as "any free port": with
   // clientPortAddress it refuses to start; without, it starts with no client port at all.

@@ -63,3 +63,8 @@ test('an ensemble member with secureClientPort and no clientPort serves TLS only
   assert.equal(c.tls.secureClient?.port, 2281);
   assert.throws(() => parseConfig(ENSEMBLE.replace('clientPort=2181\n', ''), 'zoo.cfg', () => '1'), /clientPort is not set/);
 });
+
+test('sslQuorumReloadCertFiles=true is read (true or false) and warned about: the stores are read at start only', () => {
+  assert.match(parse('sslQuorumReloadCertFiles=true\n').warnings.join('\n'), /sslQuorumReloadCertFiles=true is not supported: the ssl\.quorum\.\* stores are read at start/);
+  assert.doesNotMatch(parse('sslQuorumReloadCertFiles=false\n').warnings.join('\n'), /sslQuorumReloadCertFiles/);
+});
