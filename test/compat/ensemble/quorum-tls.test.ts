@@ -1,17 +1,18 @@
 // TLS between ensemble members (sslQuorum, ssl.quorum.*) in mixed ensembles of real
 // processes, Apache ZooKeeper 3.8 members beside ours on the same key stores (PKCS12 key
 // store, PEM trust store, made by openssl): elected over TLS election connections, synced
-// and replicating over TLS quorum connections, with a leader of each flavour; a member whose
-// certificate another CA signed is refused by both flavours; members serving clients on
-// secureClientPort alone. Addresses 127.0.51.1-4.
+// and replicating over TLS quorum connections, with a leader of each flavour; members whose
+// certificate another CA signed, or whose certificate does not name the address they dial
+// from, refused by both flavours alike; members serving clients on secureClientPort alone.
+// Addresses 127.0.51.1-3.
 import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
 import { srvrOnceServing, startMember, type Member, type MemberSpec } from '../../support/ensemble';
-import { makeTlsStores, quorumTlsLines, type TlsStores } from '../../support/tls-stores';
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { fourLetterWord, fourLetterWordOverTls } from '../../support/servers';
+import { makeTlsStores, quorumTlsLines, type TlsStores } from '../../support/tls-stores';
 import { run, SYSTEM_PYTHON } from '../real-clients/transcript';
 
 const members: MemberSpec[] = [1, 2, 3].map((myid) => ({ myid, host: `127.0.51.${myid}` }));
@@ -121,23 +122,27 @@ interface Outsider {
   oursRefuses: RegExp;
 }
 
+/**
+ * Two outsiders, one of each flavour, each refused for another reason; either way both good
+ * members (Apache's and ours) must refuse it — that is what is compared.
+ */
 const OUTSIDERS: Outsider[] = [
-  ...(['apache', 'ours'] as const).map((flavour) => ({
-    what: `${flavour === 'apache' ? 'an Apache' : 'our'} member whose certificate another CA signed`,
-    flavour,
+  {
+    what: 'an Apache member whose certificate another CA signed',
+    flavour: 'apache',
     lines: () => quorumTls(3, 'otherca'),
     apacheRefuses: APACHE_REFUSED,
     oursRefuses: OURS_REFUSED,
-  })),
-  // Dials over loopback come from 127.0.0.1, which its certificate does not name: the member
-  // it dials refuses it (QuorumX509Util checks a client's address too, by default).
-  ...(['apache', 'ours'] as const).map((flavour) => ({
-    what: `${flavour === 'apache' ? 'an Apache' : 'our'} member whose certificate does not name the address it dials from`,
-    flavour,
-    lines: () => quorumTlsLines(stores, `m3-own-address-only-${flavour}`, members[2]!.host, 'ca', [members[2]!.host]),
+  },
+  {
+    // Dials over loopback come from 127.0.0.1, which its certificate does not name: the member
+    // it dials refuses it (QuorumX509Util checks a client's address too, by default).
+    what: 'our member whose certificate does not name the address it dials from',
+    flavour: 'ours',
+    lines: () => quorumTlsLines(stores, 'm3-own-address-only', members[2]!.host, 'ca', [members[2]!.host]),
     apacheRefuses: /Failed to verify host address: 127\.0\.0\.1/,
     oursRefuses: /TLS connection from 127\.0\.0\.1: Failed to verify both host address and host name: Certificate for <localhost> doesn't match any of the subject alternative names: \[IP:127\.0\.51\.3\]/,
-  })),
+  },
 ];
 
 test('refused alike by Apache\'s member and ours, while the ensemble serves on: ' + OUTSIDERS.map((o) => o.what).join('; '), { timeout: 300_000 }, async (t) => {

@@ -7,7 +7,8 @@
 // acknowledged in every phase and all there on every member at the end. After the switch
 // the ports speak TLS: a raw TLS handshake with a member's certificate succeeds on the
 // leader's quorum port and every election port, and plain text is closed. Addresses
-// 127.0.51.11-13.
+// 127.0.51.11-13. Nine member restarts (30 s on a quiet machine, 80 s on a busy one): not
+// part of npm test; `npm run test:quorum-tls-rolling` runs it.
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
