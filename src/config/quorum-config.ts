@@ -43,6 +43,8 @@ export interface EnsembleContext {
   propertyCount: number;
   /** clientPort (and clientPortAddress, else 0.0.0.0) from zoo.cfg, when clientPort is set. */
   staticClient?: ClientAddress;
+  /** secureClientPort is set: a member may serve clients over TLS alone, as Apache's does. */
+  secureClientPortSet?: boolean;
   readMyid: (dataDir: string) => string | undefined;
   readFile: (path: string) => string;
 }
@@ -205,14 +207,15 @@ export function readEnsemble(props: Property[], ctx: EnsembleContext): EnsembleR
     me.clientAddress = staticClient;
     me.clientAddressFromStatic = true;
   }
-  // Divergence: Apache runs such a member with no client port at all; we do not serve that yet.
-  if (!me.clientAddress) throw new ConfigError(`${ctx.file}: clientPort is not set, neither in zoo.cfg nor on server.${myid}'s line (;[clientAddress:]clientPort)`);
+  // Divergence: Apache runs such a member with no client port at all; we do not serve that
+  // yet, unless it serves clients on secureClientPort.
+  if (!me.clientAddress && !ctx.secureClientPortSet) throw new ConfigError(`${ctx.file}: clientPort is not set, neither in zoo.cfg nor on server.${myid}'s line (;[clientAddress:]clientPort)`);
 
   // setupPeerType: the server list decides; a disagreeing peerType is only a warning.
   if (peerTypeProp && peerTypeProp.value.toLowerCase() !== me.type) {
     warnings.push(`${peerTypeProp.file}:${peerTypeProp.line}: peerType ${peerTypeProp.value} does not match server.${myid}'s line (${me.type}); using ${me.type}`);
   }
-  result.clientAddress = me.clientAddress;
+  if (me.clientAddress) result.clientAddress = me.clientAddress;
   result.ensemble = {
     verifier,
     myid,

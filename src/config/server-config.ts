@@ -282,6 +282,10 @@ export function parseConfig(
   cfg.adminAuthEnabled = readAdminAuthEnabled(applied);
   const authProviders = tlsProps.filter((p) => p.key.startsWith('authProvider.'));
   cfg.sasl = readSaslKeys(saslProps, authProviders, cfg.tls.x509 ? ['x509'] : [], (path) => readFileSync(path, 'utf8'));
+  // Apache watches the store files and reloads them; ours reads them at start only.
+  if (cfg.properties.get('sslQuorumReloadCertFiles')?.toLowerCase() === 'true') {
+    cfg.warnings.push(`${file}: sslQuorumReloadCertFiles=true is not supported: the ssl.quorum.* stores are read at start; restart the member to take new certificates`);
+  }
 
   // ZooKeeper reads clientPort=0 as "not set", not as "any free port": with
   // clientPortAddress it refuses to start; without, it starts with no client port at all.
@@ -301,6 +305,7 @@ export function parseConfig(
     syncLimitSet: cfg.properties.has('syncLimit'),
     propertyCount: cfg.properties.size,
     ...(clientPortSeen ? { staticClient: { host: cfg.clientPortAddress, port: cfg.clientPort } } : {}),
+    secureClientPortSet: cfg.tls.secureClient !== undefined,
     readMyid,
     readFile: (path) => readFileSync(path, 'utf8'),
   });
@@ -310,8 +315,9 @@ export function parseConfig(
   if (quorum.ensemble) {
     cfg.ensemble = quorum.ensemble;
     cfg.serverId = quorum.ensemble.myid;
-    cfg.clientPort = quorum.clientAddress!.port;
-    cfg.clientPortAddress = quorum.clientAddress!.host;
+    // No client address: secureClientPort serves alone (conf says clientPort=-1, as Apache's).
+    cfg.clientPort = quorum.clientAddress?.port ?? NO_CLIENT_PORT;
+    if (quorum.clientAddress) cfg.clientPortAddress = quorum.clientAddress.host;
   } else if (!clientPortSeen && cfg.tls.secureClient) {
     // secureClientPort instead of clientPort: Apache then serves TLS only, and conf says clientPort=-1.
     cfg.clientPort = NO_CLIENT_PORT;

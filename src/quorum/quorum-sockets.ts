@@ -177,6 +177,8 @@ function isTlsRecord(b: Buffer): boolean {
   return type >= 20 && type <= 23 && b[1] === 3 && length > 0 && length <= TLS_RECORD_MAX_bytes;
 }
 
+/** /address:port; a TLS socket whose peer hung up mid-handshake no longer knows them. */
 function peer(s: Socket): string {
-  return `/${(s.remoteAddress ?? '').replace(/^::ffff:/, '')}:${s.remotePort ?? 0}`;
+  if (s.remoteAddress === undefined) return 'a peer that hung up';
+  return `/${s.remoteAddress.replace(/^::ffff:/, '')}:${s.remotePort ?? 0}`;
 }

@@ -132,10 +132,11 @@ export function makeTlsStores(serverIps: string[]): TlsStores {
 /**
  * The zoo.cfg lines of quorum TLS (sslQuorum, ssl.quorum.*) for a member on `host`: its own
  * PKCS12 key store, whose certificate names its address and 127.0.0.1 (where a dial over
- * loopback comes from, which the other end checks), and the CA as a PEM trust store.
+ * loopback comes from, which the other end checks; `ips` instead), and the CA as a PEM
+ * trust store.
  */
-export function quorumTlsLines(stores: TlsStores, name: string, host: string, signer: 'ca' | 'otherca' = 'ca'): Record<string, string> {
-  const store = stores.member(name, [host, '127.0.0.1'], signer);
+export function quorumTlsLines(stores: TlsStores, name: string, host: string, signer: 'ca' | 'otherca' = 'ca', ips: string[] = [host, '127.0.0.1']): Record<string, string> {
+  const store = stores.member(name, ips, signer);
   return {
     sslQuorum: 'true',
     'ssl.quorum.keyStore.location': store.p12Store,

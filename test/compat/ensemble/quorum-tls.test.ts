@@ -1,15 +1,19 @@
 // TLS between ensemble members (sslQuorum, ssl.quorum.*) in mixed ensembles of real
 // processes, Apache ZooKeeper 3.8 members beside ours on the same key stores (PKCS12 key
 // store, PEM trust store, made by openssl): elected over TLS election connections, synced
-// and replicating over TLS quorum connections, with a leader of each flavour; a member whose
-// certificate another CA signed is refused by both flavours; members serving clients on
-// secureClientPort alone. Addresses 127.0.51.1-4.
+// and replicating over TLS quorum connections, with a leader of each flavour; members whose
+// certificate another CA signed, or whose certificate does not name the address they dial
+// from, refused by both flavours alike; members serving clients on secureClientPort alone.
+// Addresses 127.0.51.1-3.
 import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
 import { srvrOnceServing, startMember, type Member, type MemberSpec } from '../../support/ensemble';
+import { fourLetterWord, fourLetterWordOverTls } from '../../support/servers';
 import { makeTlsStores, quorumTlsLines, type TlsStores } from '../../support/tls-stores';
-import { rmSync } from 'node:fs';
+import { run, SYSTEM_PYTHON } from '../real-clients/transcript';
 
 const members: MemberSpec[] = [1, 2, 3].map((myid) => ({ myid, host: `127.0.51.${myid}` }));
 let stores: TlsStores;
@@ -100,22 +104,122 @@ const APACHE_REFUSED = /Accepted TLS connection from \S+ - NONE - SSL_NULL_WITH_
 /** Ours, the same (the stranger, id 3, dials both good members). */
 const OURS_REFUSED = /Unsuccessful TLS handshake with \/127\.0\.0\.1:\d+ on the quorum: (its certificate is not trusted|no certificate shown)/;
 
-for (const strangerFlavour of ['apache', 'ours'] as const) {
-  test(`a member (${strangerFlavour}) whose certificate another CA signed is refused by both flavours, and the ensemble serves on`, { timeout: 180_000 }, async () => {
-    const a1 = await member('apache', 1);
-    await a1.waitForLog(/is accepting connections now/, 60_000);
-    const o2 = await member('ours', 2);
-    assert.equal(mode(await srvrOnceServing(members[1]!.host)), 'leader');
-    assert.equal(mode(await srvrOnceServing(members[0]!.host)), 'follower');
-    // Member 3 trusts the ensemble's CA, but its own certificate is the other CA's.
-    const stranger = await member(strangerFlavour, 3, { ...quorumTls(3, 'otherca') });
-    // Each good member refuses it when it dials them and when they dial it.
-    await a1.waitForLog(APACHE_REFUSED, 60_000);
-    await o2.waitForLog(OURS_REFUSED, 60_000);
-    assert.match(await srvrOnceServing(members[2]!.host, 2181, 3000), NOT_SERVING);
-    assert.doesNotMatch(o2.log(), /Synchronizing with Learner sid: 3/);
-    await writesEverywhere(`refused-${strangerFlavour}`, members.slice(0, 2));
-    assert.match(await srvrOnceServing(members[2]!.host, 2181, 3000), NOT_SERVING);
-    assert.match(stranger.log(), strangerFlavour === 'apache' ? /SSLHandshakeException|certificate_unknown|bad_certificate|PKIX path/ : /Cannot open secure channel to [12] at election address|Unsuccessful TLS handshake/);
+/** Resolves once `m` logs `pattern` after its first `from` characters of log. */
+async function loggedAfter(m: Member, from: number, pattern: RegExp, timeout_ms: number): Promise<void> {
+  const deadline = Date.now() + timeout_ms;
+  while (!pattern.test(m.log().slice(from))) {
+    if (Date.now() > deadline) throw new Error(`member ${m.myid} did not log ${pattern} within ${timeout_ms} ms; its log ends:\n${m.log().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface Outsider {
+  what: string;
+  flavour: 'apache' | 'ours';
+  lines: () => Record<string, string>;
+  /** What Apache's member and ours log when they refuse it. */
+  apacheRefuses: RegExp;
+  oursRefuses: RegExp;
+}
+
+/**
+ * Two outsiders, one of each flavour, each refused for another reason; either way both good
+ * members (Apache's and ours) must refuse it — that is what is compared.
+ */
+const OUTSIDERS: Outsider[] = [
+  {
+    what: 'an Apache member whose certificate another CA signed',
+    flavour: 'apache',
+    lines: () => quorumTls(3, 'otherca'),
+    apacheRefuses: APACHE_REFUSED,
+    oursRefuses: OURS_REFUSED,
+  },
+  {
+    // Dials over loopback come from 127.0.0.1, which its certificate does not name: the member
+    // it dials refuses it (QuorumX509Util checks a client's address too, by default).
+    what: 'our member whose certificate does not name the address it dials from',
+    flavour: 'ours',
+    lines: () => quorumTlsLines(stores, 'm3-own-address-only', members[2]!.host, 'ca', [members[2]!.host]),
+    apacheRefuses: /Failed to verify host address: 127\.0\.0\.1/,
+    oursRefuses: /TLS connection from 127\.0\.0\.1: Failed to verify both host address and host name: Certificate for <localhost> doesn't match any of the subject alternative names: \[IP:127\.0\.51\.3\]/,
+  },
+];
+
+test('refused alike by Apache\'s member and ours, while the ensemble serves on: ' + OUTSIDERS.map((o) => o.what).join('; '), { timeout: 300_000 }, async (t) => {
+  const a1 = await member('apache', 1);
+  await a1.waitForLog(/is accepting connections now/, 60_000);
+  const o2 = await member('ours', 2);
+  assert.equal(mode(await srvrOnceServing(members[1]!.host)), 'leader');
+  assert.equal(mode(await srvrOnceServing(members[0]!.host)), 'follower');
+  for (const [i, o] of OUTSIDERS.entries()) {
+    const from = [a1.log().length, o2.log().length] as const;
+    const outsider = await startMember(o.flavour, members[2]!, members, o.lines());
+    try {
+      await loggedAfter(a1, from[0], o.apacheRefuses, 60_000);
+      await loggedAfter(o2, from[1], o.oursRefuses, 60_000);
+      assert.match(await srvrOnceServing(members[2]!.host, 2181, 3000), NOT_SERVING, o.what);
+      assert.doesNotMatch(o2.log(), /Synchronizing with Learner sid: 3/, o.what);
+      await writesEverywhere(`outsider-${i}`, members.slice(0, 2));
+      t.diagnostic(`${o.what}: Apache logged ${o.apacheRefuses}, ours ${o.oursRefuses}`);
+    } finally {
+      await outsider.stop();
+    }
+  }
+});
+
+/** The secure client port of the TLS-only members. */
+const SECURE_PORT = 2281;
+
+/** srvr over TLS once the member serves; '' if it never does within timeout_ms. */
+async function secureSrvrOnceServing(host: string, timeout_ms = 60_000): Promise<string> {
+  const alice = stores.client('alice');
+  const tls = { port: SECURE_PORT, ca: readFileSync(stores.caFile), cert: readFileSync(alice.certFile), key: readFileSync(alice.keyFile) };
+  const deadline = Date.now() + timeout_ms;
+  for (;;) {
+    const out = await fourLetterWordOverTls(host, tls, 'srvr').catch(() => '');
+    if (out.includes('Mode:') || Date.now() > deadline) return out;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('members serving clients on secureClientPort alone (no clientPort), over quorum TLS: a TLS client writes through one and reads on each', { timeout: 180_000 }, async () => {
+  const clientTls = (myid: number) => ({
+    ...quorumTls(myid),
+    clientPort: undefined,
+    clientPortAddress: undefined,
+    secureClientPort: SECURE_PORT,
+    secureClientPortAddress: members[myid - 1]!.host,
+    serverCnxnFactory: 'org.apache.zookeeper.server.NettyServerCnxnFactory',
+    'authProvider.x509': 'org.apache.zookeeper.server.auth.X509AuthenticationProvider',
+    'ssl.keyStore.location': stores.serverPem,
+    'ssl.trustStore.location': stores.caFile,
   });
+  const a3 = await member('apache', 3, clientTls(3));
+  await a3.waitForLog(/is accepting connections now/, 60_000);
+  await member('ours', 1, clientTls(1));
+  assert.equal(mode(await secureSrvrOnceServing(members[0]!.host)), 'follower');
+  await member('ours', 2, clientTls(2));
+  assert.equal(mode(await secureSrvrOnceServing(members[2]!.host)), 'leader');
+  assert.equal(mode(await secureSrvrOnceServing(members[1]!.host)), 'follower');
+  // No plain client port anywhere.
+  for (const m of members) await assert.rejects(fourLetterWord(m.host, 2181, 'srvr', 2000), `${m.host}:2181 answered in plain text`);
+  // kazoo over TLS (the certificate's x509 identity in the node's ACL): created through our
+  // member 1, read back through every member.
+  const alice = stores.client('alice');
+  const steps = (action: string[]) => ({ as: 'alice', cert: alice.certFile, key: alice.keyFile, timeout: 10, do: [action] });
+  const created = await kazooTls(members[0]!.host, [steps(['create-x509', '/tls-only', alice.subject])]);
+  assert.deepEqual(created, [{ as: 'alice', connect: 'ok', results: [['created', [['x509', alice.subject, 31]]]] }]);
+  for (const m of members) {
+    assert.deepEqual(await kazooTls(m.host, [steps(['get', '/tls-only'])]), [{ as: 'alice', connect: 'ok', results: [['get', 'secret']] }], `read on ${m.host}`);
+  }
+});
+
+/** kazoo_tls.py (the secure client port tests' driver) against host:SECURE_PORT. */
+async function kazooTls(host: string, steps: unknown[]): Promise<unknown[]> {
+  const { code, output } = await run(SYSTEM_PYTHON, [join(import.meta.dirname, '../tls/kazoo_tls.py'), `${host}:${SECURE_PORT}`, stores.caFile, JSON.stringify(steps)], { timeout_ms: 60_000 });
+  assert.equal(code, 0, output);
+  return output
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as unknown);
 }
