@@ -73,6 +73,12 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
   private inbound: Buffer = Buffer.alloc(0);
   private connected = false;
   private closed = false;
+  /**
+   * The server answered an auth packet with AUTHFAILED (and closes the connection): calls
+   * still waiting fail with AUTHFAILED, not CONNECTIONLOSS, as the Java client's in its
+   * AUTH_FAILED state.
+   */
+  authFailed = false;
   private nextXid = 1;
   private readonly pending: Pending[] = [];
   /** Replies with a fixed xid (auth, setWatches) are not in FIFO order with the others. */
@@ -196,6 +202,7 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
       return;
     }
     if (h.xid === Xid.ping) return;
+    if (h.xid === Xid.auth && h.err === Code.AUTHFAILED) this.authFailed = true;
     let waiting: Pending | undefined;
     const queue = this.special.get(h.xid);
     if (queue && queue.length > 0) waiting = queue.shift();
@@ -219,7 +226,7 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
     this.connected = false;
     clearInterval(this.pingTimer);
     // However the socket ended (reset, EPIPE, close), to a caller it is a lost connection.
-    const err = e instanceof KeeperError ? e : new KeeperError(Code.CONNECTIONLOSS);
+    const err = this.authFailed ? new KeeperError(Code.AUTHFAILED) : e instanceof KeeperError ? e : new KeeperError(Code.CONNECTIONLOSS);
     this.onConnect?.(err);
     for (const p of this.pending.splice(0)) p.reject(err);
     for (const q of this.special.values()) for (const p of q.splice(0)) p.reject(err);
@@ -233,7 +240,7 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
    * compare replies as they are. `xid` is for the calls ZooKeeper gives a fixed one.
    */
   call<T>(type: number, write?: (w: Writer) => void, read?: Codec<T> | ((r: Reader) => T), xid?: number): Promise<Reply<T>> {
-    if (this.closed) return Promise.reject(new KeeperError(Code.CONNECTIONLOSS));
+    if (this.closed) return Promise.reject(new KeeperError(this.authFailed ? Code.AUTHFAILED : Code.CONNECTIONLOSS));
     return new Promise((resolve, reject) => {
       const readFn = read === undefined ? undefined : typeof read === 'function' ? read : (r: Reader) => read.read(r);
       const useXid = xid ?? this.nextXid++;

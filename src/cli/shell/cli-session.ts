@@ -9,7 +9,7 @@ import { ZooKeeperClient, type WatchedEvent } from '../../client/zookeeper-clien
 export type EventSink = (state: number, type: number, path: string | null) => void;
 
 /** ZooKeeper.States as zkCli's prompt prints them. */
-export type SessionState = 'CONNECTING' | 'CONNECTED' | 'CLOSED';
+export type SessionState = 'CONNECTING' | 'CONNECTED' | 'CLOSED' | 'AUTH_FAILED';
 
 /**
  * The pause after every server of the list failed once, before the next round: the Java
@@ -47,9 +47,9 @@ export class CliSession {
     if (this.servers.length === 0) throw new Error('no server in the connect string');
   }
 
-  /** Not closed (ZooKeeper.States.isAlive): connected, or still trying to be. */
+  /** Not closed nor failed (ZooKeeper.States.isAlive): connected, or still trying to be. */
   get alive(): boolean {
-    return this.state !== 'CLOSED';
+    return this.state !== 'CLOSED' && this.state !== 'AUTH_FAILED';
   }
 
   /**
@@ -136,6 +136,13 @@ export class CliSession {
     client.on('close', () => {
       this.lastZxid = Math.max(this.lastZxid, client.lastZxid);
       if (this.closing || this.client !== client) return;
+      if (client.authFailed) {
+        // The Java client's AUTH_FAILED: an end, as an expiry is; no other server is tried.
+        this.state = 'AUTH_FAILED';
+        this.onEvent(KeeperState.AuthFailed, EventType.None, null);
+        this.wake();
+        return;
+      }
       this.state = 'CONNECTING';
       this.onEvent(KeeperState.Disconnected, EventType.None, null);
       void this.connectLoop();
@@ -198,9 +205,13 @@ export class CliSession {
     (mode === AddWatchMode.PERSISTENT ? this.persistentWatches : this.persistentRecursiveWatches).add(path);
   }
 
-  /** Kept, to be sent to the next server; while connecting only kept, as the Java client's addAuthInfo. */
-  async addAuth(scheme: string, auth: Buffer): Promise<void> {
-    if (this.state === 'CONNECTED') await this.zk.addAuth(scheme, auth);
+  /**
+   * Sent, not waited for, and kept for the next server; while connecting only kept — as the
+   * Java client's addAuthInfo. A refusal (AUTHFAILED, x509 without a certificate) ends the
+   * session when the server closes the connection (AUTH_FAILED above).
+   */
+  addAuth(scheme: string, auth: Buffer): void {
+    if (this.state === 'CONNECTED') this.zk.addAuth(scheme, auth).catch(() => undefined);
     this.auth.push([scheme, auth]);
   }
 
@@ -242,7 +253,7 @@ export class CliSession {
 
   /** Ends the session; a session still connecting is closed too (Closed event), as the Java client's. */
   async close(): Promise<void> {
-    if (this.state === 'CLOSED') return;
+    if (this.state === 'CLOSED' || this.state === 'AUTH_FAILED') return;
     this.closing = true;
     const wasConnected = this.state === 'CONNECTED';
     this.state = 'CLOSED';

@@ -9,6 +9,8 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, startServers, type Flavour, type RunningServer } from '../../support/servers';
 import { makeTlsStores, STORE_PASSWORD, type TlsStores } from '../../support/tls-stores';
+import { OUR_SHELL } from '../real-clients/zkcli-session';
+import { run } from '../real-clients/transcript';
 import { kazooTls, waitForPort, zkCliSession, zkCliWhoami } from './tls-clients';
 
 const HOST: Record<Flavour, string> = { ours: '127.0.52.1', apache: '127.0.52.2' };
@@ -77,7 +79,7 @@ describe('JKS key and trust stores on the secure client port, beside Apache ZooK
   });
 });
 
-describe('addauth x509, from zkCli, beside Apache ZooKeeper 3.8', () => {
+describe('addauth x509, from zkCli and our shell, beside Apache ZooKeeper 3.8', () => {
   /** zkCli's lines less its banner and the watcher's connection event (printed from another thread). */
   const lines = (output: string) =>
     output
@@ -98,6 +100,16 @@ describe('addauth x509, from zkCli, beside Apache ZooKeeper 3.8', () => {
       // zkCli sends ls before the failure reaches it (it fails AuthFailed); whoami finds the session gone.
       ['WatchedEvent state:AuthFailed type:None path:null', 'KeeperErrorCode = AuthFailed for /', 'Not connected'],
     ]);
+    assert.deepEqual(got.ours, got.apache);
+  });
+
+  test('our shell (zookeeper-ts cli) on the plain port: the same AuthFailed event, the same failed call, then Not connected, against both servers', async () => {
+    const got: Partial<Record<Flavour, string[]>> = {};
+    for (const f of FLAVOURS) {
+      const [command, args] = OUR_SHELL(`${HOST[f]}:2181`);
+      got[f] = lines((await run(command, args, { input: 'addauth x509\nls /\nwhoami\n', timeout_ms: 60_000 })).output);
+    }
+    assert.deepEqual(got.apache, ['WatchedEvent state:AuthFailed type:None path:null', 'KeeperErrorCode = AuthFailed for /', 'Not connected']);
     assert.deepEqual(got.ours, got.apache);
   });
 });
