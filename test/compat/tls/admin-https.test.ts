@@ -99,6 +99,11 @@ describe('AdminServer with admin.portUnification: HTTPS and HTTP on one port, be
     }
   });
 
+  test('our log says where both schemes serve', () => {
+    const ours = servers.find((s) => s.flavour === 'ours' && s.host === UNIFIED.ours)!;
+    assert.match(ours.log(), /AdminServer at http:\/\/127\.0\.52\.5:8080\/commands and https:\/\/127\.0\.52\.5:8080\/commands/);
+  });
+
   test('plain HTTP on the same port: the command answers, without Strict-Transport-Security, on both alike', async () => {
     const got = await onBoth(UNIFIED, (h) => [`http://${h}:${ADMIN_PORT}/commands/ruok`]);
     assert.deepEqual({ ...got.apache, body: JSON.parse(got.apache.body!) as unknown }, { code: 0, status: 200, headers: { 'content-type': JSON_TYPE }, body: RUOK });
