@@ -39,7 +39,9 @@ before(async () => {
       'admin.needClientAuth': 'true',
       'ssl.quorum.keyStore.location': stores.serverP12,
       'ssl.quorum.keyStore.password': STORE_PASSWORD,
-      'ssl.quorum.trustStore.location': stores.caFile,
+      // A PKCS12 trust store as Java 9+'s keytool makes it: x509 auth below proves it is read.
+      'ssl.quorum.trustStore.location': stores.trustP12(),
+      'ssl.quorum.trustStore.password': STORE_PASSWORD,
       'authProvider.x509': 'org.apache.zookeeper.server.auth.X509AuthenticationProvider',
     },
   });
