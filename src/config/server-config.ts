@@ -257,7 +257,7 @@ export function parseConfig(
   }
 
   cfg.tls = readTlsKeys(tlsProps, (path) => readFileSync(path, 'utf8'));
-  const adminTls = readAdminTls(applied, { portUnification: cfg.adminPortUnification, forceHttps: cfg.adminForceHttps }, (path) => readFileSync(path, 'utf8'));
+  const adminTls = readAdminTls(file, applied, { portUnification: cfg.adminPortUnification, forceHttps: cfg.adminForceHttps }, (path) => readFileSync(path, 'utf8'));
   if (adminTls) cfg.adminTls = adminTls;
   cfg.adminAuthEnabled = readAdminAuthEnabled(applied);
 
