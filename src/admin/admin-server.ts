@@ -31,8 +31,9 @@ export function startAdminServer(ctx: AdminContext, opts: AdminServerOptions): P
       return void res.end(PRIMARY_NAMES.map((n) => `<a href="${base}/${n}">${n}</a>\n<br/>\n`).join(''));
     }
     // A command that throws is the listener's to answer (500, one log line).
-    const body = await prettyJsonInSlices(await runCommand(ctx, name, req.query));
-    res.writeHead(200, { 'Content-Type': 'application/json' });
+    const { status, fields } = await runCommand(ctx, name, req.query, req);
+    const body = await prettyJsonInSlices(fields);
+    res.writeHead(status, { 'Content-Type': 'application/json' });
     res.end(body);
   };
   return HttpListener.start(handle, {

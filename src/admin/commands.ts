@@ -8,6 +8,7 @@ import { JavaDouble } from '../metrics/metrics-provider';
 import type { SnapshotInfo } from '../persistence/file-txn-snap-log';
 import { environmentEntries, groupInSlices, monitorValues, WATCH_LISTING_SLICE, VERSION_STRING, ZK_NOT_SERVING, zooTrace, type FourLetterContext } from '../server/four-letter-words';
 import type { ClientCnxn } from '../server/server-cnxn';
+import { authorizeCommand, authRequestFor, type AdminCaller } from './admin-auth';
 import type { Json } from './json';
 import { leaderFields, observersFields, votingViewFields, zabStateFields } from './quorum-commands';
 
@@ -113,16 +114,32 @@ const BY_NAME = new Map(COMMANDS.flatMap((c) => c.names.map((n) => [n, c] as con
 /** The names /commands lists: each command's primary name, sorted. */
 export const PRIMARY_NAMES = COMMANDS.map((c) => c.names[0]!).sort();
 
-/** Runs a command by any of its names: its fields, then `command` and `error`, as ZooKeeper's CommandResponse. */
-export async function runCommand(ctx: AdminContext, name: string, args: URLSearchParams): Promise<Fields> {
+export interface CommandResponse {
+  /** The HTTP status: 200 but where 3.9's admin auth refuses (admin-auth.ts). */
+  status: number;
+  fields: Fields;
+}
+
+/**
+ * Runs a command by any of its names: its fields, then `command` and `error`, as ZooKeeper's
+ * CommandResponse. With admin.auth.enabled a guarded command first checks `caller`, after
+ * the unknown and not-serving answers, as 3.9's Commands.runCommand orders them.
+ */
+export async function runCommand(ctx: AdminContext, name: string, args: URLSearchParams, caller: AdminCaller): Promise<CommandResponse> {
   const cmd = BY_NAME.get(name);
-  if (!cmd) return { command: name, error: `Unknown command: ${name}` };
+  if (!cmd) return { status: 200, fields: { command: name, error: `Unknown command: ${name}` } };
   const primary = cmd.names[0]!;
-  if (ctx.mode === 'looking' && !SERVER_NOT_REQUIRED.has(primary)) return { command: name, error: ZK_NOT_SERVING };
+  if (ctx.mode === 'looking' && !SERVER_NOT_REQUIRED.has(primary)) return { status: 200, fields: { command: name, error: ZK_NOT_SERVING } };
+  const authRequest = ctx.config.adminAuthEnabled ? authRequestFor(primary) : undefined;
+  if (authRequest) {
+    const server = { acl: (path: string) => ctx.zks.tree.getNode(path)?.acl, skipACL: ctx.config.skipACL, superDigest: ctx.config.superDigest };
+    const denied = authorizeCommand(authRequest, caller, server);
+    if (denied) return { status: denied.status, fields: { command: name, error: denied.error } };
+  }
   const fields = await cmd.run(ctx, args);
   const { error, ...rest } = fields;
   // ZooKeeper puts the error first when there is one, and null at the end otherwise.
-  return error !== undefined ? { error, ...rest, command: primary } : { ...rest, command: primary, error: null };
+  return { status: 200, fields: error !== undefined ? { error, ...rest, command: primary } : { ...rest, command: primary, error: null } };
 }
 
 function serverStats(ctx: AdminContext): Fields {

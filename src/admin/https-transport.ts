@@ -30,11 +30,11 @@ const STRICT_TRANSPORT_SECURITY = 'max-age=86400; includeSubDomains';
 const TLS_HANDSHAKE_RECORD_TYPE = 0x16;
 
 /**
- * How long a connection may stay silent before its first byte says which protocol it
- * speaks: Jetty's idle timeout on the admin port (zookeeper.admin.idleTimeout, 30 s), past
- * which it closes a connection that sent nothing.
+ * Jetty's idle timeout on the admin port (JettyAdminServer.DEFAULT_IDLE_TIMEOUT, 30 s): how
+ * long a connection may stay silent before its first byte says which protocol it speaks,
+ * and how long a TLS handshake may take (Node's own default would be 120 s).
  */
-export const FIRST_BYTE_TIMEOUT_ms = 30_000;
+export const ADMIN_IDLE_TIMEOUT_ms = 30_000;
 
 export function createTransport(onRequest: RequestListener, onClientError: (e: NodeJS.ErrnoException, socket: Socket) => void, https: HttpsOptions | undefined): Transport {
   const plain = () => {
@@ -46,7 +46,7 @@ export function createTransport(onRequest: RequestListener, onClientError: (e: N
     const s = plain();
     return { listening: s, closeAllConnections: () => s.closeAllConnections() };
   }
-  const secure = createHttpsServer(https.tls, (req, res) => {
+  const secure = createHttpsServer({ ...https.tls, handshakeTimeout: ADMIN_IDLE_TIMEOUT_ms }, (req, res) => {
     res.setHeader('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
     onRequest(req, res);
   });
@@ -60,7 +60,7 @@ export function createTransport(onRequest: RequestListener, onClientError: (e: N
   const listening = createNetServer((socket) => {
     undecided.add(socket);
     socket.once('close', () => undecided.delete(socket));
-    socket.setTimeout(FIRST_BYTE_TIMEOUT_ms, () => socket.destroy());
+    socket.setTimeout(ADMIN_IDLE_TIMEOUT_ms, () => socket.destroy());
     socket.once('data', (first: Buffer) => {
       undecided.delete(socket);
       socket.setTimeout(0);

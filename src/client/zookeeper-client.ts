@@ -73,6 +73,12 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
   private inbound: Buffer = Buffer.alloc(0);
   private connected = false;
   private closed = false;
+  /**
+   * The server answered an auth packet with AUTHFAILED (and closes the connection): calls
+   * still waiting fail with AUTHFAILED, not CONNECTIONLOSS, as the Java client's in its
+   * AUTH_FAILED state.
+   */
+  authFailed = false;
   private nextXid = 1;
   private readonly pending: Pending[] = [];
   /** Replies with a fixed xid (auth, setWatches) are not in FIFO order with the others. */
@@ -199,6 +205,7 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
       return;
     }
     if (h.xid === Xid.ping) return;
+    if (h.xid === Xid.auth && h.err === Code.AUTHFAILED) this.authFailed = true;
     let waiting: Pending | undefined;
     const queue = this.special.get(h.xid);
     if (queue && queue.length > 0) waiting = queue.shift();
@@ -222,7 +229,7 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
     this.connected = false;
     clearInterval(this.pingTimer);
     // However the socket ended (reset, EPIPE, close), to a caller it is a lost connection.
-    const err = e instanceof KeeperError ? e : new KeeperError(Code.CONNECTIONLOSS);
+    const err = this.authFailed ? new KeeperError(Code.AUTHFAILED) : e instanceof KeeperError ? e : new KeeperError(Code.CONNECTIONLOSS);
     this.closedWith = err;
     this.onConnect?.(err);
     for (const p of this.pending.splice(0)) p.reject(err);
@@ -402,13 +409,13 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
     this.shutdown(undefined);
   }
 
-  /** Drops the connection without ending the session, as a crashed or partitioned client. */
   /** Drops the connection; what is pending and every later call fail with `code` (AUTHFAILED after a refused login, as the Java client's AUTH_FAILED state). */
   failWith(code: Code): void {
     this.shutdown(new KeeperError(code));
     this.socket.destroy();
   }
 
+  /** Drops the connection without ending the session, as a crashed or partitioned client. */
   disconnect(): void {
     this.socket.destroy();
     this.shutdown(undefined);

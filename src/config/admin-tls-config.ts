@@ -29,13 +29,13 @@ export function isAdminTlsKey(key: string): boolean {
  * The admin port's TLS, when admin.portUnification or admin.forceHttps is on; `props` in
  * the order they apply (a later line wins).
  */
-export function readAdminTls(props: Property[], on: { portUnification: boolean; forceHttps: boolean }, readFile: (path: string) => string): AdminTlsConfig | undefined {
+export function readAdminTls(file: string, props: Property[], on: { portUnification: boolean; forceHttps: boolean }, readFile: (path: string) => string): AdminTlsConfig | undefined {
   if (!on.portUnification && !on.forceHttps) return undefined;
   const by = new Map(props.map((p) => [p.key, p]));
   const which = on.forceHttps ? 'admin.forceHttps' : 'admin.portUnification';
   const store = (prefix: string) => {
     const s = readStore(by, prefix, readFile);
-    if (!s) throw new ConfigError(`${props[0]?.file ?? 'zoo.cfg'}: ${which} is on but ${prefix}.location is not set: the AdminServer serves HTTPS with the quorum's key and trust stores, as Apache's`);
+    if (!s) throw new ConfigError(`${file}: ${which} is on but ${prefix}.location is not set: the AdminServer serves HTTPS with the quorum's key and trust stores, as Apache's`);
     return s;
   };
   return {

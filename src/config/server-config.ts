@@ -277,7 +277,7 @@ export function parseConfig(
   }
 
   cfg.tls = readTlsKeys(tlsProps, (path) => readFileSync(path, 'utf8'), { sslQuorum: cfg.sslQuorum, portUnification: cfg.portUnification, file });
-  const adminTls = readAdminTls(applied, { portUnification: cfg.adminPortUnification, forceHttps: cfg.adminForceHttps }, (path) => readFileSync(path, 'utf8'));
+  const adminTls = readAdminTls(file, applied, { portUnification: cfg.adminPortUnification, forceHttps: cfg.adminForceHttps }, (path) => readFileSync(path, 'utf8'));
   if (adminTls) cfg.adminTls = adminTls;
   cfg.adminAuthEnabled = readAdminAuthEnabled(applied);
   const authProviders = tlsProps.filter((p) => p.key.startsWith('authProvider.'));

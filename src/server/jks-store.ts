@@ -1,8 +1,9 @@
 // Java KeyStore (JKS) files, Apache ZooKeeper's default ssl.keyStore.type and what keytool
-// made before Java 9, read into the PEM text Node's TLS takes (through jks-js). A store
+// made before Java 9, read into the PEM text Node's TLS takes (through jks-js); and PKCS12
+// trust stores (keytool -importcert since Java 9), which Node opens only as key stores. A store
 // that cannot be used throws a JksStoreError saying why in an operator's words; the caller
 // names the zoo.cfg key and the file. The password is never part of a message.
-import { decrypt, parseJks, type KeyEntry, type TrustedKeyEntry } from 'jks-js';
+import { decrypt, parseJks, toPem, type KeyEntry, type TrustedKeyEntry } from 'jks-js';
 import { X509Certificate } from 'node:crypto';
 
 export class JksStoreError extends Error {}
@@ -38,6 +39,21 @@ export function readJksTrustStore(bytes: Buffer, password: string): string[] {
   const certs = entries(bytes, password)
     .filter((e): e is TrustedKeyEntry => !isKeyEntry(e))
     .map((e) => pem(e.cert.value));
+  if (certs.length === 0) throw new JksStoreError('no trusted certificate entry in it');
+  return certs;
+}
+
+/** A PKCS12 file's trusted certificates (certificate bags without a key), as PEM. */
+export function readPkcs12TrustStore(bytes: Buffer, password: string): string[] {
+  let byAlias: ReturnType<typeof toPem>;
+  try {
+    byAlias = toPem(bytes, password);
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (/MAC could not be verified|invalid password/i.test(msg)) throw new JksStoreError('wrong password, or a damaged file');
+    throw new JksStoreError(`a damaged file (${msg})`);
+  }
+  const certs = Object.values(byAlias).flatMap((e) => (e.ca !== undefined ? [e.ca] : []));
   if (certs.length === 0) throw new JksStoreError('no trusted certificate entry in it');
   return certs;
 }

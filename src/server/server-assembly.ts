@@ -163,8 +163,8 @@ export async function startOperatorEndpoints(config: ServerConfig, ctx: AdminCon
       const https = adminHttps(config);
       const l = await startAdminServer(ctx, { host, port: config.adminServerPort, commandURL: config.adminCommandURL, log: log.child('admin'), ...(https ? { https } : {}) });
       listeners.push(l);
-      const scheme = !https ? 'http' : https.plainToo ? 'http and https' : 'https';
-      log.info(`AdminServer at ${scheme}://${host}:${l.port}${config.adminCommandURL}`);
+      const schemes = !https ? ['http'] : https.plainToo ? ['http', 'https'] : ['https'];
+      log.info(`AdminServer at ${schemes.map((s) => `${s}://${host}:${l.port}${config.adminCommandURL}`).join(' and ')}`);
     }
   } catch (e) {
     await stop();

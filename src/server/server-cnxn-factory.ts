@@ -151,7 +151,10 @@ export class ServerCnxnFactory {
       if (n <= 0) this.perIp.delete(ip);
       else this.perIp.set(ip, n);
     });
-    if (ids.length > 0) cnxn.addAuthInfo(ids);
+    if (ids.length > 0) {
+      cnxn.certificateIds = ids;
+      cnxn.addAuthInfo(ids);
+    }
     this.connections.add(cnxn);
   }
 }

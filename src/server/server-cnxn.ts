@@ -11,7 +11,7 @@ import { Latency } from './latency';
 import { Code } from '../jute/keeper-error';
 import * as R from '../jute/records';
 import type { Id } from '../jute/records';
-import { authenticate, inJavaSetOrder } from '../tree/auth';
+import { authenticate, inJavaSetOrder, serverProvider } from '../tree/auth';
 import { NO_SASL, type SaslConfig } from '../config/sasl-config';
 import { authenticationEnforced, SaslNegotiation, type SaslLog } from './sasl-negotiation';
 import type { Watcher, WatchedEvent } from '../tree/watch-manager';
@@ -62,6 +62,8 @@ export class ClientCnxn implements ServerCnxn, Watcher {
   sessionId = 0n;
   sessionTimeout_ms = 0;
   readonly authInfo: Id[];
+  /** What the TLS handshake's certificate proved (x509, and super for its super user); none on the plain port. */
+  certificateIds: Id[] = [];
   readonly queue = { writesInFlight: 0, held: [] as Request[] };
   readonly remoteAddress: string;
   readonly remotePort: number;
@@ -290,7 +292,11 @@ export class ClientCnxn implements ServerCnxn, Watcher {
   }
 
   private handleAuth(xid: number, auth: R.AuthPacket): void {
-    const ids = authenticate(auth.scheme, auth.auth ?? Buffer.alloc(0), this.remoteAddress, this.limits.superDigest);
+    // x509 (addauth x509): X509AuthenticationProvider takes the connection's certificate, not
+    // the packet's data; without one (the plain port, none shown) it fails, as there.
+    const ids =
+      auth.scheme === 'x509' ? (serverProvider('x509') && this.certificateIds.length > 0 ? this.certificateIds : undefined)
+      : authenticate(auth.scheme, auth.auth ?? Buffer.alloc(0), this.remoteAddress, this.limits.superDigest);
     if (ids === undefined) {
       this.zks.stats.authFailed++;
       this.sendResponse(xid, 0, Code.AUTHFAILED);

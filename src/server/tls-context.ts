@@ -7,7 +7,7 @@ import { createSecureContext, type TlsOptions } from 'node:tls';
 import { ConfigError } from '../config/config-error';
 import type { StoreConfig, X509Settings } from '../config/tls-config';
 import { DEFAULT_CIPHER_SUITES } from '../config/tls-config';
-import { JksStoreError, readJksKeyStore, readJksTrustStore } from './jks-store';
+import { JksStoreError, readJksKeyStore, readJksTrustStore, readPkcs12TrustStore } from './jks-store';
 
 type TlsVersion = NonNullable<TlsOptions['minVersion']>;
 const TLS_VERSIONS: readonly TlsVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
@@ -99,9 +99,9 @@ export function trustedCertificates(store: StoreConfig, cfgFile: string): string
       return certs;
     }
     case 'PKCS12':
-      // Node opens a PKCS12 only as a key store (a key and its chain); a store of trusted
-      // certificates alone, as keytool -importcert makes, it cannot read.
-      return storeError(store, cfgFile, 'a PKCS12 trust store cannot be read here: give the CA certificates as a PEM file (ssl.trustStore.type=PEM)');
+      // Node opens a PKCS12 only as a key store (a key and its chain), not as keytool
+      // -importcert's store of trusted certificates alone: jks-js reads those.
+      return fromJks(() => readPkcs12TrustStore(bytes, store.password), store, cfgFile);
     case 'JKS':
       return fromJks(() => readJksTrustStore(bytes, store.password), store, cfgFile);
   }

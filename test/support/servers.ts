@@ -142,6 +142,21 @@ export async function startServer(flavour: Flavour, opts: ServerOptions): Promis
   };
 }
 
+/**
+ * Starts servers side by side; when one fails to start, stops those that did and throws
+ * the first failure, so that no server outlives a test whose setup failed.
+ */
+export async function startServers(starts: (() => Promise<RunningServer>)[]): Promise<RunningServer[]> {
+  const settled = await Promise.allSettled(starts.map((start) => start()));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const started = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  if (failed) {
+    await Promise.all(started.map((s) => s.stop()));
+    throw failed.reason;
+  }
+  return started;
+}
+
 /** A four-letter word over TLS (the secure client port answers them as the plain one). */
 export function fourLetterWordOverTls(host: string, tls: ConnectionOptions & { port: number }, word: string, timeout_ms = 5000): Promise<string> {
   return exchange(tlsConnect({ ...tls, host }), 'secureConnect', word, `${word} to ${host}:${tls.port} over TLS`, timeout_ms);

@@ -32,6 +32,8 @@ export interface TlsStores {
   expired: ClientCert;
   /** The CA as a JKS trust store (keytool -importcert -storetype JKS), made on first use. */
   trustJks(): string;
+  /** The CA as a PKCS12 trust store (keytool -importcert -storetype PKCS12, Java 9+'s default), made on first use. */
+  trustP12(): string;
   /** A client's key store as JKS (keytool -importkeystore -deststoretype JKS), made on first use. */
   clientJks(cert: ClientCert): string;
   /**
@@ -116,6 +118,11 @@ export function makeTlsStores(serverIps: string[]): TlsStores {
       const jks = join(dir, 'trust.jks');
       if (!existsSync(jks)) run('keytool', ['-importcert', '-noprompt', '-alias', 'ca', '-file', 'ca.pem', '-keystore', jks, '-storetype', 'JKS', '-storepass', STORE_PASSWORD], dir);
       return jks;
+    },
+    trustP12() {
+      const p12 = join(dir, 'trust.p12');
+      if (!existsSync(p12)) run('keytool', ['-importcert', '-noprompt', '-alias', 'ca', '-file', 'ca.pem', '-keystore', p12, '-storetype', 'PKCS12', '-storepass', STORE_PASSWORD], dir);
+      return p12;
     },
     clientJks(cert: ClientCert) {
       const jks = cert.p12Store.replace(/\.p12$/, '.jks');

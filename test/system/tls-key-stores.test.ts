@@ -94,6 +94,17 @@ describe('a key store that cannot be used stops the start, naming the key and th
   });
   test('a PKCS12 file named as JKS (ssl.keyStore.type=JKS)', () =>
     refused({ 'ssl.keyStore.location': stores.serverP12, 'ssl.keyStore.password': STORE_PASSWORD, 'ssl.keyStore.type': 'JKS' }, /not a JKS key store/));
+  test('a PKCS12 trust store (keytool -importcert) with a wrong password', async () => {
+    const err = await startServer('ours', { host: HOST, cfg: cfg({ 'ssl.keyStore.location': stores.serverP12, 'ssl.keyStore.password': STORE_PASSWORD, 'ssl.trustStore.location': stores.trustP12(), 'ssl.trustStore.password': 'Wrong-Pw' }) }).then(
+      async (s) => {
+        await s.stop();
+        return undefined;
+      },
+      (e: Error) => e,
+    );
+    assert.ok(err, 'the server started');
+    assert.match(err.message, /ssl\.trustStore\.location \S+trust\.p12 \(ssl\.trustStore\.type PKCS12\) cannot be used: wrong password, or a damaged file/);
+  });
   test('a JKS trust store holding no trusted certificate (a key store given as trust store)', async () => {
     const err = await startServer('ours', { host: HOST, cfg: cfg({ 'ssl.keyStore.location': stores.serverJks, 'ssl.keyStore.password': STORE_PASSWORD, 'ssl.trustStore.location': stores.serverJks, 'ssl.trustStore.password': STORE_PASSWORD }) }).then(
       async (s) => {

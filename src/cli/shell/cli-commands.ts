@@ -87,7 +87,7 @@ const COMMANDS: CliCommand[] = [
     minArgs: 2,
     async exec(ctx, p) {
       const auth = Buffer.from(p.args[2] ?? '', 'utf8');
-      await ctx.session.addAuth(p.args[1]!, auth);
+      ctx.session.addAuth(p.args[1]!, auth);
     },
   },
   {

@@ -173,6 +173,13 @@ export class CliSession {
     client.on('close', () => {
       this.lastZxid = Math.max(this.lastZxid, client.lastZxid);
       if (this.closing || this.client !== client || this.state === 'AUTH_FAILED') return;
+      if (client.authFailed) {
+        // The Java client's AUTH_FAILED (an addauth refused): an end, as an expiry is; no other server is tried.
+        this.state = 'AUTH_FAILED';
+        this.onEvent(KeeperState.AuthFailed, EventType.None, null);
+        this.wake();
+        return;
+      }
       this.state = 'CONNECTING';
       this.onEvent(KeeperState.Disconnected, EventType.None, null);
       void this.connectLoop();
@@ -235,9 +242,13 @@ export class CliSession {
     (mode === AddWatchMode.PERSISTENT ? this.persistentWatches : this.persistentRecursiveWatches).add(path);
   }
 
-  /** Kept, to be sent to the next server; while connecting only kept, as the Java client's addAuthInfo. */
-  async addAuth(scheme: string, auth: Buffer): Promise<void> {
-    if (this.state === 'CONNECTED') await this.zk.addAuth(scheme, auth);
+  /**
+   * Sent, not waited for, and kept for the next server; while connecting only kept — as the
+   * Java client's addAuthInfo. A refusal (AUTHFAILED, x509 without a certificate) ends the
+   * session when the server closes the connection (AUTH_FAILED above).
+   */
+  addAuth(scheme: string, auth: Buffer): void {
+    if (this.state === 'CONNECTED') this.zk.addAuth(scheme, auth).catch(() => undefined);
     this.auth.push([scheme, auth]);
   }
 

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { startServer, type Flavour, type RunningServer } from '../../support/servers';
+import { startServer, startServers, type Flavour, type RunningServer } from '../../support/servers';
 import { makeTlsStores, STORE_PASSWORD, type TlsStores } from '../../support/tls-stores';
 import { waitForPort } from './tls-clients';
 
@@ -35,11 +35,13 @@ function adminCfg(host: string, mode: 'admin.portUnification' | 'admin.forceHttp
 
 before(async () => {
   stores = makeTlsStores([...Object.values(UNIFIED), ...Object.values(HTTPS_ONLY)]);
-  await Promise.all(
-    FLAVOURS.flatMap((f) => [
-      startServer(f, { host: UNIFIED[f], cfg: adminCfg(UNIFIED[f], 'admin.portUnification') }).then((s) => servers.push(s)),
-      startServer(f, { host: HTTPS_ONLY[f], cfg: adminCfg(HTTPS_ONLY[f], 'admin.forceHttps') }).then((s) => servers.push(s)),
-    ]),
+  servers.push(
+    ...(await startServers(
+      FLAVOURS.flatMap((f) => [
+        () => startServer(f, { host: UNIFIED[f], cfg: adminCfg(UNIFIED[f], 'admin.portUnification') }),
+        () => startServer(f, { host: HTTPS_ONLY[f], cfg: adminCfg(HTTPS_ONLY[f], 'admin.forceHttps') }),
+      ]),
+    )),
   );
   for (const f of FLAVOURS) for (const h of [UNIFIED[f], HTTPS_ONLY[f]]) await waitForPort(h, ADMIN_PORT);
 });
@@ -95,6 +97,11 @@ describe('AdminServer with admin.portUnification: HTTPS and HTTP on one port, be
       assert.deepEqual({ ...got.apache, body: JSON.parse(got.apache.body!) as unknown }, { code: 0, status: 200, headers: { 'content-type': JSON_TYPE, 'strict-transport-security': STS }, body: RUOK });
       assert.deepEqual({ ...got.ours, body: JSON.parse(got.ours.body!) as unknown }, { ...got.apache, body: RUOK });
     }
+  });
+
+  test('our log says where both schemes serve', () => {
+    const ours = servers.find((s) => s.flavour === 'ours' && s.host === UNIFIED.ours)!;
+    assert.match(ours.log(), /AdminServer at http:\/\/127\.0\.52\.5:8080\/commands and https:\/\/127\.0\.52\.5:8080\/commands/);
   });
 
   test('plain HTTP on the same port: the command answers, without Strict-Transport-Security, on both alike', async () => {

@@ -15,7 +15,7 @@ import { connect, createServer } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
 import { CreateMode } from '../../../src/jute/constants';
-import { startServer, type Flavour, type RunningServer } from '../../support/servers';
+import { startServer, startServers, type Flavour, type RunningServer } from '../../support/servers';
 import { makeTlsStores, type TlsStores } from '../../support/tls-stores';
 import { CLOSE_DEADLINE_ms, connectRequest, waitForPort } from './tls-clients';
 
@@ -45,9 +45,9 @@ function tlsOptions(): ConnectionOptions {
 before(async () => {
   stores = makeTlsStores(Object.values(HOST));
   clientHello = await recordClientHello();
-  await Promise.all(
-    FLAVOURS.map(async (f) => {
-      servers[f] = await startServer(f, {
+  const started = await startServers(
+    FLAVOURS.map((f) => () =>
+      startServer(f, {
         host: HOST[f],
         netty: true,
         cfg: {
@@ -58,9 +58,10 @@ before(async () => {
           'ssl.keyStore.location': stores.serverPem,
           'ssl.trustStore.location': stores.caFile,
         },
-      });
-    }),
+      }),
+    ),
   );
+  for (const s of started) servers[s.flavour] = s;
   for (const f of FLAVOURS) {
     await waitForPort(HOST[f], SECURE_PORT);
     const c = await ZooKeeperClient.connect(`${HOST[f]}:${SECURE_PORT}`, { tls: tlsOptions() });

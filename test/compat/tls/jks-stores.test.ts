@@ -2,14 +2,17 @@
 // before Java 9) on the secure client port, beside Apache ZooKeeper 3.8 on the same stores
 // made by keytool -storetype JKS: the server's key store found by its .jks name, the trust
 // store by ssl.trustStore.type=JKS; kazoo and Apache's zkCli (its own JKS key and trust
-// stores) connect to both alike. Addresses 127.0.52.1 (ours) and 127.0.52.2 (Apache).
+// stores) connect to both alike, and zkCli's and our shell's addauth x509 is answered
+// alike. Addresses 127.0.52.1 (ours) and 127.0.52.2 (Apache).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, type Flavour, type RunningServer } from '../../support/servers';
+import { startServer, startServers, type Flavour, type RunningServer } from '../../support/servers';
 import { makeTlsStores, STORE_PASSWORD, type TlsStores } from '../../support/tls-stores';
-import { kazooTls, waitForPort, zkCliWhoami } from './tls-clients';
+import { OUR_SHELL } from '../real-clients/zkcli-session';
+import { run } from '../real-clients/transcript';
+import { kazooTls, waitForPort, zkCliSession } from './tls-clients';
 
 const HOST: Record<Flavour, string> = { ours: '127.0.52.1', apache: '127.0.52.2' };
 const SECURE_PORT = 2281;
@@ -24,9 +27,9 @@ before(async () => {
   stores = makeTlsStores(Object.values(HOST));
   trustStore = join(stores.dir, 'truststore');
   copyFileSync(stores.trustJks(), trustStore);
-  await Promise.all(
-    FLAVOURS.map(async (f) => {
-      servers[f] = await startServer(f, {
+  const started = await startServers(
+    FLAVOURS.map((f) => () =>
+      startServer(f, {
         host: HOST[f],
         netty: true,
         cfg: {
@@ -40,9 +43,10 @@ before(async () => {
           'ssl.trustStore.password': STORE_PASSWORD,
           'ssl.trustStore.type': 'JKS',
         },
-      });
-    }),
+      }),
+    ),
   );
+  for (const s of started) servers[s.flavour] = s;
   for (const f of FLAVOURS) await waitForPort(HOST[f], SECURE_PORT);
 });
 
@@ -65,13 +69,42 @@ describe('JKS key and trust stores on the secure client port, beside Apache ZooK
     ]);
     assert.deepEqual(got.ours, got.apache);
   });
+});
 
-  test("Apache's zkCli with its own JKS key and trust stores: whoami prints the certificate's subject, on both alike", async () => {
+describe('addauth x509, from zkCli and our shell, beside Apache ZooKeeper 3.8', () => {
+  /** zkCli's lines less its banner and the watcher's connection event (printed from another thread). */
+  const lines = (output: string) =>
+    output
+      .split('\n')
+      .filter((l) => l !== '' && !/^(Connecting to|Welcome to ZooKeeper|JLine support)/.test(l) && l !== 'WATCHER::' && !l.includes('state:SyncConnected'));
+
+  test("zkCli with its own JKS key and trust stores: addauth x509 takes the connection's certificate again (whoami shows its subject); over the plain port it fails the session (AuthFailed), on both alike", async () => {
     const bob = stores.client('bob');
     const cli = { keyStore: stores.clientJks(bob), trustStore: stores.trustJks(), password: STORE_PASSWORD };
-    const got: Partial<Record<Flavour, string>> = {};
-    for (const f of FLAVOURS) got[f] = await zkCliWhoami(cli, `${HOST[f]}:${SECURE_PORT}`);
-    assert.equal(got.apache, 'Auth scheme: User\nx509: CN=bob,OU=ops,O=zkts\nip: 127.0.0.1\n');
-    assert.equal(got.ours, got.apache);
+    // One flavour's two sessions after each other, the flavours side by side: two JVMs at a time.
+    const sessions = async (f: Flavour) => {
+      const tls = await zkCliSession(`${HOST[f]}:${SECURE_PORT}`, ['addauth x509', 'whoami', 'ls /zookeeper'], cli);
+      const plain = await zkCliSession(`${HOST[f]}:2181`, ['addauth x509', 'ls /', 'whoami']);
+      return [lines(tls), lines(plain)];
+    };
+    const [apache, ours] = await Promise.all(FLAVOURS.map(sessions));
+    const got = { apache, ours };
+    assert.deepEqual(got.apache, [
+      ['Auth scheme: User', 'x509: CN=bob,OU=ops,O=zkts', 'ip: 127.0.0.1', '[config, quota]'],
+      // zkCli sends ls before the failure reaches it (it fails AuthFailed); whoami finds the session gone.
+      ['WatchedEvent state:AuthFailed type:None path:null', 'KeeperErrorCode = AuthFailed for /', 'Not connected'],
+    ]);
+    assert.deepEqual(got.ours, got.apache);
+  });
+
+  test('our shell (zookeeper-ts cli) on the plain port: the same AuthFailed event, the same failed call, then Not connected, against both servers', async () => {
+    const got: Partial<Record<Flavour, string[]>> = {};
+    for (const f of FLAVOURS) {
+      const [command, args] = OUR_SHELL(`${HOST[f]}:2181`);
+      got[f] = lines((await run(command, args, { input: 'addauth x509\nls /\nwhoami\n', timeout_ms: 60_000 })).output);
+    }
+    assert.deepEqual(got.apache, ['WatchedEvent state:AuthFailed type:None path:null', 'KeeperErrorCode = AuthFailed for /', 'Not connected']);
+    assert.deepEqual(got.ours, got.apache);
   });
 });
+

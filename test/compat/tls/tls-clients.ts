@@ -75,6 +75,13 @@ export function connectRequest(): Buffer {
   return Buffer.concat([frame, body]);
 }
 
+/** zkCli reading `commands` from stdin (one a line), over TLS with `stores`, or plain without: all it printed. */
+export async function zkCliSession(target: string, commands: string[], stores?: ZkCliStores): Promise<string> {
+  const flags = stores ? zkCliTlsFlags(stores) : ['-cp', ZK_CLI_CP, 'org.apache.zookeeper.ZooKeeperMain'];
+  const { output } = await run('java', [...flags, '-server', target], { input: `${commands.join('\n')}\n`, timeout_ms: 90_000 });
+  return output;
+}
+
 export async function waitForPort(host: string, port: number): Promise<void> {
   await waitUntil(
     () =>
