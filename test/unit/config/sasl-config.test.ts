@@ -84,3 +84,11 @@ test('superUser and superUser.N; kerberos.remove*FromPrincipal shape the authori
   const stripped = parse(undefined, 'kerberos.removeHostFromPrincipal=true\nkerberos.removeRealmFromPrincipal=true\n').sasl;
   assert.equal(saslAuthorizedId('zk/host1@EXAMPLE.COM', stripped), 'zk');
 });
+
+test('quorum.auth.*: a require without enableSasl is refused as QuorumPeerConfig refuses it; enableSasl in an ensemble is refused clearly; standalone ignores it', () => {
+  assert.throws(() => parse(undefined, 'quorum.auth.serverRequireSasl=true\n'), /^ConfigError: zoo\.cfg: quorum\.auth\.enableSasl is disabled, so cannot enable quorum\.auth\.serverRequireSasl$/);
+  assert.throws(() => parse(undefined, 'quorum.auth.learnerRequireSasl=true\n'), /cannot enable quorum\.auth\.learnerRequireSasl$/);
+  assert.equal(parse(undefined, 'quorum.auth.enableSasl=true\n').standaloneMode, true);
+  const ensemble = 'initLimit=10\nsyncLimit=5\nserver.1=127.0.50.1:2888:3888\nserver.2=127.0.50.2:2888:3888\nserver.3=127.0.50.3:2888:3888\nquorum.auth.enableSasl=true\n';
+  assert.throws(() => parseConfig(ZOO_CFG + ensemble, 'zoo.cfg', () => '1'), /^ConfigError: zoo\.cfg: quorum\.auth\.enableSasl=true: SASL between ensemble members \(QuorumServer\/QuorumLearner\) is not served by zookeeper-ts yet/);
+});
