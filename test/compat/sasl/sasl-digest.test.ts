@@ -104,7 +104,7 @@ function describeReply(f: Buffer, isSasl: boolean): string {
  * A raw session: the SASL exchange as `user` with `password` (none: no sasl packet), then a
  * getChildren of /; every reply described, and "closed" once the server closes.
  */
-async function rawSession(host: string, login?: { user: string; password: string }): Promise<string[]> {
+async function rawSession(host: string, login?: { user: string; password: string }, saslAgain = false): Promise<string[]> {
   const c = await RawConnection.open(host);
   const out: string[] = [];
   try {
@@ -129,6 +129,8 @@ async function rawSession(host: string, login?: { user: string; password: string
         token = client.evaluateChallenge(reply.token);
       }
     }
+    // One more sasl packet once the login is complete.
+    if (saslAgain && !c.closed) await next(requestFrame(9, OpCode.sasl, (w) => R.GetSASLRequest.write(w, { token: Buffer.alloc(0) })), true);
     if (!c.closed) await next(requestFrame(10, OpCode.getChildren, (w) => R.PathWatchRequest.write(w, { path: '/', watch: false })), false);
     const deadline = Date.now() + CLOSE_DEADLINE_ms;
     if (out.some((l) => !l.includes('err=0'))) {
@@ -175,6 +177,12 @@ describe('SASL DIGEST-MD5 on the client port, beside Apache ZooKeeper 3.8 on the
         assert.deepEqual(apache, ['xid=1 zxid=0 err=0 token=realm="zk-sasl-md5",nonce=<nonce>,charset=utf-8,algorithm=md5-sess', 'xid=2 zxid=0 err=-115 token=null', 'closed']);
       }
     }
+  });
+
+  test('a sasl packet after a completed login is AUTHFAILED and closes the connection, alike', async () => {
+    const [apache, ours] = await Promise.all(FLAVOURS.map((f) => rawSession(SASL_HOST[f], { user: 'bob', password: USERS.bob }, true)));
+    assert.deepEqual(ours, apache);
+    assert.deepEqual(apache!.slice(2), ['xid=9 zxid=0 err=-115 token=null', 'closed']);
   });
 
   test('both log the failed login (the client, Mismatched response) and count none in zk_auth_failed_count (Apache counts refused TLS handshakes there)', async () => {
