@@ -4,6 +4,7 @@
 import type { ServerResponse } from 'node:http';
 import { PRIMARY_NAMES, runCommand, type AdminContext } from './commands';
 import { httpError, HttpListener, type HttpLog, type HttpRequest } from './http-listener';
+import type { HttpsOptions } from './https-transport';
 import { prettyJsonInSlices } from './json';
 
 export interface AdminServerOptions {
@@ -11,6 +12,8 @@ export interface AdminServerOptions {
   port: number;
   commandURL: string;
   log: HttpLog;
+  /** admin.forceHttps / admin.portUnification, with the quorum's stores. */
+  https?: HttpsOptions;
 }
 
 /** Fails naming admin.serverPort when the port is taken, as an operator must change that key. */
@@ -39,5 +42,6 @@ export function startAdminServer(ctx: AdminContext, opts: AdminServerOptions): P
     alternative: 'admin.enableServer=false',
     cfgFile: ctx.config.file,
     log: opts.log,
+    ...(opts.https ? { https: opts.https } : {}),
   });
 }

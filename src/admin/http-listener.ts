@@ -4,9 +4,10 @@
 // handler with a target already parsed as Jetty parses it; whatever a request does wrong
 // (a target, a method or a header Jetty refuses, or a handler that throws) is answered with
 // Jetty's status and one log line, and the listener serves on.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../log/logger';
+import { clientCertificate, createTransport, type HttpsOptions, type Transport } from './https-transport';
 import { parseRequestTarget } from './request-target';
 
 export interface HttpRequest {
@@ -14,6 +15,11 @@ export interface HttpRequest {
   /** Decoded, dot segments resolved. */
   path: string;
   query: URLSearchParams;
+  /** The Authorization header (3.9's admin auth: "digest user:pw", "x509", "ip"). */
+  authorization: string | undefined;
+  remoteAddress: string;
+  /** The certificate an HTTPS client showed, trusted (DER). */
+  clientCertificate: Buffer | undefined;
 }
 
 export type HttpLog = Pick<Logger, 'warn' | 'error'>;
@@ -29,14 +35,20 @@ export interface ListenOptions {
   cfgFile: string;
   /** One line per refused request (warn) or failed handler (error). */
   log: HttpLog;
+  /** HTTPS, alone or beside HTTP (the AdminServer's admin.forceHttps / admin.portUnification). */
+  https?: HttpsOptions;
 }
 
 export class HttpListener {
-  private constructor(private readonly server: Server) {}
+  private constructor(private readonly transport: Transport) {}
 
   static start(handler: HttpHandler, o: ListenOptions): Promise<HttpListener> {
-    const server = createServer((req, res) => serve(handler, req, res, o.log));
-    server.on('clientError', (e: NodeJS.ErrnoException, socket: Socket) => refuseUnparsed(e, socket, o.log));
+    const transport = createTransport(
+      (req, res) => serve(handler, req, res, o.log),
+      (e: NodeJS.ErrnoException, socket: Socket) => refuseUnparsed(e, socket, o.log),
+      o.https,
+    );
+    const server = transport.listening;
     return new Promise((resolve, reject) => {
       const onError = (e: NodeJS.ErrnoException) => {
         server.off('listening', onListening);
@@ -47,7 +59,7 @@ export class HttpListener {
       };
       const onListening = () => {
         server.off('error', onError);
-        resolve(new HttpListener(server));
+        resolve(new HttpListener(transport));
       };
       server.once('error', onError);
       server.once('listening', onListening);
@@ -56,13 +68,13 @@ export class HttpListener {
   }
 
   get port(): number {
-    const a = this.server.address();
+    const a = this.transport.listening.address();
     return a !== null && typeof a === 'object' ? a.port : 0;
   }
 
   stop(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((r) => this.server.close(() => r()));
+    this.transport.closeAllConnections();
+    return new Promise((r) => this.transport.listening.close(() => r()));
   }
 }
 
@@ -91,7 +103,15 @@ function serve(handler: HttpHandler, req: IncomingMessage, res: ServerResponse, 
     else res.destroy();
   };
   try {
-    const done = handler({ method, path: target.path, query: target.query }, res);
+    const request: HttpRequest = {
+      method,
+      path: target.path,
+      query: target.query,
+      authorization: req.headers.authorization,
+      remoteAddress: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+      clientCertificate: clientCertificate(req),
+    };
+    const done = handler(request, res);
     if (done) done.catch(failed);
   } catch (e) {
     failed(e);

@@ -25,6 +25,8 @@ export interface ClientOptions {
   connectTimeout_ms?: number;
   /** Send pings to keep the session alive (on by default; off lets a test watch it expire). */
   ping?: boolean;
+  /** Connect over TLS (a secureClientPort) with these options: CA, certificate and key. */
+  tls?: ConnectionOptions;
 }
 
 /** A watch event as the server sent it (WatcherEvent), with the zxid of its reply header. */
@@ -83,10 +85,11 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
   private constructor(
     readonly host: string,
     readonly port: number,
-    tls?: ConnectionOptions,
+    tls: ConnectionOptions | undefined,
   ) {
     super();
-    // Over TLS the ConnectRequest waits in the socket until the handshake is done.
+    // A TLSSocket holds what is written before its handshake ends (the ConnectRequest) and
+    // sends it after. SNI names a host, never an address.
     this.socket = tls ? tlsConnect({ ...tls, host, port, ...(isIp(host) ? {} : { servername: host }) }) : connect({ host, port });
     this.socket.setNoDelay(true);
     this.socket.on('data', (d: Buffer) => this.receive(d));
@@ -95,8 +98,8 @@ export class ZooKeeperClient extends EventEmitter<{ watch: [WatchedEvent]; close
   }
 
   /** Connects to the first server of a connect string ("host:port[,host:port...]"). */
-  static async connect(connectString: string, opts: ClientOptions = {}, tls?: ConnectionOptions): Promise<ZooKeeperClient> {
-    const client = ZooKeeperClient.open(connectString, tls);
+  static async connect(connectString: string, opts: ClientOptions = {}): Promise<ZooKeeperClient> {
+    const client = ZooKeeperClient.open(connectString, opts.tls);
     await client.handshake(opts);
     return client;
   }

@@ -18,7 +18,7 @@ export type BooleanRule =
   | 'notExactlyNo';
 
 /** The ServerConfig fields a switch sets; the others are read (and checked) only. */
-export type BooleanField = 'standaloneEnabled' | 'reconfigEnabled' | 'skipACL' | 'adminEnableServer' | 'extendedTypesEnabled' | 'metricsProviderExportJvmInfo' | 'enforceQuota';
+export type BooleanField = 'sslQuorum' | 'portUnification' | 'standaloneEnabled' | 'reconfigEnabled' | 'skipACL' | 'adminEnableServer' | 'extendedTypesEnabled' | 'metricsProviderExportJvmInfo' | 'enforceQuota' | 'adminPortUnification' | 'adminForceHttps';
 
 export interface BooleanSwitch {
   rule: BooleanRule;
@@ -36,8 +36,8 @@ export const BOOLEAN_SWITCHES: Record<string, BooleanSwitch> = {
   localSessionsUpgradingEnabled: { rule: 'trueOrFalse', readBy: 'QuorumPeerConfig' },
   quorumListenOnAllIPs: { rule: 'trueOrFalse', readBy: 'QuorumPeerConfig' },
   syncEnabled: { rule: 'trueOrFalse', readBy: 'QuorumPeerConfig' },
-  sslQuorum: { rule: 'trueOrFalse', readBy: 'QuorumPeerConfig' },
-  portUnification: { rule: 'trueOrFalse', readBy: 'QuorumPeerConfig' },
+  sslQuorum: { rule: 'trueOrFalse', readBy: 'QuorumPeerConfig', field: 'sslQuorum' },
+  portUnification: { rule: 'trueOrFalse', readBy: 'QuorumPeerConfig', field: 'portUnification' },
   sslQuorumReloadCertFiles: { rule: 'trueOrFalse', readBy: 'QuorumPeerConfig' },
   'quorum.auth.enableSasl': { rule: 'trueOrFalse', readBy: 'QuorumPeerConfig' },
   'quorum.auth.serverRequireSasl': { rule: 'trueOrFalse', readBy: 'QuorumPeerConfig' },
@@ -51,8 +51,8 @@ export const BOOLEAN_SWITCHES: Record<string, BooleanSwitch> = {
   skipACL: { rule: 'exactlyYes', readBy: 'ZooKeeperServer (zookeeper.skipACL)', field: 'skipACL' },
   'admin.enableServer': { rule: 'notExactlyFalse', readBy: 'AdminServerFactory (zookeeper.admin.enableServer)', field: 'adminEnableServer' },
   extendedTypesEnabled: { rule: 'trueIgnoringCase', readBy: 'EphemeralType (zookeeper.extendedTypesEnabled)', field: 'extendedTypesEnabled' },
-  'admin.portUnification': { rule: 'trueIgnoringCase', readBy: 'JettyAdminServer (zookeeper.admin.portUnification)' },
-  'admin.forceHttps': { rule: 'trueIgnoringCase', readBy: 'JettyAdminServer (zookeeper.admin.forceHttps)' },
+  'admin.portUnification': { rule: 'trueIgnoringCase', readBy: 'JettyAdminServer (zookeeper.admin.portUnification)', field: 'adminPortUnification' },
+  'admin.forceHttps': { rule: 'trueIgnoringCase', readBy: 'JettyAdminServer (zookeeper.admin.forceHttps)', field: 'adminForceHttps' },
   'digest.enabled': { rule: 'trueIgnoringCase', readBy: 'ZooKeeperServer (zookeeper.digest.enabled)' },
   enforceQuota: { rule: 'trueIgnoringCase', readBy: 'ZooKeeperServer (zookeeper.enforceQuota)', field: 'enforceQuota' },
   'closeSessionTxn.enabled': { rule: 'trueIgnoringCase', readBy: 'ZooKeeperServer (zookeeper.closeSessionTxn.enabled)' },

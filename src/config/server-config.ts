@@ -4,6 +4,7 @@
 import { MIN_SNAP_RETAIN_COUNT } from '../persistence/purge';
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { isAdminTlsKey, readAdminAuthEnabled, readAdminTls, type AdminTlsConfig } from './admin-tls-config';
 import { BOOLEAN_SWITCHES, BooleanValueError, readBoolean, surprisingValue, type BooleanSwitch } from './boolean-switches';
 import { ConfigError } from './config-error';
 import { NO_JVM_FLAGS, readJvmFlags, type JvmFlags } from './jvm-flags';
@@ -41,6 +42,13 @@ export interface ServerConfig {
   adminServerAddress: string;
   adminServerPort: number;
   adminCommandURL: string;
+  /** admin.portUnification / admin.forceHttps (JettyAdminServer): HTTPS beside HTTP, or alone. */
+  adminPortUnification: boolean;
+  adminForceHttps: boolean;
+  /** The AdminServer's TLS (admin-tls-config.ts), when either is on. */
+  adminTls?: AdminTlsConfig;
+  /** admin.auth.enabled (ours): the admin commands 3.9 guards, and those that change state or expose data, need auth. */
+  adminAuthEnabled: boolean;
   metricsProviderClassName: string;
   metricsProviderHttpHost: string;
   metricsProviderHttpPort: number;
@@ -58,7 +66,11 @@ export interface ServerConfig {
   ensemble?: EnsembleConfig;
   /** Standalone: no server.N lines (or only one, with standaloneEnabled). */
   standaloneMode: boolean;
-  /** secureClientPort, ssl.* and the x509 scheme (tls-config.ts). */
+  /** sslQuorum: the members speak TLS to each other (tls.quorum holds ssl.quorum.*). */
+  sslQuorum: boolean;
+  /** portUnification: the quorum ports take TLS and plain connections alike. */
+  portUnification: boolean;
+  /** secureClientPort, ssl.*, ssl.quorum.* and the x509 scheme (tls-config.ts). */
   tls: TlsKeys;
   /** SASL logins on the client port, the sasl scheme and enforced authentication (sasl-config.ts). */
   sasl: SaslConfig;
@@ -152,6 +164,9 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     adminServerAddress: '127.0.0.1',
     adminServerPort: 8080,
     adminCommandURL: '/commands',
+    adminPortUnification: false,
+    adminForceHttps: false,
+    adminAuthEnabled: false,
     metricsProviderClassName: 'org.apache.zookeeper.metrics.impl.DefaultMetricsProvider',
     metricsProviderHttpHost: '0.0.0.0',
     metricsProviderHttpPort: 7000,
@@ -164,6 +179,8 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     servers: [],
     serverId: 0,
     standaloneMode: true,
+    sslQuorum: false,
+    portUnification: false,
     tls: { sslAuthProvider: 'x509' },
     sasl: NO_SASL,
     properties: new Map(),
@@ -197,7 +214,8 @@ export function parseConfig(
   const saslProps: Property[] = [];
   // -D options first, so that zoo.cfg's lines win, as they win in Apache; those Apache reads
   // from the option alone come last.
-  for (const p of [...jvmFlags.defaults.filter((d) => !inZooCfg.has(d.key)), ...props, ...jvmFlags.overrides]) {
+  const applied = [...jvmFlags.defaults.filter((d) => !inZooCfg.has(d.key)), ...props, ...jvmFlags.overrides];
+  for (const p of applied) {
     if (p.file === file) cfg.properties.set(p.key, p.value);
     if (isEnsembleKey(p.key)) {
       ensembleProps.push(p);
@@ -207,6 +225,7 @@ export function parseConfig(
       tlsProps.push(p);
       continue;
     }
+    if (isAdminTlsKey(p.key)) continue; // read after the loop, with the switches that turn it on
     if (p.key === JAAS_CONFIG_KEY && p.file === file) {
       // A system property Apache reads from the java command line only: in zoo.cfg it would be zookeeper.java.security....
       cfg.warnings.push(`${file}:${p.line}: ${p.key} is ignored in zoo.cfg, as ZooKeeper ignores it there: pass -D${p.key}=${p.value} in SERVER_JVMFLAGS`);
@@ -257,7 +276,10 @@ export function parseConfig(
     cfg.autopurgeSnapRetainCount = MIN_SNAP_RETAIN_COUNT;
   }
 
-  cfg.tls = readTlsKeys(tlsProps, (path) => readFileSync(path, 'utf8'));
+  cfg.tls = readTlsKeys(tlsProps, (path) => readFileSync(path, 'utf8'), { sslQuorum: cfg.sslQuorum, portUnification: cfg.portUnification, file });
+  const adminTls = readAdminTls(applied, { portUnification: cfg.adminPortUnification, forceHttps: cfg.adminForceHttps }, (path) => readFileSync(path, 'utf8'));
+  if (adminTls) cfg.adminTls = adminTls;
+  cfg.adminAuthEnabled = readAdminAuthEnabled(applied);
   const authProviders = tlsProps.filter((p) => p.key.startsWith('authProvider.'));
   cfg.sasl = readSaslKeys(saslProps, authProviders, cfg.tls.x509 ? ['x509'] : [], (path) => readFileSync(path, 'utf8'));
 

@@ -6,6 +6,7 @@ import type { Counter } from '../metrics/metrics-provider';
 import type { Txn } from '../tree/txn';
 import { Learner, type LearnerEffect, type LearnerOptions } from './learner';
 import { LearnerCnx } from './learner-cnx';
+import type { QuorumSockets } from './quorum-sockets';
 import { PacketType, packet, type QuorumPacket } from './quorum-packet';
 import type { StreamedSnapshot } from './snapshot-stream';
 import { formatInetAddr, type SocketAddress } from './multiple-addresses';
@@ -33,6 +34,8 @@ export interface LearnerDatabase {
 export interface FollowOptions extends LearnerOptions {
   /** The leader's quorum addresses (every one of its server line), tried in turn. */
   leader: readonly SocketAddress[];
+  /** sslQuorum: the connection to the leader is TLS (quorum-sockets.ts). */
+  sockets?: QuorumSockets;
   tickTime_ms: number;
   maxBuffer_bytes: number;
   log: { info(line: string): void; warn(line: string): void };
@@ -107,6 +110,8 @@ export class FollowLeader {
     for (let attempt = 1; attempt <= CONNECT_ATTEMPTS && !this.done; attempt++) {
       const cnx = new LearnerCnx({
         leader: this.o.leader,
+        ...(this.o.sockets ? { sockets: this.o.sockets } : {}),
+        handshakeTimeout_ms: this.o.tickTime_ms * this.o.initLimit,
         maxBuffer_bytes: this.o.maxBuffer_bytes,
         onPacket: (p, snapshot) => {
           if (this.serving) this.count(p);

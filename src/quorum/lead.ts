@@ -7,6 +7,7 @@ import type { Counter } from '../metrics/metrics-provider';
 import type { Txn } from '../tree/txn';
 import { Leader, type LeaderEffect, type LeaderOptions, type LearnerId } from './leader';
 import { LearnerCnxAcceptor } from './learner-cnx-acceptor';
+import type { QuorumSockets } from './quorum-sockets';
 import type { SocketAddress } from './multiple-addresses';
 import { LeaderStats } from './leader-stats';
 import { PacketType } from './quorum-packet';
@@ -61,6 +62,8 @@ export interface LeadOptions extends LeaderOptions {
   /** Our quorum addresses (every one of our server line). */
   listen: readonly SocketAddress[];
   quorumListenOnAllIPs?: boolean;
+  /** sslQuorum / portUnification on the quorum port (quorum-sockets.ts). */
+  sockets?: QuorumSockets;
   tickTime_ms: number;
   maxBuffer_bytes: number;
   log: { info(line: string): void; warn(line: string): void };
@@ -93,6 +96,8 @@ export class Lead {
       listen: o.listen,
       log: o.log,
       listenOnAllIPs: o.quorumListenOnAllIPs,
+      ...(o.sockets ? { sockets: o.sockets } : {}),
+      handshakeTimeout_ms: o.tickTime_ms * o.initLimit,
       maxBuffer_bytes: o.maxBuffer_bytes,
       onConnected: (learner, remote) => {
         o.log.info(`learner ${learner} connected from ${remote}`);

@@ -3,8 +3,9 @@
 // arrive (bare jute records, no frame) and writes packets, and after a SNAP the snapshot
 // stream, in the order they are handed over. With several quorum addresses (multiAddress)
 // it listens on each of them.
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { listenAll, type SocketAddress } from './multiple-addresses';
+import { PLAIN_QUORUM, type QuorumSockets } from './quorum-sockets';
 import { encodePacket, packet, PacketType, readPacket, type QuorumPacket } from './quorum-packet';
 import type { LearnerId } from './leader';
 
@@ -15,6 +16,10 @@ export interface LearnerCnxAcceptorOptions {
   listenOnAllIPs?: boolean;
   /** jute.maxbuffer: the largest data a learner's packet may carry. */
   maxBuffer_bytes: number;
+  /** sslQuorum / portUnification (quorum-sockets.ts); plain when absent. */
+  sockets?: QuorumSockets;
+  /** How long a learner's TLS handshake may take: Apache's tickTime * initLimit, the socket timeout of a learner's connection. */
+  handshakeTimeout_ms: number;
   onConnected(learner: LearnerId, remote: string): void;
   onPacket(learner: LearnerId, p: QuorumPacket): void;
   onClosed(learner: LearnerId, reason: string): void;
@@ -32,7 +37,7 @@ export class LearnerCnxAcceptor {
   constructor(private readonly o: LearnerCnxAcceptorOptions) {}
 
   async start(): Promise<void> {
-    this.servers = await listenAll(this.o.listen, this.o.listenOnAllIPs ?? false, () => createServer((s) => this.accept(s)), this.o.log, { exclusive: true });
+    this.servers = await listenAll(this.o.listen, this.o.listenOnAllIPs ?? false, () => (this.o.sockets ?? PLAIN_QUORUM).createServer((s) => this.accept(s), this.o.handshakeTimeout_ms), this.o.log, { exclusive: true });
     for (const server of this.servers) server.on('error', () => {});
   }
 

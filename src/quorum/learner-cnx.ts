@@ -4,6 +4,7 @@
 // quorum addresses (multiAddress) is dialled on each in turn until one answers.
 import type { Socket } from 'node:net';
 import { dialFirst, type SocketAddress } from './multiple-addresses';
+import { PLAIN_QUORUM, type QuorumSockets } from './quorum-sockets';
 import { encodePacket, PacketType, readPacket, type QuorumPacket } from './quorum-packet';
 import { SnapshotStreamReader, type StreamedSnapshot } from './snapshot-stream';
 
@@ -12,6 +13,10 @@ export interface LearnerCnxOptions {
   leader: readonly SocketAddress[];
   /** jute.maxbuffer: the largest data a packet (or one snapshot element) may carry. */
   maxBuffer_bytes: number;
+  /** sslQuorum (quorum-sockets.ts); plain when absent. */
+  sockets?: QuorumSockets;
+  /** How long the TLS handshake may take: Apache's tickTime * initLimit, the learner socket's timeout. */
+  handshakeTimeout_ms: number;
   onPacket(p: QuorumPacket, snapshot?: StreamedSnapshot): void;
   onClose(reason: string): void;
 }
@@ -31,7 +36,8 @@ export class LearnerCnx {
 
   /** Resolves with the address that answered once connected; rejects if no address of the leader can be reached. */
   async open(): Promise<SocketAddress> {
-    const { socket: s, address } = await dialFirst(this.o.leader, CONNECT_TIMEOUT_ms, () => this.closed);
+    const { socket: raw, address } = await dialFirst(this.o.leader, CONNECT_TIMEOUT_ms, () => this.closed);
+    const s = await (this.o.sockets ?? PLAIN_QUORUM).dialled(raw, this.o.handshakeTimeout_ms);
     if (this.closed) {
       s.destroy();
       throw new Error('closed');

@@ -7,8 +7,9 @@
 // SEND_CAPACITY = 1), and the last message sent is sent again on every new connection.
 // A member with several addresses (multiAddress) is listened for on all of ours and dialled
 // on each of its in turn (multiple-addresses.ts).
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { dialFirst, formatInetAddr, listenAll, parseAddressList, type SocketAddress } from './multiple-addresses';
+import { PLAIN_QUORUM, type QuorumSockets } from './quorum-sockets';
 
 export type ElectionAddress = SocketAddress;
 
@@ -25,6 +26,13 @@ export interface CnxManagerOptions {
   multiAddress?: boolean;
   /** The election addresses of every other member of the config. */
   peers: ReadonlyMap<bigint, readonly ElectionAddress[]>;
+  /** sslQuorum / portUnification (quorum-sockets.ts); plain when absent. */
+  sockets?: QuorumSockets;
+  /**
+   * How long a TLS handshake may take: Apache's socket timeout on the election port
+   * (QuorumCnxManager.socketTimeout, tickTime * syncLimit), which bounds the handshake there.
+   */
+  handshakeTimeout_ms?: number;
   onMessage(from: bigint, message: Buffer): void;
   log: { info(line: string): void; warn(line: string): void; debug?(line: string): void };
 }
@@ -40,6 +48,8 @@ const INITIAL_ADDRESS_MAX_bytes = 2048;
 const CONNECT_TIMEOUT_ms = 5000;
 /** How long a peer that dialled us may take to say who it is before we hang up. */
 const INITIAL_MESSAGE_TIMEOUT_ms = 5000;
+/** tickTime * syncLimit at Apache's defaults (2000 ms, 5), when the caller gives none. */
+const DEFAULT_HANDSHAKE_TIMEOUT_ms = 10_000;
 
 interface PeerLink {
   socket?: Socket;
@@ -58,7 +68,9 @@ export class QuorumCnxManager {
   constructor(private readonly o: CnxManagerOptions) {}
 
   async start(): Promise<void> {
-    this.servers = await listenAll(this.o.listen, this.o.listenOnAllIPs ?? false, () => createServer((s) => this.accept(s)), this.o.log);
+    const sockets = this.o.sockets ?? PLAIN_QUORUM;
+    const handshake_ms = this.o.handshakeTimeout_ms ?? DEFAULT_HANDSHAKE_TIMEOUT_ms;
+    this.servers = await listenAll(this.o.listen, this.o.listenOnAllIPs ?? false, () => sockets.createServer((s) => this.accept(s), handshake_ms), this.o.log);
     for (const server of this.servers) server.on('error', (e) => this.o.log.warn(`election port: ${e.message}`));
     if (this.stopped) for (const server of this.servers) server.close();
   }
@@ -108,11 +120,21 @@ export class QuorumCnxManager {
     const addrs = addresses ?? this.o.peers.get(sid);
     if (this.stopped || link.socket || link.dialing || !addrs || addrs.length === 0) return;
     link.dialing = true;
+    const sockets = this.o.sockets ?? PLAIN_QUORUM;
+    const where = addrs.map(formatInetAddr).join('|');
     dialFirst(addrs, CONNECT_TIMEOUT_ms, () => this.stopped).then(
-      ({ socket }) => this.connected(sid, link, socket),
+      ({ socket }) =>
+        sockets.dialled(socket, this.o.handshakeTimeout_ms ?? DEFAULT_HANDSHAKE_TIMEOUT_ms).then(
+          (s) => this.connected(sid, link, s),
+          (e: Error) => {
+            link.dialing = false;
+            // As Apache's "Cannot open secure channel": a member that answers but cannot be trusted.
+            if (!this.stopped) this.o.log.warn(`Cannot open secure channel to ${sid} at election address ${where}: ${e.message}`);
+          },
+        ),
       (e: Error) => {
         link.dialing = false;
-        this.o.log.debug?.(`cannot open an election connection to server ${sid} at ${addrs.map(formatInetAddr).join('|')}: ${e.message}`);
+        this.o.log.debug?.(`cannot open an election connection to server ${sid} at ${where}: ${e.message}`);
       },
     );
   }

@@ -21,6 +21,8 @@ import { ZooKeeperServer } from '../server/zookeeper-server';
 import { QuorumPeer } from './quorum-peer';
 import { DataTree } from '../tree/data-tree';
 import { quorumConfigText } from '../config/quorum-verifier';
+import { secureServerOptions } from '../server/tls-context';
+import { quorumSockets, type QuorumSockets } from './quorum-sockets';
 
 export interface RunningPeer {
   peer: QuorumPeer;
@@ -58,6 +60,7 @@ export async function startQuorumPeer(config: ServerConfig, log: Logger): Promis
         maxBuffer_bytes: config.juteMaxBuffer,
         serverOptions: options,
         factory,
+        ...(config.tls.quorum ? { sockets: quorumSocketsOf(config, log) } : {}),
         log,
         metrics,
         onRole: (mode, zks) => {
@@ -91,4 +94,16 @@ export async function startQuorumPeer(config: ServerConfig, log: Logger): Promis
       await db.close();
     },
   };
+}
+
+/**
+ * sslQuorum / portUnification: the ssl.quorum.* stores read now, so that a member whose
+ * quorum TLS cannot work stops at start naming the key and the file (a ConfigError).
+ */
+function quorumSocketsOf(config: ServerConfig, log: Logger): QuorumSockets {
+  const q = config.tls.quorum!;
+  const tls = q.x509.keyStore ? secureServerOptions(q.x509, config.file, 'the quorum ports (sslQuorum)') : undefined;
+  const qlog = log.child('quorum-tls');
+  qlog.info(`${q.portUnification ? 'Creating TLS-enabled quorum server sockets (portUnification: TLS and plain)' : 'Creating TLS-only quorum server sockets'}; dialling members over ${q.sslQuorum ? 'TLS' : 'plain TCP'}`);
+  return quorumSockets(q, tls, qlog);
 }

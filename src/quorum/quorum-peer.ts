@@ -22,6 +22,7 @@ import type { LeaderStats } from './leader-stats';
 import { electionAddresses, quorumAddresses } from './multiple-addresses';
 import type { QuorumPeerView, ZabState } from './peer-view';
 import type { ServerMetrics } from '../metrics/server-metrics';
+import type { QuorumSockets } from './quorum-sockets';
 
 export interface QuorumPeerOptions {
   ensemble: EnsembleConfig;
@@ -32,6 +33,8 @@ export interface QuorumPeerOptions {
   /** How to build each role's server (everything but the tree and the role). */
   serverOptions: Omit<ZooKeeperServerOptions, 'tree'>;
   factory: ServerCnxnFactory;
+  /** sslQuorum / portUnification: the sockets of both quorum ports (plain when absent). */
+  sockets?: QuorumSockets;
   log: Logger;
   metrics: ServerMetrics;
   /** Told of every role change, for srvr's Mode, mntr's server_state and the admin commands. */
@@ -91,6 +94,9 @@ export class QuorumPeer implements QuorumPeerView {
         listenOnAllIPs: e.quorumListenOnAllIPs,
         multiAddress: e.multiAddressEnabled,
         peers,
+        ...(o.sockets ? { sockets: o.sockets } : {}),
+        // QuorumCnxManager's socketTimeout, which bounds a TLS handshake on Apache's election port.
+        handshakeTimeout_ms: o.tickTime_ms * o.syncLimit,
         log: o.log.child('election'),
       },
     );
@@ -170,6 +176,7 @@ export class QuorumPeer implements QuorumPeerView {
         syncLimit: this.o.syncLimit,
         configVersion: Number(this.o.ensemble.verifier.version),
         leader: quorumAddresses(leader),
+        ...(this.o.sockets ? { sockets: this.o.sockets } : {}),
         tickTime_ms: this.o.tickTime_ms,
         maxBuffer_bytes: this.o.maxBuffer_bytes,
         log: this.o.log.child(mode),
@@ -251,6 +258,7 @@ export class QuorumPeer implements QuorumPeerView {
         configVersion: Number(e.verifier.version),
         listen: quorumAddresses(me),
         quorumListenOnAllIPs: e.quorumListenOnAllIPs,
+        ...(this.o.sockets ? { sockets: this.o.sockets } : {}),
         tickTime_ms: this.o.tickTime_ms,
         maxBuffer_bytes: this.o.maxBuffer_bytes,
         log: this.o.log.child('leader'),

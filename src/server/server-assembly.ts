@@ -5,6 +5,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAdminServer } from '../admin/admin-server';
+import type { HttpsOptions } from '../admin/https-transport';
+import { storeOptions } from './tls-context';
 import type { AdminContext } from '../admin/commands';
 import type { HttpListener } from '../admin/http-listener';
 import { startMetricsServer } from '../admin/metrics-server';
@@ -158,15 +160,25 @@ export async function startOperatorEndpoints(config: ServerConfig, ctx: AdminCon
     }
     if (config.adminEnableServer) {
       const host = config.adminServerAddress;
-      const l = await startAdminServer(ctx, { host, port: config.adminServerPort, commandURL: config.adminCommandURL, log: log.child('admin') });
+      const https = adminHttps(config);
+      const l = await startAdminServer(ctx, { host, port: config.adminServerPort, commandURL: config.adminCommandURL, log: log.child('admin'), ...(https ? { https } : {}) });
       listeners.push(l);
-      log.info(`AdminServer at http://${host}:${l.port}${config.adminCommandURL}`);
+      const scheme = !https ? 'http' : https.plainToo ? 'http and https' : 'https';
+      log.info(`AdminServer at ${scheme}://${host}:${l.port}${config.adminCommandURL}`);
     }
   } catch (e) {
     await stop();
     throw e;
   }
   return { stop };
+}
+
+/** The AdminServer's HTTPS from the quorum's stores, read now so a bad store stops the start naming it. */
+function adminHttps(config: ServerConfig): HttpsOptions | undefined {
+  const t = config.adminTls;
+  if (!t) return undefined;
+  const tls = { ...storeOptions(t.keyStore, t.trustStore, config.file), requestCert: t.needClientAuth, rejectUnauthorized: t.needClientAuth };
+  return { tls, plainToo: t.plainToo };
 }
 
 export function listenOnClientPort(config: ServerConfig, factory: ServerCnxnFactory): Promise<void> {

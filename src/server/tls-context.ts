@@ -1,11 +1,13 @@
-// The secure client port's TLS settings from its key and trust stores, read once at start:
+// The TLS settings of the secure client port and of the quorum (X509Settings under ssl. or
+// ssl.quorum.) from their key and trust stores, read once at start:
 // a store that cannot be read (missing, wrong password, no key in it) stops the start with
 // a ConfigError naming the zoo.cfg key and the file, never the password.
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type TlsOptions } from 'node:tls';
 import { ConfigError } from '../config/config-error';
-import type { SecureClientConfig, StoreConfig } from '../config/tls-config';
+import type { StoreConfig, X509Settings } from '../config/tls-config';
 import { DEFAULT_CIPHER_SUITES } from '../config/tls-config';
+import { JksStoreError, readJksKeyStore, readJksTrustStore } from './jks-store';
 
 type TlsVersion = NonNullable<TlsOptions['minVersion']>;
 const TLS_VERSIONS: readonly TlsVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
@@ -33,11 +35,11 @@ const OPENSSL_CIPHER_NAMES: Readonly<Record<string, string>> = {
   TLS_RSA_WITH_AES_256_GCM_SHA384: 'AES256-GCM-SHA384',
 };
 
-/** The options of tls.createServer for the secure client port. */
-export function secureServerOptions(cfg: SecureClientConfig, cfgFile: string): TlsOptions {
+/** The options of tls.createServer for the secure client port (or the quorum ports: `serving` names which). */
+export function secureServerOptions(cfg: X509Settings, cfgFile: string, serving = 'secureClientPort'): TlsOptions {
   const opts: TlsOptions = {
     ...versions(cfg, cfgFile),
-    ...cipherOptions(cfg.cipherSuites ?? DEFAULT_CIPHER_SUITES, cfgFile),
+    ...cipherOptions(cfg.cipherSuites ?? DEFAULT_CIPHER_SUITES, cfgFile, cfg.prefix),
     // need: the handshake fails without a trusted certificate. want: one is asked for, and
     // the listener refuses an untrusted one after the handshake (secure-listener.ts), as
     // Java's wantClientAuth fails the handshake for it; none shown is fine.
@@ -49,9 +51,14 @@ export function secureServerOptions(cfg: SecureClientConfig, cfgFile: string): T
   try {
     createSecureContext(opts);
   } catch (e) {
-    throw new ConfigError(`${cfgFile}: cannot serve TLS on secureClientPort with ${cfg.keyStore?.location ?? 'no key store'}: ${(e as Error).message}`);
+    throw new ConfigError(`${cfgFile}: cannot serve TLS on ${serving} with ${cfg.keyStore?.location ?? 'no key store'}: ${(e as Error).message}`);
   }
   return opts;
+}
+
+/** A key store's key and chain and a trust store's certificates, for another TLS listener (the AdminServer's). */
+export function storeOptions(keyStore: StoreConfig, trustStore: StoreConfig, cfgFile: string): TlsOptions {
+  return { ...keyMaterial(keyStore, cfgFile), ca: trustedCertificates(trustStore, cfgFile) };
 }
 
 /** A key store's key and certificate chain, as tls options (the client's shell reads its own with it too). */
@@ -73,8 +80,11 @@ export function keyMaterial(store: StoreConfig, cfgFile: string): TlsOptions {
       tryContext(opts, store, cfgFile);
       return opts;
     }
-    case 'JKS':
-      return jksRefused(store, cfgFile);
+    case 'JKS': {
+      const opts: TlsOptions = { ...fromJks(() => readJksKeyStore(bytes, store.password), store, cfgFile) };
+      tryContext(opts, store, cfgFile);
+      return opts;
+    }
   }
 }
 
@@ -93,7 +103,7 @@ export function trustedCertificates(store: StoreConfig, cfgFile: string): string
       // certificates alone, as keytool -importcert makes, it cannot read.
       return storeError(store, cfgFile, 'a PKCS12 trust store cannot be read here: give the CA certificates as a PEM file (ssl.trustStore.type=PEM)');
     case 'JKS':
-      return jksRefused(store, cfgFile);
+      return fromJks(() => readJksTrustStore(bytes, store.password), store, cfgFile);
   }
 }
 
@@ -115,19 +125,24 @@ function readStore(store: StoreConfig, cfgFile: string): Buffer {
   }
 }
 
-function jksRefused(store: StoreConfig, cfgFile: string): never {
-  return storeError(store, cfgFile, 'JKS key stores cannot be read here: convert it with `keytool -importkeystore -srckeystore FILE -destkeystore FILE.p12 -deststoretype pkcs12` and set the type to PKCS12');
+function fromJks<T>(read: () => T, store: StoreConfig, cfgFile: string): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof JksStoreError) return storeError(store, cfgFile, e.message);
+    throw e;
+  }
 }
 
 function storeError(store: StoreConfig, cfgFile: string, why: string): never {
   throw new ConfigError(`${cfgFile}: ${store.key}.location ${store.location} (${store.key}.type ${store.type}) cannot be used: ${why}`);
 }
 
-function versions(cfg: SecureClientConfig, cfgFile: string): Pick<TlsOptions, 'minVersion' | 'maxVersion'> {
+function versions(cfg: X509Settings, cfgFile: string): Pick<TlsOptions, 'minVersion' | 'maxVersion'> {
   const picked: TlsVersion[] = [];
   for (const p of cfg.enabledProtocols) {
     const v = TLS_VERSIONS.find((t) => t === p);
-    if (!v) throw new ConfigError(`${cfgFile}: ssl.enabledProtocols must list protocols among ${TLS_VERSIONS.join(', ')} (got "${p}")`);
+    if (!v) throw new ConfigError(`${cfgFile}: ${cfg.prefix}.enabledProtocols must list protocols among ${TLS_VERSIONS.join(', ')} (got "${p}")`);
     picked.push(v);
   }
   // Node enables a range: from the oldest to the newest listed (a gap in a list is rare).
@@ -135,12 +150,12 @@ function versions(cfg: SecureClientConfig, cfgFile: string): Pick<TlsOptions, 'm
   return { minVersion: TLS_VERSIONS[Math.min(...idx)]!, maxVersion: TLS_VERSIONS[Math.max(...idx)]! };
 }
 
-function cipherOptions(suites: string[], cfgFile: string): Pick<TlsOptions, 'ciphers'> {
+function cipherOptions(suites: string[], cfgFile: string, prefix: string): Pick<TlsOptions, 'ciphers'> {
   const names: string[] = [];
   for (const s of suites) {
     if (s.startsWith('TLS_AES_') || s.startsWith('TLS_CHACHA20_')) continue; // TLS 1.3's, always on in Node
     const n = OPENSSL_CIPHER_NAMES[s];
-    if (!n) throw new ConfigError(`${cfgFile}: ssl.ciphersuites names ${s}, which is not among the suites known here: ${Object.keys(OPENSSL_CIPHER_NAMES).join(', ')}`);
+    if (!n) throw new ConfigError(`${cfgFile}: ${prefix}.ciphersuites names ${s}, which is not among the suites known here: ${Object.keys(OPENSSL_CIPHER_NAMES).join(', ')}`);
     names.push(n);
   }
   return names.length > 0 ? { ciphers: names.join(':') } : {};

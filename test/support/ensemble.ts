@@ -41,6 +41,13 @@ export interface Member {
 }
 
 const JAVA_CP = ['/etc/zookeeper/conf', '/usr/share/java/zookeeper.jar', '/usr/share/java/slf4j-simple.jar', '/usr/share/java/servlet-api.jar'].join(':');
+/**
+ * Netty's jars that Debian's zookeeper.jar manifest lacks: NettyServerCnxnFactory
+ * (secureClientPort) needs them, and so does the quorum's UnifiedServerSocket, which asks
+ * Netty's SslHandler whether the first bytes are TLS (without them its listener thread dies
+ * of a NoClassDefFoundError at the first connection: "Leaving listener").
+ */
+const NETTY_CP = ['/usr/share/java/netty-codec.jar', '/usr/share/java/netty-resolver.jar'];
 
 /** The server.N lines every member of `members` shares. */
 export function serverLines(members: MemberSpec[]): Record<string, string> {
@@ -74,7 +81,8 @@ export async function startMember(
   flavour: 'apache' | 'ours',
   me: MemberSpec,
   members: MemberSpec[],
-  extra: Record<string, string | number> = {},
+  /** Extra zoo.cfg lines; undefined leaves out a line of the default (clientPort, for a TLS-only member). */
+  extra: Record<string, string | number | undefined> = {},
   reuseDir?: string,
   runtime: RuntimeArgs = {},
 ): Promise<Member> {
@@ -86,7 +94,7 @@ export async function startMember(
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(join(dataDir, 'myid'), `${me.myid}\n`);
-  const cfg: Record<string, string | number> = {
+  const cfg: Record<string, string | number | undefined> = {
     tickTime: 500,
     initLimit: 10,
     syncLimit: 5,
@@ -100,10 +108,13 @@ export async function startMember(
     ...extra,
   };
   const cfgFile = join(dir, 'zoo.cfg');
-  writeFileSync(cfgFile, Object.entries(cfg).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  writeFileSync(cfgFile, Object.entries(cfg).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  const netty = cfg.secureClientPort !== undefined || cfg.sslQuorum !== undefined || cfg.portUnification !== undefined;
+  for (const jar of flavour === 'apache' && netty ? NETTY_CP : []) if (!existsSync(jar)) throw new Error(`${jar} is missing: run scripts/install-test-deps.sh`);
+  const classPath = netty ? [JAVA_CP, ...NETTY_CP].join(':') : JAVA_CP;
   const command =
     flavour === 'apache'
-      ? ['java', '-Xmx256m', ...(runtime.jvmArgs ?? []), ...(me.jvmFlags ?? []), '-Dorg.slf4j.simpleLogger.showDateTime=true', '-cp', JAVA_CP, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile]
+      ? ['java', '-Xmx256m', ...(runtime.jvmArgs ?? []), ...(me.jvmFlags ?? []), '-Dorg.slf4j.simpleLogger.showDateTime=true', '-cp', classPath, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile]
       : [process.execPath, ...(runtime.nodeArgs ?? []), BUNDLE, 'server', cfgFile];
   const [program, ...args] = [...(runtime.prefix ?? []), ...command];
   const child: ChildProcess =

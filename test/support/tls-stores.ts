@@ -1,8 +1,10 @@
 // Key and trust stores for TLS tests, made with openssl and Java's keytool (both real
 // tools an operator uses): a CA, a server certificate for given IP addresses, client
-// certificates (by subject), one signed by another CA, and one that expired in 2020.
+// certificates (by subject), one signed by another CA, one that expired in 2020, and
+// ensemble members' certificates (for ssl.quorum.*, by either CA); each key store as PEM,
+// PKCS12 and (keytool's, on first use: a JVM each) JKS.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -28,6 +30,15 @@ export interface TlsStores {
   stranger: ClientCert;
   /** A client certificate valid 2020-01-01 .. 2020-01-02 only. */
   expired: ClientCert;
+  /** The CA as a JKS trust store (keytool -importcert -storetype JKS), made on first use. */
+  trustJks(): string;
+  /** A client's key store as JKS (keytool -importkeystore -deststoretype JKS), made on first use. */
+  clientJks(cert: ClientCert): string;
+  /**
+   * An ensemble member's key store (PEM and PKCS12) whose certificate names `ips` (IP
+   * subject alternative names), signed by the CA or, as a stranger, by the other one.
+   */
+  member(name: string, ips: string[], signer?: 'ca' | 'otherca'): { pemStore: string; p12Store: string };
 }
 
 export const STORE_PASSWORD = 'Store-Pw-7e1';
@@ -71,7 +82,9 @@ export function makeTlsStores(serverIps: string[]): TlsStores {
 
   signed('server', '/O=zkts/CN=server', 'ca', `subjectAltName=${serverIps.map((ip) => `IP:${ip}`).join(',')}\n`);
   const server = stores('server');
-  run('keytool', ['-importkeystore', '-srckeystore', 'server.p12', '-srcstoretype', 'PKCS12', '-srcstorepass', STORE_PASSWORD, '-destkeystore', 'server.jks', '-deststoretype', 'JKS', '-deststorepass', STORE_PASSWORD, '-noprompt'], dir);
+  const toJks = (p12: string, jks: string) =>
+    run('keytool', ['-importkeystore', '-srckeystore', p12, '-srcstoretype', 'PKCS12', '-srcstorepass', STORE_PASSWORD, '-destkeystore', jks, '-deststoretype', 'JKS', '-deststorepass', STORE_PASSWORD, '-noprompt'], dir);
+  toJks('server.p12', 'server.jks');
 
   // Expired: keytool can date a certificate in the past (openssl 3.0's x509 -req cannot).
   run('openssl', ['pkcs12', '-export', '-inkey', 'ca.key', '-in', 'ca.pem', '-name', 'ca', '-out', 'ca.p12', '-passout', `pass:${STORE_PASSWORD}`], dir);
@@ -99,5 +112,35 @@ export function makeTlsStores(serverIps: string[]): TlsStores {
     },
     stranger: stranger,
     expired,
+    trustJks() {
+      const jks = join(dir, 'trust.jks');
+      if (!existsSync(jks)) run('keytool', ['-importcert', '-noprompt', '-alias', 'ca', '-file', 'ca.pem', '-keystore', jks, '-storetype', 'JKS', '-storepass', STORE_PASSWORD], dir);
+      return jks;
+    },
+    clientJks(cert: ClientCert) {
+      const jks = cert.p12Store.replace(/\.p12$/, '.jks');
+      if (!existsSync(jks)) toJks(cert.p12Store, jks);
+      return jks;
+    },
+    member(name, ips, signer = 'ca') {
+      signed(`member-${name}`, `/O=zkts/OU=members/CN=${name}`, signer, `subjectAltName=${ips.map((ip) => `IP:${ip}`).join(',')}\n`);
+      return stores(`member-${name}`);
+    },
+  };
+}
+
+/**
+ * The zoo.cfg lines of quorum TLS (sslQuorum, ssl.quorum.*) for a member on `host`: its own
+ * PKCS12 key store, whose certificate names its address and 127.0.0.1 (where a dial over
+ * loopback comes from, which the other end checks), and the CA as a PEM trust store.
+ */
+export function quorumTlsLines(stores: TlsStores, name: string, host: string, signer: 'ca' | 'otherca' = 'ca'): Record<string, string> {
+  const store = stores.member(name, [host, '127.0.0.1'], signer);
+  return {
+    sslQuorum: 'true',
+    'ssl.quorum.keyStore.location': store.p12Store,
+    'ssl.quorum.keyStore.password': STORE_PASSWORD,
+    'ssl.quorum.trustStore.location': stores.caFile,
+    'ssl.quorum.trustStore.type': 'PEM',
   };
 }

@@ -4,9 +4,9 @@
 // Started 1, then 2, then 3, Apache ZooKeeper 3.8 gives follower, leader, follower; three of
 // ours give the same, and serve writes through any member read back on all.
 import assert from 'node:assert/strict';
-import { afterEach, test } from 'node:test';
-import { ZooKeeperClient } from '../../src/client/zookeeper-client';
-import { srvrOnceServing, startMember, type Member, type MemberSpec } from '../support/ensemble';
+import { test } from 'node:test';
+import { srvrOnceServing, type Member, type MemberSpec } from '../support/ensemble';
+import { ensembleScope, modeOf as mode } from '../support/ensemble-scope';
 
 const HOST = '127.0.13.1';
 const members: MemberSpec[] = [1, 2, 3].map((myid) => ({ myid, host: HOST }));
@@ -14,24 +14,8 @@ const clientPort = (myid: number) => 2180 + myid;
 /** The guide's shape: every member on one host, ports counted up from 2888 and 3888. */
 const serverLines = Object.fromEntries(members.map((m) => [`server.${m.myid}`, `${HOST}:${2887 + m.myid}:${3887 + m.myid}`]));
 
-const running: { stop(): unknown }[] = [];
-const started: Member[] = [];
-afterEach(async (t) => {
-  if ((t as { passed?: boolean }).passed === false) for (const m of started) console.error(`--- member ${m.myid}:\n${m.log().split('\n').slice(-40).join('\n')}`);
-  started.length = 0;
-  for (const r of running.splice(0).reverse()) await r.stop();
-});
-
-async function member(flavour: 'apache' | 'ours', myid: number): Promise<Member> {
-  const m = await startMember(flavour, members[myid - 1]!, members, { clientPort: clientPort(myid), ...serverLines });
-  running.push(m);
-  started.push(m);
-  return m;
-}
-
-function mode(srvr: string): string {
-  return /Mode: (\w+)/.exec(srvr)?.[1] ?? `no mode in ${JSON.stringify(srvr)}`;
-}
+const scope = ensembleScope();
+const member = (flavour: 'apache' | 'ours', myid: number): Promise<Member> => scope.start(flavour, members[myid - 1]!, members, { clientPort: clientPort(myid), ...serverLines });
 
 /** Starts 1, then 2 (once 2 leads), then 3, and reads each member's Mode. */
 async function startInOrder(flavour: 'apache' | 'ours'): Promise<string[]> {
@@ -47,16 +31,6 @@ async function startInOrder(flavour: 'apache' | 'ours'): Promise<string[]> {
 for (const flavour of ['apache', 'ours'] as const) {
   test(`pseudo-cluster of ${flavour === 'apache' ? 'Apache' : 'ours'} ×3 on one address: started 1, 2, 3 they are follower, leader, follower; writes through each read back on all`, { timeout: 120_000 }, async () => {
     assert.deepEqual(await startInOrder(flavour), ['follower', 'leader', 'follower']);
-    const clients: ZooKeeperClient[] = [];
-    for (const myid of [1, 2, 3]) {
-      const c = await ZooKeeperClient.connect(`${HOST}:${clientPort(myid)}`, { sessionTimeout_ms: 8000 });
-      running.push({ stop: () => c.close() });
-      clients.push(c);
-    }
-    for (const [i, c] of clients.entries()) await c.create(`/pseudo-${i + 1}`, Buffer.from(`via ${clientPort(i + 1)}`));
-    for (const c of clients) {
-      await c.sync('/');
-      for (let i = 1; i <= 3; i++) assert.equal((await c.getData(`/pseudo-${i}`)).data?.toString(), `via ${clientPort(i)}`);
-    }
+    await scope.writesEverywhere([1, 2, 3].map((myid) => `${HOST}:${clientPort(myid)}`), 'pseudo');
   });
 }

@@ -4,37 +4,16 @@
 // the leader killed, a new one is elected and a client with the three-server connect
 // string keeps its session and ephemeral; a restarted member catches up.
 import assert from 'node:assert/strict';
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
 import { ZooKeeperClient } from '../../src/client/zookeeper-client';
-import { srvrOnceServing, startOurMember, type Member, type MemberSpec } from '../support/ensemble';
+import { srvrOnceServing, type Member, type MemberSpec } from '../support/ensemble';
+import { ensembleScope, modeOf as mode } from '../support/ensemble-scope';
 
 const members: MemberSpec[] = [1, 2, 3].map((myid) => ({ myid, host: `127.0.9.${myid}` }));
 const connectString = members.map((m) => `${m.host}:2181`).join(',');
-const running: { stop(): unknown }[] = [];
-const started: Member[] = [];
-afterEach(async (t) => {
-  // A failed run says what each member logged last: the first thing to read.
-  if ((t as { passed?: boolean }).passed === false) for (const m of started) console.error(`--- member ${m.myid}:\n${m.log().split('\n').slice(-40).join('\n')}`);
-  started.length = 0;
-  for (const r of running.splice(0).reverse()) await r.stop();
-});
-
-async function ours(myid: number, reuseDir?: string): Promise<Member> {
-  const m = await startOurMember(members[myid - 1]!, members, {}, reuseDir);
-  running.push(m);
-  started.push(m);
-  return m;
-}
-
-function mode(srvr: string): string {
-  return /Mode: (\w+)/.exec(srvr)?.[1] ?? `no mode in ${JSON.stringify(srvr)}`;
-}
-
-async function client(hosts: string, opts = {}): Promise<ZooKeeperClient> {
-  const c = await ZooKeeperClient.connect(hosts, { sessionTimeout_ms: 8000, ...opts });
-  running.push({ stop: () => c.close() });
-  return c;
-}
+const scope = ensembleScope();
+const ours = (myid: number, reuseDir?: string): Promise<Member> => scope.start('ours', members[myid - 1]!, members, {}, reuseDir);
+const client = scope.client;
 
 test('three of ours: started 1, 2, 3 they are follower, leader, follower; writes read back everywhere; the leader killed, the others elect anew and the session lives on', { timeout: 240_000 }, async () => {
   const m1 = await ours(1);
@@ -46,19 +25,13 @@ test('three of ours: started 1, 2, 3 they are follower, leader, follower; writes
   assert.equal(mode(await srvrOnceServing(members[2]!.host)), 'follower', 'a member that joins a serving ensemble follows its leader');
 
   // Writes through each member, read back on every member.
-  const perMember = await Promise.all(members.map((m) => client(`${m.host}:2181`)));
-  for (const [i, c] of perMember.entries()) await c.create(`/through-${i + 1}`, Buffer.from(`member ${i + 1}`));
-  for (const c of perMember) {
-    await c.sync('/');
-    for (let i = 1; i <= 3; i++) assert.equal((await c.getData(`/through-${i}`)).data?.toString(), `member ${i}`);
-  }
+  await scope.writesEverywhere(members.map((m) => `${m.host}:2181`), 'through');
 
   // A session on the failover string, with an ephemeral; then the leader dies.
   const session = await client(connectString);
   await session.create('/session-ephemeral', null, { mode: 1 });
   const id = session.sessionId;
-  await m2.stop({ keepDir: true });
-  running.splice(running.indexOf(m2), 1);
+  await scope.stopKeepingDir(m2);
   const newLeader = await Promise.race([m1, m3].map((m) => m.waitForLog(/LEADING - LEADER ELECTION TOOK/, 30_000).then(() => m)));
   assert.equal(newLeader.myid, 3, 'of 1 and 3 with the same history, 3 leads');
   assert.equal(mode(await srvrOnceServing(members[2]!.host)), 'leader');

@@ -1,11 +1,12 @@
 // Our secure client port's key stores: PKCS12 with a password serves kazoo; a store that
-// cannot be used (wrong password, missing file, JKS) stops the start with an error naming
+// cannot be used (wrong password, missing file, a cut or foreign JKS) stops the start with an error naming
 // the zoo.cfg key and the file. Apache 3.8 measured here with a wrong PKCS12 password:
 // it starts, logs "Failed to create key manager ... keystore password was incorrect" and
 // refuses every TLS client after — a refusal at start is clearer, so that is ours. The
 // password shows nowhere: not in the log, conf, envi, mntr, srvr, cons. Address 127.0.46.3.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fourLetterWord, startServer, type RunningServer } from '../support/servers';
 import { makeTlsStores, STORE_PASSWORD, type TlsStores } from '../support/tls-stores';
@@ -85,6 +86,23 @@ describe('a key store that cannot be used stops the start, naming the key and th
 
   test('a wrong PKCS12 password', () => refused({ 'ssl.keyStore.location': stores.serverP12, 'ssl.keyStore.password': 'Wrong-Pw' }, /wrong password/));
   test('a missing file', () => refused({ 'ssl.keyStore.location': join(stores.dir, 'nope.p12'), 'ssl.keyStore.password': STORE_PASSWORD }, /ENOENT/));
-  test('a JKS store (no JKS reader here yet): says how to convert it', () =>
-    refused({ 'ssl.keyStore.location': stores.serverJks, 'ssl.keyStore.password': STORE_PASSWORD }, /JKS key stores cannot be read here: convert it with `keytool -importkeystore/));
+  test('a wrong JKS password', () => refused({ 'ssl.keyStore.location': stores.serverJks, 'ssl.keyStore.password': 'Wrong-Pw' }, /\(ssl\.keyStore\.type JKS\) cannot be used: wrong password, or a damaged file/));
+  test('a JKS file cut short', () => {
+    const cut = join(stores.dir, 'cut.jks');
+    writeFileSync(cut, readFileSync(stores.serverJks).subarray(0, 300));
+    return refused({ 'ssl.keyStore.location': cut, 'ssl.keyStore.password': STORE_PASSWORD }, /wrong password, or a damaged file/);
+  });
+  test('a PKCS12 file named as JKS (ssl.keyStore.type=JKS)', () =>
+    refused({ 'ssl.keyStore.location': stores.serverP12, 'ssl.keyStore.password': STORE_PASSWORD, 'ssl.keyStore.type': 'JKS' }, /not a JKS key store/));
+  test('a JKS trust store holding no trusted certificate (a key store given as trust store)', async () => {
+    const err = await startServer('ours', { host: HOST, cfg: cfg({ 'ssl.keyStore.location': stores.serverJks, 'ssl.keyStore.password': STORE_PASSWORD, 'ssl.trustStore.location': stores.serverJks, 'ssl.trustStore.password': STORE_PASSWORD }) }).then(
+      async (s) => {
+        await s.stop();
+        return undefined;
+      },
+      (e: Error) => e,
+    );
+    assert.ok(err, 'the server started');
+    assert.match(err.message, /ssl\.trustStore\.location \S+server\.jks \(ssl\.trustStore\.type JKS\) cannot be used: no trusted certificate entry in it/);
+  });
 });

@@ -89,25 +89,13 @@ function setLimits(quota: StatsTrack, opts: Map<string, string | true>): string 
     return Number(v);
   };
   try {
-    const n = value('n', INT_MAX);
-    if (n !== undefined) {
-      if (n <= 0) return 'the num quota must be greater than zero';
-      quota.count = n;
-    }
-    const b = value('b', LONG_MAX);
-    if (b !== undefined) {
-      if (b < 0) return 'the bytes quota must be greater than or equal to zero';
-      quota.bytes = b;
-    }
-    const N = value('N', INT_MAX);
-    if (N !== undefined) {
-      if (N <= 0) return 'the num quota must be greater than zero';
-      quota.countHardLimit = N;
-    }
-    const B = value('B', LONG_MAX);
-    if (B !== undefined) {
-      if (B < 0) return 'the bytes quota must be greater than or equal to zero';
-      quota.byteHardLimit = B;
+    // In SetQuotaCommand's order: the first bad option is the one reported.
+    for (const [o, kind, field] of LIMIT_OPTIONS) {
+      const v = value(o, kind === 'num' ? INT_MAX : LONG_MAX);
+      if (v === undefined) continue;
+      if (kind === 'num' && v <= 0) return 'the num quota must be greater than zero';
+      if (kind === 'bytes' && v < 0) return 'the bytes quota must be greater than or equal to zero';
+      quota[field] = v;
     }
   } catch (e) {
     if (e instanceof NumberFormatError) return 'NumberFormatException happens when parsing the option value';
@@ -118,6 +106,13 @@ function setLimits(quota: StatsTrack, opts: Map<string, string | true>): string 
 
 const INT_MAX = 2n ** 31n - 1n;
 const LONG_MAX = 2n ** 63n - 1n;
+/** setquota's limit options: counts are ints and must be > 0, bytes are longs and must be ≥ 0. */
+const LIMIT_OPTIONS: [option: string, kind: 'num' | 'bytes', field: 'count' | 'bytes' | 'countHardLimit' | 'byteHardLimit'][] = [
+  ['n', 'num', 'count'],
+  ['b', 'bytes', 'bytes'],
+  ['N', 'num', 'countHardLimit'],
+  ['B', 'bytes', 'byteHardLimit'],
+];
 class NumberFormatError extends Error {}
 
 /** SetQuotaCommand.createQuota. */

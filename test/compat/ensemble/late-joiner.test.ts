@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { srvrOnceServing, startMember, type Member, type MemberSpec } from '../../support/ensemble';
+import { modeOf as mode } from '../../support/ensemble-scope';
 import { fourLetterWord } from '../../support/servers';
 
 type Flavour = 'apache' | 'ours';
@@ -19,10 +20,6 @@ type Flavour = 'apache' | 'ours';
 const LATE_JOIN_ms = 45_000;
 /** A leader alone gives up after syncLimit ticks (5 × 500 ms); generous for a loaded machine. */
 const LOST_QUORUM_ms = 30_000;
-
-function mode(srvr: string): string {
-  return /Mode: (\w+)/.exec(srvr)?.[1] ?? `no mode in ${JSON.stringify(srvr)}`;
-}
 
 for (const [follower, leader, late, subnet] of [
   ['apache', 'ours', 'apache', 10],

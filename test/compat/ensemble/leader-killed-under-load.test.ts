@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
 import { srvrOnceServing, startMember, type Member, type MemberSpec } from '../../support/ensemble';
+import { modeOf as mode } from '../../support/ensemble-scope';
 
 type Flavour = 'apache' | 'ours';
 /** Writers per follower: a small load, enough that creates are in flight when the leader dies. */
@@ -17,10 +18,6 @@ const LOAD_BEFORE_KILL_ms = 1500;
 const LOAD_AFTER_FAILOVER_ms = 1500;
 /** Election and sync after the kill: Apache re-elected in ~1.2 s here; generous for a loaded machine. */
 const FAILOVER_ms = 30_000;
-
-function mode(srvr: string): string {
-  return /Mode: (\w+)/.exec(srvr)?.[1] ?? `no mode in ${JSON.stringify(srvr)}`;
-}
 
 async function connect(host: string): Promise<ZooKeeperClient> {
   return ZooKeeperClient.connect(`${host}:2181`, { sessionTimeout_ms: 6000, connectTimeout_ms: 2000 });

@@ -4,43 +4,14 @@
 // Apache is myid 1, so every election connection to it is one of ours dialling back after
 // its V2 initial message: ours must get past its dead address. And an ensemble on [::1].
 import assert from 'node:assert/strict';
-import { afterEach, test } from 'node:test';
-import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
-import { holdUnreachable, srvrOnceServing, startMember, type Member, type MemberSpec } from '../../support/ensemble';
+import { test } from 'node:test';
+import { holdUnreachable, srvrOnceServing, type MemberSpec } from '../../support/ensemble';
+import { ensembleScope, modeOf as mode } from '../../support/ensemble-scope';
 
 const MULTI_ADDRESS_JVM = ['-Dzookeeper.multiAddress.enabled=true'];
-const running: { stop(): unknown }[] = [];
-const started: Member[] = [];
-afterEach(async (t) => {
-  if ((t as { passed?: boolean }).passed === false) for (const m of started) console.error(`--- member ${m.myid}:\n${m.log().split('\n').slice(-40).join('\n')}`);
-  started.length = 0;
-  for (const r of running.splice(0).reverse()) await r.stop();
-});
-
-function mode(srvr: string): string {
-  return /Mode: (\w+)/.exec(srvr)?.[1] ?? `no mode in ${JSON.stringify(srvr)}`;
-}
-
-async function writesEverywhere(clientAddresses: string[], tag: string): Promise<void> {
-  const clients: ZooKeeperClient[] = [];
-  for (const a of clientAddresses) {
-    const c = await ZooKeeperClient.connect(a, { sessionTimeout_ms: 8000 });
-    running.push({ stop: () => c.close() });
-    clients.push(c);
-  }
-  for (const [i, c] of clients.entries()) await c.create(`/${tag}-${i + 1}`, Buffer.from(`${tag} via ${i + 1}`));
-  for (const c of clients) {
-    await c.sync('/');
-    for (let i = 1; i <= clients.length; i++) assert.equal((await c.getData(`/${tag}-${i}`)).data?.toString(), `${tag} via ${i}`);
-  }
-}
-
-async function start(flavour: 'apache' | 'ours', me: MemberSpec, members: MemberSpec[], extra: Record<string, string | number>): Promise<Member> {
-  const m = await startMember(flavour, me, members, extra);
-  running.push(m);
-  started.push(m);
-  return m;
-}
+const scope = ensembleScope();
+const start = scope.start;
+const writesEverywhere = scope.writesEverywhere;
 
 test('{Apache, ours, ours} with multiAddress, first addresses dead: Apache (myid 1) is dialled back past its dead address, follows our leader and serves', { timeout: 240_000 }, async () => {
   const dead = (myid: number) => `127.0.17.${30 + myid}`;
@@ -51,7 +22,7 @@ test('{Apache, ours, ours} with multiAddress, first addresses dead: Apache (myid
     addresses: `${dead(myid)}:2888:3888|${live(myid)}:2888:3888`,
     ...(myid === 1 ? { jvmFlags: MULTI_ADDRESS_JVM } : {}),
   }));
-  running.push(await holdUnreachable([1, 2, 3].flatMap((myid) => [2888, 3888].map((port) => ({ host: dead(myid), port })))));
+  scope.track(await holdUnreachable([1, 2, 3].flatMap((myid) => [2888, 3888].map((port) => ({ host: dead(myid), port })))));
   const apache = await start('apache', members[0]!, members, {});
   // Apache cannot bind its dead address and listens on the live one. Ours start after: they
   // dial Apache while they elect, and Apache answers on those connections (its own dials to

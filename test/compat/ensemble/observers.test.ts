@@ -9,15 +9,12 @@ import { after, before, describe, test } from 'node:test';
 import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
 import { fourLetterWord } from '../../support/servers';
 import { srvrOnceServing, startMember, type Member, type MemberSpec } from '../../support/ensemble';
+import { modeOf as mode } from '../../support/ensemble-scope';
 
 type Flavour = 'apache' | 'ours';
 const name = (f: Flavour) => (f === 'apache' ? 'Apache' : 'ours');
 /** How long a voter left without a quorum may take to notice (syncLimit 5 × tickTime 500 ms, then an election that cannot end). */
 const QUORUM_LOST_ms = 20_000;
-
-function mode(srvr: string): string {
-  return /Mode: (\w+)/.exec(srvr)?.[1] ?? `no mode in ${JSON.stringify(srvr)}`;
-}
 
 for (const [voters, observer, subnet] of [
   ['apache', 'ours', 30],

@@ -3,32 +3,23 @@
 // follower and ours, then, once our leader is gone, Apache leading ours. Every member then
 // holds the same stats node. Addresses 127.0.44.11-13.
 import assert from 'node:assert/strict';
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
 import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
 import { CreateMode, OpCode, OPEN_ACL_UNSAFE } from '../../../src/jute/constants';
 import { KeeperError } from '../../../src/jute/keeper-error';
 import type { MultiOp } from '../../../src/jute/multi';
 import { fourLetterWord } from '../../support/servers';
-import { srvrOnceServing, startMember, type Member, type MemberSpec } from '../../support/ensemble';
+import { srvrOnceServing, type Member, type MemberSpec } from '../../support/ensemble';
+import { ensembleScope } from '../../support/ensemble-scope';
 
 const members: MemberSpec[] = [1, 2, 3].map((myid) => ({ myid, host: `127.0.44.${10 + myid}` }));
 const FLAVOUR: Record<number, 'apache' | 'ours'> = { 1: 'ours', 2: 'apache', 3: 'ours' };
-const running: { stop(): unknown }[] = [];
-const started: Member[] = [];
-afterEach(async (t) => {
-  if ((t as { passed?: boolean }).passed === false) for (const m of started) console.error(`--- member ${m.myid}:\n${m.log().split('\n').slice(-30).join('\n')}`);
-  started.length = 0;
-  for (const r of running.splice(0).reverse()) await r.stop();
-});
+const scope = ensembleScope();
 
 /** How long a member gets to serve, and an ensemble to elect again: JVMs and elections on 2 busy cores. */
 const SERVING_ms = 60_000;
 
-async function client(myid: number): Promise<ZooKeeperClient> {
-  const c = await ZooKeeperClient.connect(`${members[myid - 1]!.host}:2181`, { sessionTimeout_ms: 8000 });
-  running.push({ stop: () => c.close() });
-  return c;
-}
+const client = (myid: number): Promise<ZooKeeperClient> => scope.client(`${members[myid - 1]!.host}:2181`);
 
 async function outcome(fn: () => Promise<unknown>): Promise<string> {
   try {
@@ -68,11 +59,8 @@ async function leader(myids: number[]): Promise<number> {
 }
 
 test('a follower forwards, the leader checks the quota: ours leading Apache, then Apache leading ours', { timeout: 180_000 }, async () => {
-  for (const m of members) {
-    const member = await startMember(FLAVOUR[m.myid]!, m, members, { enforceQuota: 'true' });
-    running.push(member);
-    started.push(member);
-  }
+  const started: Member[] = [];
+  for (const m of members) started.push(await scope.start(FLAVOUR[m.myid]!, m, members, { enforceQuota: 'true' }));
   for (const m of members) assert.match(await srvrOnceServing(m.host, 2181, SERVING_ms), /Mode:/, `member ${m.myid} serves`);
   assert.equal(await leader([1, 2, 3]), 3, 'our member 3 leads');
 

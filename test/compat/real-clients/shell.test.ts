@@ -185,8 +185,9 @@ async function restartScenario(flavour: Flavour, shell: Shell): Promise<string> 
     await server.stop();
     server = undefined;
     await cli.waitFor(/state:Disconnected/, 0, 30_000);
-    server = await startServer(flavour, { host, dataDir });
+    // The offset before the start: the shell may reconnect before startServer returns.
     const from = cli.transcript.length;
+    server = await startServer(flavour, { host, dataDir });
     await cli.waitFor(/state:SyncConnected type:None path:null\n/, from, 60_000);
     transcript += '--- after the restart\n' + cli.transcript.slice(from);
     const zk = await ZooKeeperClient.connect(server.connectString);

@@ -8,12 +8,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { join } from 'node:path';
 import { fourLetterWord, fourLetterWordOverTls, startServer, type Flavour, type RunningServer } from '../../support/servers';
 import { makeTlsStores, type ClientCert, type TlsStores } from '../../support/tls-stores';
-import { run, SYSTEM_PYTHON, ZK_CLI_CP } from '../real-clients/transcript';
+import { CLOSE_DEADLINE_ms, connectRequest, kazooTls, waitForPort, waitUntil, zkCliWhoami, type KazooStep as Step } from './tls-clients';
 
-const DRIVER = join(import.meta.dirname, 'kazoo_tls.py');
 const HOST: Record<Flavour, string> = { ours: '127.0.46.1', apache: '127.0.46.2' };
 /** The pair with ssl.clientAuth=want and an x509 super user. */
 const WANT_HOST: Record<Flavour, string> = { ours: '127.0.46.4', apache: '127.0.46.5' };
@@ -21,8 +19,6 @@ const WANT_HOST: Record<Flavour, string> = { ours: '127.0.46.4', apache: '127.0.
 const TLS_ONLY_HOST: Record<Flavour, string> = { ours: '127.0.46.6', apache: '127.0.46.7' };
 const SECURE_PORT = 2281;
 const FLAVOURS: Flavour[] = ['apache', 'ours'];
-/** A server that closes a refused connection does so at once; this bounds the wait for it. */
-const CLOSE_DEADLINE_ms = 10_000;
 
 let stores: TlsStores;
 const servers: Partial<Record<Flavour, RunningServer>> = {};
@@ -60,21 +56,8 @@ after(async () => {
  */
 const REFUSED_CONNECT_s = 2;
 
-interface Step {
-  as: string;
-  cert?: ClientCert;
-  timeout?: number;
-  do: (string[] | [string, string])[];
-}
-
-async function kazoo(flavour: Flavour, steps: Step[], host = HOST[flavour]): Promise<unknown[]> {
-  const arg = steps.map((s) => ({ as: s.as, cert: s.cert?.certFile ?? null, key: s.cert?.keyFile ?? null, timeout: s.timeout ?? 5, do: s.do }));
-  const { code, output } = await run(SYSTEM_PYTHON, [DRIVER, `${host}:${SECURE_PORT}`, stores.caFile, JSON.stringify(arg)], { timeout_ms: 120_000 });
-  assert.equal(code, 0, output);
-  return output
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as unknown);
+function kazoo(flavour: Flavour, steps: Step[], host = HOST[flavour]): Promise<unknown[]> {
+  return kazooTls(`${host}:${SECURE_PORT}`, stores.caFile, steps);
 }
 
 describe('secureClientPort, beside Apache ZooKeeper 3.8 on the same key stores', () => {
@@ -128,10 +111,7 @@ describe('secureClientPort, beside Apache ZooKeeper 3.8 on the same key stores',
   test("Apache's zkCli with client properties (Netty, TLS, a PEM key store): whoami prints the certificate's subject, on both alike", async () => {
     const alice = stores.client('alice');
     const got: Partial<Record<Flavour, string>> = {};
-    for (const f of FLAVOURS) {
-      const { output } = await run('java', [...zkCliTlsFlags(alice.pemStore), '-server', `${HOST[f]}:${SECURE_PORT}`, 'whoami'], { timeout_ms: 90_000 });
-      got[f] = output.slice(output.indexOf('Auth scheme'));
-    }
+    for (const f of FLAVOURS) got[f] = await zkCliWhoami({ keyStore: alice.pemStore, trustStore: stores.caFile }, `${HOST[f]}:${SECURE_PORT}`);
     assert.equal(got.apache, 'Auth scheme: User\nx509: CN=alice,OU=ops,O=zkts\nip: 127.0.0.1\n');
     assert.equal(got.ours, got.apache);
   });
@@ -243,19 +223,6 @@ describe('secureClientPort instead of clientPort, beside Apache', () => {
   });
 });
 
-/** zkCli as zkCli.sh runs it with CLIENT_JVMFLAGS asking for TLS (Netty's jars: Debian's manifest lacks two). */
-function zkCliTlsFlags(keyStore: string): string[] {
-  return [
-    '-Dzookeeper.client.secure=true',
-    '-Dzookeeper.clientCnxnSocket=org.apache.zookeeper.ClientCnxnSocketNetty',
-    `-Dzookeeper.ssl.keyStore.location=${keyStore}`,
-    `-Dzookeeper.ssl.trustStore.location=${stores.caFile}`,
-    '-cp',
-    [ZK_CLI_CP, '/usr/share/java/netty-codec.jar', '/usr/share/java/netty-resolver.jar'].join(':'),
-    'org.apache.zookeeper.ZooKeeperMain',
-  ];
-}
-
 /** A TLS handshake with Node's client: the protocol and suite agreed, or "refused". */
 function handshake(host: string, cert: ClientCert, opts: ConnectionOptions): Promise<string> {
   return new Promise((resolve) => {
@@ -280,16 +247,6 @@ function handshake(host: string, cert: ClientCert, opts: ConnectionOptions): Pro
   });
 }
 
-/** ZooKeeper's ConnectRequest (protocol 0, no session), framed, as a client sends it first. */
-function connectRequest(): Buffer {
-  const body = Buffer.alloc(4 + 8 + 4 + 8 + 4 + 16);
-  body.writeInt32BE(30_000, 12); // timeout
-  body.writeInt32BE(16, 24); // password length
-  const frame = Buffer.alloc(4);
-  frame.writeInt32BE(body.length);
-  return Buffer.concat([frame, body]);
-}
-
 function plainConnect(host: string, port: number): Promise<{ bytes: number; closed: boolean }> {
   return new Promise((resolve) => {
     let bytes = 0;
@@ -305,27 +262,4 @@ function plainConnect(host: string, port: number): Promise<{ bytes: number; clos
       resolve({ bytes, closed: true });
     });
   });
-}
-
-async function waitForPort(host: string, port: number): Promise<void> {
-  await waitUntil(
-    () =>
-      new Promise<boolean>((resolve) => {
-        const s = connect({ host, port }, () => {
-          s.destroy();
-          resolve(true);
-        });
-        s.on('error', () => resolve(false));
-      }),
-    `${host}:${port} accepting`,
-  );
-}
-
-/** Polls `cond` until it holds, for at most CLOSE_DEADLINE_ms. */
-async function waitUntil(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + CLOSE_DEADLINE_ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${CLOSE_DEADLINE_ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

@@ -243,3 +243,22 @@ test('an ensemble member\'s /zookeeper/config holds its config at load, in snaps
   await db.loadSnapshot(new SnapshotStreamReader(1 << 20).feed(stream, 0).snapshot!, makeZxid(1, 0));
   assert.deepEqual(config(db), expected);
 });
+
+test('fast-forward between roles applies what was logged and not committed, and reads no log when every logged txn is applied (a busy log took failovers seconds)', async () => {
+  const db = await database(dataDir());
+  inEpoch(db, 1);
+  let logReads = 0;
+  const readTxnLog = db.snapLog.readTxnLog.bind(db.snapLog);
+  db.snapLog.readTxnLog = (zxid) => (logReads++, readTxnLog(zxid));
+  const txns = Array.from({ length: 3000 }, (_, i) => create(makeZxid(1, i + 1), `/f${i + 1}`));
+  await db.log(txns);
+  for (const t of txns.slice(0, 2998)) db.commit(t);
+  // Two logged, not committed (the leader went first): applied from the log.
+  assert.equal(await db.fastForward(), 2);
+  assert.equal(logReads, 1);
+  assert.equal(db.lastProcessedZxid, makeZxid(1, 3000));
+  assert.equal(children(db).filter((c) => c.startsWith('f')).length, 3000);
+  // All applied now: nothing to read.
+  assert.equal(await db.fastForward(), 0);
+  assert.equal(logReads, 1, 'the log was read with nothing logged past the tree');
+});

@@ -1,0 +1,75 @@
+// What the ensemble test files share around their members: the Mode a member states, the
+// members and clients a test started (stopped after it, newest first), each member's last
+// log lines when a test failed (the first thing to read), and the "a write through every
+// member reads back on every member" check.
+import assert from 'node:assert/strict';
+import { afterEach } from 'node:test';
+import { ZooKeeperClient } from '../../src/client/zookeeper-client';
+import { startMember, type Member, type MemberSpec } from './ensemble';
+
+/** The Mode a member's srvr answer states (leader, follower, observer, standalone). */
+export function modeOf(srvr: string): string {
+  return /Mode: (\w+)/.exec(srvr)?.[1] ?? `no mode in ${JSON.stringify(srvr)}`;
+}
+
+/** Log lines of each member printed when a test fails: enough to show its last election and sync. */
+const FAILED_LOG_LINES = 40;
+/** The clients' session timeout: long enough to ride out an election on 2 busy cores. */
+const CLIENT_SESSION_ms = 8000;
+
+export interface EnsembleScope {
+  /** Stops `r` after the test (members, clients, held addresses). */
+  track<T extends { stop(): unknown }>(r: T): T;
+  /** startMember, tracked; its log printed if the test fails. */
+  start(flavour: 'apache' | 'ours', me: MemberSpec, members: MemberSpec[], extra?: Record<string, string | number>, reuseDir?: string): Promise<Member>;
+  /** Stops member `m` keeping its directory, for a restart over it: the scope no longer stops it (that would remove the directory). */
+  stopKeepingDir(m: Member): Promise<void>;
+  /** A client on `connectString`, closed after the test. */
+  client(connectString: string, opts?: Parameters<typeof ZooKeeperClient.connect>[1]): Promise<ZooKeeperClient>;
+  /** A create through each of `clientAddresses` (host:port), each read back after a sync on every one. */
+  writesEverywhere(clientAddresses: string[], tag: string): Promise<void>;
+}
+
+/**
+ * Call once at the top of a test file: what its tests start through the scope is stopped
+ * after each test, and a failed test prints each started member's last log lines.
+ */
+export function ensembleScope(): EnsembleScope {
+  const running: { stop(): unknown }[] = [];
+  const started: Member[] = [];
+  afterEach(async (t) => {
+    if ((t as { passed?: boolean }).passed === false) for (const m of started) console.error(`--- member ${m.myid}:\n${m.log().split('\n').slice(-FAILED_LOG_LINES).join('\n')}`);
+    started.length = 0;
+    for (const r of running.splice(0).reverse()) await r.stop();
+  });
+  const track = <T extends { stop(): unknown }>(r: T): T => {
+    running.push(r);
+    return r;
+  };
+  const client = async (connectString: string, opts: Parameters<typeof ZooKeeperClient.connect>[1] = {}) => {
+    const c = await ZooKeeperClient.connect(connectString, { sessionTimeout_ms: CLIENT_SESSION_ms, ...opts });
+    track({ stop: () => c.close() });
+    return c;
+  };
+  return {
+    track,
+    client,
+    async start(flavour, me, members, extra = {}, reuseDir) {
+      const m = track(await startMember(flavour, me, members, extra, reuseDir));
+      started.push(m);
+      return m;
+    },
+    async stopKeepingDir(m) {
+      await m.stop({ keepDir: true });
+      running.splice(running.indexOf(m), 1);
+    },
+    async writesEverywhere(clientAddresses, tag) {
+      const clients = await Promise.all(clientAddresses.map((a) => client(a)));
+      for (const [i, c] of clients.entries()) await c.create(`/${tag}-${i + 1}`, Buffer.from(`${tag} via ${i + 1}`));
+      for (const c of clients) {
+        await c.sync('/');
+        for (let i = 1; i <= clients.length; i++) assert.equal((await c.getData(`/${tag}-${i}`)).data?.toString(), `${tag} via ${i}`);
+      }
+    },
+  };
+}
