@@ -185,7 +185,7 @@ describe('SASL DIGEST-MD5 on the client port, beside Apache ZooKeeper 3.8 on the
     assert.deepEqual(apache!.slice(2), ['xid=9 zxid=0 err=-115 token=null', 'closed']);
   });
 
-  test('both log the failed login (the client, Mismatched response) and count none in zk_auth_failed_count (Apache counts refused TLS handshakes there)', async () => {
+  test('both log the failed login (the client, Mismatched response), show no password in the log, conf, envi or mntr, and count none in zk_auth_failed_count (Apache counts refused TLS handshakes there)', async () => {
     for (const f of FLAVOURS) {
       const mntr = await fourLetterWord(SASL_HOST[f], 2181, 'mntr');
       assert.match(mntr, /^zk_auth_failed_count\t0$/m, f);
@@ -194,6 +194,9 @@ describe('SASL DIGEST-MD5 on the client port, beside Apache ZooKeeper 3.8 on the
       assert.match(log, /User 'mallory' not found in list of DIGEST-MD5 authenticateable users\./, f);
       assert.match(log, /Session 0x[0-9a-f]+: adding SASL authorization for authorizationID: bob/, f);
       assert.doesNotMatch(log, new RegExp(Object.values(USERS).join('|')), `${f} logs no password`);
+      for (const word of ['conf', 'envi', 'mntr']) {
+        assert.doesNotMatch(await fourLetterWord(SASL_HOST[f], 2181, word), new RegExp(Object.values(USERS).join('|')), `${f} ${word} shows no password`);
+      }
     }
   });
 
