@@ -45,7 +45,12 @@ export class SaslNegotiation {
     this.server ??= new DigestMd5Server({
       protocol: ZOOKEEPER_SASL_PROTOCOL,
       serverName: ZOOKEEPER_SASL_SERVER_NAME,
-      passwordOf: (user) => (user === 'super' && this.cfg.superPassword !== undefined ? this.cfg.superPassword : login.credentials.get(user)),
+      // SaslServerCallbackHandler: a user the JAAS section does not list is unknown, "super"
+      // included; a listed "super" logs in with superPassword when that is set.
+      passwordOf: (user) => {
+        const password = login.credentials.get(user);
+        return user === 'super' && password !== undefined && this.cfg.superPassword !== undefined ? this.cfg.superPassword : password;
+      },
       authorizedId: (user) => {
         const id = saslAuthorizedId(user, this.cfg);
         this.log.info(`Successfully authenticated client: authenticationID=${user};  authorizationID=${user}. Setting authorizedID: ${id}`);
