@@ -9,6 +9,7 @@ import { Code } from '../jute/keeper-error';
 import type { Id } from '../jute/records';
 import type { EnforceAuth, SaslConfig } from '../config/sasl-config';
 import { JAAS_CONFIG_KEY, saslAuthorizedId } from '../config/sasl-config';
+import { DIGEST_LOGIN_MODULE } from '../config/jaas-config';
 import { DigestMd5Server, SaslError, ZOOKEEPER_SASL_PROTOCOL, ZOOKEEPER_SASL_SERVER_NAME } from '../sasl/digest-md5';
 
 export interface SaslLog {
@@ -63,7 +64,9 @@ export class SaslNegotiation {
       reply = this.server.evaluateResponse(token);
     } catch (e) {
       if (!(e instanceof SaslError)) throw e;
-      return this.failed(who, e.message);
+      // A Kerberos client's first token is a GSS-API InitialContextToken; say so, not just "initial response".
+      const why = !this.server.isComplete && isGssapiToken(token) ? `${e.message}: the client offered GSSAPI (Kerberos), which zookeeper-ts does not serve; give its JAAS Client section ${DIGEST_LOGIN_MODULE} (DIGEST-MD5)` : e.message;
+      return this.failed(who, why);
     }
     const ids: Id[] = [];
     const authorized = this.server.authorizationId;
@@ -91,6 +94,13 @@ export class SaslNegotiation {
     this.log.warn(`Client ${who} failed to SASL authenticate: ${why}; closing client connection due to SASL authentication failure`);
     return { kind: 'failed', err: Code.AUTHFAILED, keep: false };
   }
+}
+
+/** RFC 2743 3.1: an InitialContextToken is [APPLICATION 0] (0x60) holding the mechanism's OID first (0x06). */
+function isGssapiToken(token: Buffer): boolean {
+  if (token.length < 4 || token[0] !== 0x60) return false;
+  const lengthBytes = token[1]! & 0x80 ? token[1]! & 0x7f : 0;
+  return token[2 + lengthBytes] === 0x06;
 }
 
 /**

@@ -64,3 +64,12 @@ test('enforced authentication: a connection with one of the schemes passes; one 
   assert.equal(authenticationEnforced(NO_SASL.enforceAuth, [], log), true);
   assert.deepEqual(lines, ['Client authentication scheme(s) [ip] does not match with any of the expected authentication scheme [sasl, digest], closing session.']);
 });
+
+test("a GSSAPI (Kerberos) client's first token fails as any initial response does, and the log names GSSAPI", () => {
+  const lines: string[] = [];
+  const n = new SaslNegotiation({ ...NO_SASL, login: LOGIN }, { info: () => undefined, warn: (l) => lines.push(l), error: (l) => lines.push(l) });
+  // The head of a Kerberos InitialContextToken: [APPLICATION 0], length, OID 1.2.840.113554.1.2.2.
+  const krb5 = Buffer.from([0x60, 0x82, 0x02, 0x10, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02, 0x01, 0x00]);
+  assert.deepEqual(n.step(krb5, '/127.0.0.1:5000', '1a'), { kind: 'failed', err: Code.AUTHFAILED, keep: false });
+  assert.match(lines.join('\n'), /DIGEST-MD5 must not have an initial response: the client offered GSSAPI \(Kerberos\), which zookeeper-ts does not serve/);
+});
