@@ -22,8 +22,8 @@ export interface SaslLog {
 export type SaslStep =
   /** Answer OK with this token (null: none); `ids` were proven by it. */
   | { kind: 'token'; token: Buffer | null; ids: Id[] }
-  /** Answer `err` with a null token; close the connection unless `keep`. */
-  | { kind: 'failed'; err: number; keep: boolean };
+  /** Answer `err` with a null token, then close the connection. */
+  | { kind: 'failed'; err: number };
 
 /** One connection's SASL exchange. */
 export class SaslNegotiation {
@@ -89,10 +89,10 @@ export class SaslNegotiation {
     }
     if (required) {
       this.log.warn(`Client ${who} failed to SASL authenticate: ${why}; closing client connection: the server requires client SASL authentication`);
-      return { kind: 'failed', err: Code.SESSIONCLOSEDREQUIRESASLAUTH, keep: false };
+      return { kind: 'failed', err: Code.SESSIONCLOSEDREQUIRESASLAUTH };
     }
     this.log.warn(`Client ${who} failed to SASL authenticate: ${why}; closing client connection due to SASL authentication failure`);
-    return { kind: 'failed', err: Code.AUTHFAILED, keep: false };
+    return { kind: 'failed', err: Code.AUTHFAILED };
   }
 }
 
