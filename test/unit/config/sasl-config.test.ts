@@ -54,6 +54,13 @@ test('-Djava.security.auth.login.config in SERVER_JVMFLAGS: the Server section u
   });
 });
 
+test('-Dzookeeper.authProvider.N and -Dzookeeper.superUser.N in SERVER_JVMFLAGS count as the zoo.cfg lines (ProviderRegistry and ZooKeeperServer read them by prefix)', () => {
+  const c = parse(undefined, '', '-Dzookeeper.authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider -Dzookeeper.superUser.1=alice');
+  assert.equal(c.sasl.provider, true);
+  assert.deepEqual(c.sasl.superUsers, ['alice']);
+  assert.deepEqual(c.warnings, []);
+});
+
 test('java.security.auth.login.config in zoo.cfg is ignored with a warning, as Apache ignores it there', () => {
   const c = parse(undefined, 'java.security.auth.login.config=/etc/zk/jaas.conf\n');
   assert.equal(c.sasl.login, undefined);
