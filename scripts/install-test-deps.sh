@@ -7,6 +7,8 @@ need=()
 [ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper)
 [ -x /usr/lib/zookeeper/bin/cli_mt ] || need+=(zookeeper-bin)
 /usr/bin/python3 -c 'import kazoo' 2>/dev/null || need+=(python3-kazoo)
+# kazoo's SASL (sasl_options, DIGEST-MD5) needs pure-sasl: the SASL tests.
+/usr/bin/python3 -c 'import puresasl' 2>/dev/null || need+=(python3-pure-sasl)
 command -v nc >/dev/null || need+=(netcat-openbsd)
 # zkCli shows its prompt only with JLine 2 (and the jansi 1 it needs): the prompt test.
 [ -f /usr/share/java/jline2.jar ] || need+=(libjline2-java)

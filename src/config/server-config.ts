@@ -12,7 +12,7 @@ import { parseProperties, type Property } from './properties';
 import { isEnsembleKey, readEnsemble, type EnsembleConfig } from './quorum-config';
 import type { QuorumServer } from './quorum-verifier';
 import { isTlsKey, readTlsKeys, type TlsKeys } from './tls-config';
-import { isSaslKey, JAAS_CONFIG_KEY, NO_SASL, readSaslKeys, type SaslConfig } from './sasl-config';
+import { checkQuorumSasl, isSaslKey, JAAS_CONFIG_KEY, NO_SASL, readSaslKeys, type SaslConfig } from './sasl-config';
 
 export { ConfigError };
 export type { QuorumServer };
@@ -310,6 +310,7 @@ export function parseConfig(
     readFile: (path) => readFileSync(path, 'utf8'),
   });
   cfg.warnings.push(...quorum.warnings);
+  checkQuorumSasl(cfg.properties, file, quorum.ensemble !== undefined);
   cfg.servers = quorum.servers;
   cfg.standaloneMode = quorum.ensemble === undefined;
   if (quorum.ensemble) {

@@ -9,6 +9,7 @@ import { Code } from '../jute/keeper-error';
 import type { Id } from '../jute/records';
 import type { EnforceAuth, SaslConfig } from '../config/sasl-config';
 import { JAAS_CONFIG_KEY, saslAuthorizedId } from '../config/sasl-config';
+import { DIGEST_LOGIN_MODULE } from '../config/jaas-config';
 import { DigestMd5Server, SaslError, ZOOKEEPER_SASL_PROTOCOL, ZOOKEEPER_SASL_SERVER_NAME } from '../sasl/digest-md5';
 
 export interface SaslLog {
@@ -21,8 +22,8 @@ export interface SaslLog {
 export type SaslStep =
   /** Answer OK with this token (null: none); `ids` were proven by it. */
   | { kind: 'token'; token: Buffer | null; ids: Id[] }
-  /** Answer `err` with a null token; close the connection unless `keep`. */
-  | { kind: 'failed'; err: number; keep: boolean };
+  /** Answer `err` with a null token, then close the connection. */
+  | { kind: 'failed'; err: number };
 
 /** One connection's SASL exchange. */
 export class SaslNegotiation {
@@ -45,7 +46,12 @@ export class SaslNegotiation {
     this.server ??= new DigestMd5Server({
       protocol: ZOOKEEPER_SASL_PROTOCOL,
       serverName: ZOOKEEPER_SASL_SERVER_NAME,
-      passwordOf: (user) => (user === 'super' && this.cfg.superPassword !== undefined ? this.cfg.superPassword : login.credentials.get(user)),
+      // SaslServerCallbackHandler: a user the JAAS section does not list is unknown, "super"
+      // included; a listed "super" logs in with superPassword when that is set.
+      passwordOf: (user) => {
+        const password = login.credentials.get(user);
+        return user === 'super' && password !== undefined && this.cfg.superPassword !== undefined ? this.cfg.superPassword : password;
+      },
       authorizedId: (user) => {
         const id = saslAuthorizedId(user, this.cfg);
         this.log.info(`Successfully authenticated client: authenticationID=${user};  authorizationID=${user}. Setting authorizedID: ${id}`);
@@ -58,7 +64,9 @@ export class SaslNegotiation {
       reply = this.server.evaluateResponse(token);
     } catch (e) {
       if (!(e instanceof SaslError)) throw e;
-      return this.failed(who, e.message);
+      // A Kerberos client's first token is a GSS-API InitialContextToken; say so, not just "initial response".
+      const why = !this.server.isComplete && isGssapiToken(token) ? `${e.message}: the client offered GSSAPI (Kerberos), which zookeeper-ts does not serve; give its JAAS Client section ${DIGEST_LOGIN_MODULE} (DIGEST-MD5)` : e.message;
+      return this.failed(who, why);
     }
     const ids: Id[] = [];
     const authorized = this.server.authorizationId;
@@ -81,11 +89,18 @@ export class SaslNegotiation {
     }
     if (required) {
       this.log.warn(`Client ${who} failed to SASL authenticate: ${why}; closing client connection: the server requires client SASL authentication`);
-      return { kind: 'failed', err: Code.SESSIONCLOSEDREQUIRESASLAUTH, keep: false };
+      return { kind: 'failed', err: Code.SESSIONCLOSEDREQUIRESASLAUTH };
     }
     this.log.warn(`Client ${who} failed to SASL authenticate: ${why}; closing client connection due to SASL authentication failure`);
-    return { kind: 'failed', err: Code.AUTHFAILED, keep: false };
+    return { kind: 'failed', err: Code.AUTHFAILED };
   }
+}
+
+/** RFC 2743 3.1: an InitialContextToken is [APPLICATION 0] (0x60) holding the mechanism's OID first (0x06). */
+function isGssapiToken(token: Buffer): boolean {
+  if (token.length < 4 || token[0] !== 0x60) return false;
+  const lengthBytes = token[1]! & 0x80 ? token[1]! & 0x7f : 0;
+  return token[2 + lengthBytes] === 0x06;
 }
 
 /**

@@ -316,7 +316,7 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     this.sasl ??= new SaslNegotiation(this.limits.sasl ?? NO_SASL, this.saslLog);
     const step = this.sasl.step(token, `/${this.remoteAddress}:${this.remotePort}`, this.sessionId.toString(16));
     if (step.kind === 'failed') {
-      this.zks.stats.authFailed++;
+      // Not counted in auth_failed_count: Apache counts failed TLS handshakes there, not logins.
       // SetSASLResponse(null) follows the error header, as Apache writes it.
       this.sendResponseRecord(xid, step.err, R.SetSASLResponse, { token: null });
       return this.close('SASL authentication failed');

@@ -11,11 +11,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Reader } from '../../../src/jute/codec';
-import { OpCode } from '../../../src/jute/constants';
+import { OpCode, Xid } from '../../../src/jute/constants';
 import * as R from '../../../src/jute/records';
 import { DigestMd5Client, ZOOKEEPER_SASL_PROTOCOL, ZOOKEEPER_SASL_SERVER_NAME } from '../../../src/sasl/digest-md5';
 import { RawConnection, requestFrame } from '../../support/raw-client';
-import { startServer, type Flavour, type RunningServer } from '../../support/servers';
+import { fourLetterWord, startServer, type Flavour, type RunningServer } from '../../support/servers';
 import { run, SYSTEM_PYTHON, ZK_CLI_CP } from '../real-clients/transcript';
 
 const DRIVER = join(import.meta.dirname, 'kazoo_sasl.py');
@@ -104,7 +104,7 @@ function describeReply(f: Buffer, isSasl: boolean): string {
  * A raw session: the SASL exchange as `user` with `password` (none: no sasl packet), then a
  * getChildren of /; every reply described, and "closed" once the server closes.
  */
-async function rawSession(host: string, login?: { user: string; password: string }): Promise<string[]> {
+async function rawSession(host: string, login?: { user: string; password: string }, saslAgain = false): Promise<string[]> {
   const c = await RawConnection.open(host);
   const out: string[] = [];
   try {
@@ -129,6 +129,8 @@ async function rawSession(host: string, login?: { user: string; password: string
         token = client.evaluateChallenge(reply.token);
       }
     }
+    // One more sasl packet once the login is complete.
+    if (saslAgain && !c.closed) await next(requestFrame(9, OpCode.sasl, (w) => R.GetSASLRequest.write(w, { token: Buffer.alloc(0) })), true);
     if (!c.closed) await next(requestFrame(10, OpCode.getChildren, (w) => R.PathWatchRequest.write(w, { path: '/', watch: false })), false);
     const deadline = Date.now() + CLOSE_DEADLINE_ms;
     if (out.some((l) => !l.includes('err=0'))) {
@@ -177,13 +179,24 @@ describe('SASL DIGEST-MD5 on the client port, beside Apache ZooKeeper 3.8 on the
     }
   });
 
-  test('both log the failed login: the client, and Mismatched response', async () => {
+  test('a sasl packet after a completed login is AUTHFAILED and closes the connection, alike', async () => {
+    const [apache, ours] = await Promise.all(FLAVOURS.map((f) => rawSession(SASL_HOST[f], { user: 'bob', password: USERS.bob }, true)));
+    assert.deepEqual(ours, apache);
+    assert.deepEqual(apache!.slice(2), ['xid=9 zxid=0 err=-115 token=null', 'closed']);
+  });
+
+  test('both log the failed login (the client, Mismatched response), show no password in the log, conf, envi or mntr, and count none in zk_auth_failed_count (Apache counts refused TLS handshakes there)', async () => {
     for (const f of FLAVOURS) {
+      const mntr = await fourLetterWord(SASL_HOST[f], 2181, 'mntr');
+      assert.match(mntr, /^zk_auth_failed_count\t0$/m, f);
       const log = sasl[f]!.log();
       assert.match(log, /Client \/127\.0\.0\.1:\d+ failed to SASL authenticate: [^\n]*\n?[^\n]*DIGEST-MD5: digest response format violation\. Mismatched response\./, f);
       assert.match(log, /User 'mallory' not found in list of DIGEST-MD5 authenticateable users\./, f);
       assert.match(log, /Session 0x[0-9a-f]+: adding SASL authorization for authorizationID: bob/, f);
       assert.doesNotMatch(log, new RegExp(Object.values(USERS).join('|')), `${f} logs no password`);
+      for (const word of ['conf', 'envi', 'mntr']) {
+        assert.doesNotMatch(await fourLetterWord(SASL_HOST[f], 2181, word), new RegExp(Object.values(USERS).join('|')), `${f} ${word} shows no password`);
+      }
     }
   });
 
@@ -224,5 +237,18 @@ describe('SASL DIGEST-MD5 on the client port, beside Apache ZooKeeper 3.8 on the
     assert.deepEqual(ours, apache);
     assert.deepEqual(apache!.slice(0, 1), ['xid=1 zxid=0 err=0 token=null']);
     assert.deepEqual(apache!.slice(-2), ['xid=10 zxid=0 err=-124', 'closed']);
+    // After addauth digest the same request is served.
+    for (const f of FLAVOURS) {
+      const c = await RawConnection.open(NO_JAAS_HOST[f]);
+      try {
+        await c.handshake();
+        c.write(requestFrame(Xid.auth, OpCode.auth, (w) => R.AuthPacket.write(w, { type: 0, scheme: 'digest', auth: Buffer.from('bob:pw') })));
+        c.write(requestFrame(10, OpCode.getChildren, (w) => R.PathWatchRequest.write(w, { path: '/', watch: false })));
+        const frames = await c.waitForFrames(3);
+        assert.deepEqual(frames.slice(1).map((fr) => describeReply(fr, false).replace(/^(xid=10 )zxid=\d+/, '$1zxid=<z>').replace(/ \+\d+ bytes/, ' +<n>')), [`xid=${Xid.auth} zxid=0 err=0`, 'xid=10 zxid=<z> err=0 +<n>'], f);
+      } finally {
+        c.destroy();
+      }
+    }
   });
 });

@@ -54,6 +54,13 @@ test('-Djava.security.auth.login.config in SERVER_JVMFLAGS: the Server section u
   });
 });
 
+test('-Dzookeeper.authProvider.N and -Dzookeeper.superUser.N in SERVER_JVMFLAGS count as the zoo.cfg lines (ProviderRegistry and ZooKeeperServer read them by prefix)', () => {
+  const c = parse(undefined, '', '-Dzookeeper.authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider -Dzookeeper.superUser.1=alice');
+  assert.equal(c.sasl.provider, true);
+  assert.deepEqual(c.sasl.superUsers, ['alice']);
+  assert.deepEqual(c.warnings, []);
+});
+
 test('java.security.auth.login.config in zoo.cfg is ignored with a warning, as Apache ignores it there', () => {
   const c = parse(undefined, 'java.security.auth.login.config=/etc/zk/jaas.conf\n');
   assert.equal(c.sasl.login, undefined);
@@ -83,4 +90,12 @@ test('superUser and superUser.N; kerberos.remove*FromPrincipal shape the authori
   assert.equal(saslAuthorizedId('zk/host1@EXAMPLE.COM', c.sasl), 'zk/host1@EXAMPLE.COM');
   const stripped = parse(undefined, 'kerberos.removeHostFromPrincipal=true\nkerberos.removeRealmFromPrincipal=true\n').sasl;
   assert.equal(saslAuthorizedId('zk/host1@EXAMPLE.COM', stripped), 'zk');
+});
+
+test('quorum.auth.*: a require without enableSasl is refused as QuorumPeerConfig refuses it; enableSasl in an ensemble is refused clearly; standalone ignores it', () => {
+  assert.throws(() => parse(undefined, 'quorum.auth.serverRequireSasl=true\n'), /^ConfigError: zoo\.cfg: quorum\.auth\.enableSasl is disabled, so cannot enable quorum\.auth\.serverRequireSasl$/);
+  assert.throws(() => parse(undefined, 'quorum.auth.learnerRequireSasl=true\n'), /cannot enable quorum\.auth\.learnerRequireSasl$/);
+  assert.equal(parse(undefined, 'quorum.auth.enableSasl=true\n').standaloneMode, true);
+  const ensemble = 'initLimit=10\nsyncLimit=5\nserver.1=127.0.50.1:2888:3888\nserver.2=127.0.50.2:2888:3888\nserver.3=127.0.50.3:2888:3888\nquorum.auth.enableSasl=true\n';
+  assert.throws(() => parseConfig(ZOO_CFG + ensemble, 'zoo.cfg', () => '1'), /^ConfigError: zoo\.cfg: quorum\.auth\.enableSasl=true: SASL between ensemble members \(QuorumServer\/QuorumLearner\) is not served by zookeeper-ts yet/);
 });
