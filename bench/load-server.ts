@@ -16,6 +16,10 @@ export interface Variant {
   cfg: Record<string, string | number>;
   /** Clients on secureClientPort (the plain port stays for the readiness probe). */
   tls: boolean;
+  /** Ours: node's own options (--cpu-prof). */
+  nodeFlags?: string[];
+  /** Ours: a bundle other than dist/'s (--baseline). */
+  bundle?: string;
 }
 
 export interface OpResult extends PhaseResult {
@@ -56,7 +60,7 @@ export async function runServer(v: Variant, shape: Shape, phases: readonly Op[],
       'ssl.trustStore.location': tls.caFile,
     });
   }
-  const server = await startServer(v.flavour, { host: v.host, cfg, netty: tls !== undefined, jvmFlags: v.flavour === 'apache' ? [APACHE_HEAP] : undefined });
+  const server = await startServer(v.flavour, { host: v.host, cfg, netty: tls !== undefined, jvmFlags: v.flavour === 'apache' ? [APACHE_HEAP] : undefined, nodeFlags: v.nodeFlags, bundle: v.bundle });
   try {
     const client = tls?.client('bench');
     const gen = await LoadGen.start(

@@ -9,7 +9,7 @@
 // ClientCnxnSocketNetty).
 //   npm run build && node --import tsx bench/load.ts [--seconds 15] [--warmup 5] [--reps 2]
 //     [--shape 32x16,4x1] [--ops create,setData,...] [--no-snapshots] [--tls] [--tls-only]
-//     [--hosts 127.0.53.1,127.0.53.2] [--cpu-prof DIR]
+//     [--hosts 127.0.53.1,127.0.53.2] [--cpu-prof DIR] [--baseline OTHER-BUNDLE.cjs] [--prometheus]
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadGenerator, type Shape } from './load-generator';
@@ -30,9 +30,16 @@ const { values } = parseArgs({
     hosts: { type: 'string', default: '127.0.53.1,127.0.53.2' },
     // Our server under --cpu-prof, its profiles written to DIR.
     'cpu-prof': { type: 'string' },
+    // A bundle of ours built from other code (the commit before a change): runs third in
+    // each repetition, so that what a change bought is measured in the same run.
+    baseline: { type: 'string' },
+    // Ours also with the Prometheus metrics provider (Debian's Apache has none to compare).
+    prometheus: { type: 'boolean', default: false },
   },
 });
 const [APACHE_HOST, OURS_HOST] = values.hosts.split(',') as [string, string];
+/** The baseline's address: the next one after ours. */
+const BASELINE_HOST = OURS_HOST.replace(/\d+$/, (n) => String(Number(n) + 1));
 const timing = { seconds: Number(values.seconds), warmup: Number(values.warmup) };
 const REPS = Number(values.reps);
 const SHAPES: Shape[] = values.shape.split(',').map((s) => {
@@ -41,7 +48,7 @@ const SHAPES: Shape[] = values.shape.split(',').map((s) => {
 });
 const ops = values.ops.split(',') as Op[];
 for (const op of ops) if (!OPS.includes(op)) throw new Error(`--ops: unknown op ${op} (one of ${OPS.join(', ')})`);
-if (values['cpu-prof']) process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${values['cpu-prof']}`;
+const nodeFlags = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : undefined;
 
 const f = (x: number, d = 0) => x.toFixed(d);
 const ms = (us: number) => f(us / 1000, 2);
@@ -66,9 +73,9 @@ function loadAverage(): string {
 }
 
 /** One table: per op, Apache's and ours side by side, ratios per repetition pair. */
-function table(apache: ServerRun[], ours: ServerRun[], phases: readonly Op[]): string[] {
+function table(apache: ServerRun[], ours: ServerRun[], phases: readonly Op[], names = { a: 'Apache', o: 'ours' }): string[] {
   const lines = [
-    '| op | Apache ops/s | ours ops/s | ratio | p50 ms A / o | p99 ms A / o | p99 ratio | p999 ms A / o | p999 ratio | CPU µs/op A / o | CPU ratio |',
+    `| op | ${names.a} ops/s | ${names.o} ops/s | ratio | p50 ms A / o | p99 ms A / o | p99 ratio | p999 ms A / o | p999 ratio | CPU µs/op A / o | CPU ratio |`,
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const op of phases) {
@@ -95,13 +102,40 @@ async function main(): Promise<void> {
   out.push(`${new Date().toISOString()} — ${header}`, '');
   const pair = (cfg: Record<string, string | number> = {}, tls = false): Variant[] => [
     { label: 'Apache', flavour: 'apache', host: APACHE_HOST, cfg, tls },
-    { label: 'ours', flavour: 'ours', host: OURS_HOST, cfg, tls },
+    { label: 'ours', flavour: 'ours', host: OURS_HOST, cfg, tls, nodeFlags },
   ];
   if (!values['tls-only']) {
     for (const shape of SHAPES) {
       process.stderr.write(`${shape.sessions} × ${shape.depth}:\n`);
-      const [apache, ours] = await alternate(pair(), shape, ops);
+      // Beside the pair, each measured against ours (default provider, this build) in the same run.
+      const extras: { v: Variant; title: string; names: { a: string; o: string } }[] = [];
+      if (values.baseline) {
+        extras.push({
+          v: { label: 'baseline', flavour: 'ours', host: BASELINE_HOST, cfg: {}, tls: false, bundle: values.baseline },
+          title: `The baseline ${values.baseline} (A) against this build (o)`,
+          names: { a: 'baseline', o: 'this build' },
+        });
+      }
+      if (values.prometheus) {
+        const host = BASELINE_HOST.replace(/\d+$/, (n) => String(Number(n) + 1));
+        extras.push({
+          v: {
+            label: 'ours (Prometheus)',
+            flavour: 'ours',
+            host,
+            cfg: { 'metricsProvider.className': 'org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider', 'metricsProvider.httpHost': host, 'metricsProvider.httpPort': 7000 },
+            tls: false,
+          },
+          title: 'Ours with the default metrics provider (A) against the Prometheus provider (o)',
+          names: { a: 'default provider', o: 'Prometheus provider' },
+        });
+      }
+      const [apache, ours, ...others] = await alternate([...pair(), ...extras.map((e) => e.v)], shape, ops);
       out.push(`### ${shape.sessions} sessions × ${shape.depth} in flight`, '', ...table(apache!, ours!, ops), '');
+      for (const [i, e] of extras.entries()) {
+        const [a, o] = e.v.label === 'baseline' ? [others[i]!, ours!] : [ours!, others[i]!];
+        out.push(`${e.title}, same run:`, '', ...table(a, o, ops, e.names), '');
+      }
     }
     if (!values['no-snapshots']) {
       // A snapshot every ~5000-10000 txns (snapCount 10000) against none during the run.
