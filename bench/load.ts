@@ -8,7 +8,7 @@
 // secureClientPort with the same PKCS12 key stores (Apache on Netty, the client on
 // ClientCnxnSocketNetty).
 //   npm run build && node --import tsx bench/load.ts [--seconds 15] [--warmup 5] [--reps 2]
-//     [--shape 32x16,4x1] [--ops create,setData,...] [--no-snapshots] [--tls] [--tls-only]
+//     [--shape 32x16,4x1] [--ops create,setData,...] [--no-snapshots] [--tls] [--tls-only] [--tls-shape 32x16]
 //     [--hosts 127.0.53.1,127.0.53.2] [--cpu-prof DIR] [--baseline OTHER-BUNDLE.cjs] [--prometheus]
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     tls: { type: 'boolean', default: false },
     // Only the TLS section (for issue 14's figures).
     'tls-only': { type: 'boolean', default: false },
+    // The TLS section's shapes (default the first of --shape: TLS costs per byte, the wide shape shows it).
+    'tls-shape': { type: 'string' },
     hosts: { type: 'string', default: '127.0.53.1,127.0.53.2' },
     // Our server under --cpu-prof, its profiles written to DIR.
     'cpu-prof': { type: 'string' },
@@ -42,13 +44,20 @@ const [APACHE_HOST, OURS_HOST] = values.hosts.split(',') as [string, string];
 const BASELINE_HOST = OURS_HOST.replace(/\d+$/, (n) => String(Number(n) + 1));
 const timing = { seconds: Number(values.seconds), warmup: Number(values.warmup) };
 const REPS = Number(values.reps);
-const SHAPES: Shape[] = values.shape.split(',').map((s) => {
-  const [sessions, depth] = s.split('x').map(Number) as [number, number];
-  return { sessions, depth };
-});
+const SHAPES: Shape[] = parseShapes(values.shape);
+const TLS_SHAPES: Shape[] = values['tls-shape'] ? parseShapes(values['tls-shape']) : [SHAPES[0]!];
 const ops = values.ops.split(',') as Op[];
 for (const op of ops) if (!OPS.includes(op)) throw new Error(`--ops: unknown op ${op} (one of ${OPS.join(', ')})`);
 const nodeFlags = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : undefined;
+
+/** "32x16,4x1" → sessions × requests in flight each. */
+function parseShapes(list: string): Shape[] {
+  return list.split(',').map((s) => {
+    const [sessions, depth] = s.split('x').map(Number) as [number, number];
+    if (!(sessions > 0 && depth > 0)) throw new Error(`a shape is SESSIONSxDEPTH, like 32x16: ${s}`);
+    return { sessions, depth };
+  });
+}
 
 const f = (x: number, d = 0) => x.toFixed(d);
 const ms = (us: number) => f(us / 1000, 2);
@@ -160,7 +169,7 @@ async function main(): Promise<void> {
     }
   }
   if (values.tls || values['tls-only']) {
-    for (const shape of SHAPES) {
+    for (const shape of TLS_SHAPES) {
       process.stderr.write(`TLS ${shape.sessions} × ${shape.depth}:\n`);
       const [apache, ours] = await alternate(pair({}, true), shape, ops);
       out.push(`### TLS (secureClientPort, PKCS12 key stores, Netty on both ends), ${shape.sessions} × ${shape.depth}`, '', ...table(apache!, ours!, ops), '');
