@@ -106,7 +106,8 @@ function table(apache: ServerRun[], ours: ServerRun[], phases: readonly Op[], na
 
 async function main(): Promise<void> {
   await loadGenerator(); // compile before the first server starts: javac's time is nobody's
-  const out: string[] = [];
+  // Each section is printed as soon as it is measured: a long run cut short keeps what it got.
+  const out = { push: (...lines: string[]) => console.log(lines.join('\n')) };
   const header = `Load: Apache ZooKeeper 3.8's Java client (bench/java/LoadGen.java, async API); ${timing.seconds} s per op after a ${timing.warmup} s warm-up (none for delete), ${REPS} alternating repetitions (A/B/A/B), 100-byte data, fsync on; load average at start ${loadAverage()}.`;
   out.push(`${new Date().toISOString()} — ${header}`, '');
   const pair = (cfg: Record<string, string | number> = {}, tls = false): Variant[] => [
@@ -176,7 +177,6 @@ async function main(): Promise<void> {
     }
   }
   out.push(`Load average at the end: ${loadAverage()}.`);
-  console.log(out.join('\n'));
 }
 
 void main().catch((e: unknown) => {
