@@ -1,6 +1,6 @@
 // bench/load.ts, as issue 15 asks for it, in a short run: Apache's own Java client drives
 // Apache ZooKeeper 3.8 and ours (plain and on secureClientPort), and every op's row has
-// ops/s, p50 ≤ p99 ≤ p999 and the server's CPU per op for both. Addresses 127.0.53.3/4
+// ops/s, p50 ≤ p99 ≤ p999 and the server's CPU per op for both. Addresses 127.0.53.5/6
 // (the benchmark's defaults are 127.0.53.1/2, so a benchmark run beside this test is left alone).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,7 +36,7 @@ function tables(out: string): { title: string; rows: Row[] }[] {
 test("bench/load.ts: Apache's Java client loads both servers, plain and TLS; every op has ops/s, p50 ≤ p99 ≤ p999 and CPU per op for each", { timeout: BENCH_TIMEOUT_ms }, () => {
   const run = spawnSync(
     process.execPath,
-    ['--import', 'tsx', 'bench/load.ts', '--seconds', '1', '--warmup', '0.5', '--reps', '1', '--shape', '2x2', '--ops', 'create,setData,delete', '--no-snapshots', '--tls', '--hosts', '127.0.53.3,127.0.53.4'],
+    ['--import', 'tsx', 'bench/load.ts', '--seconds', '1', '--warmup', '0.5', '--reps', '1', '--shape', '2x2', '--ops', 'create,setData,delete', '--no-snapshots', '--tls', '--hosts', '127.0.53.5,127.0.53.6'],
     { cwd: REPO, encoding: 'utf8', timeout: BENCH_TIMEOUT_ms },
   );
   assert.equal(run.status, 0, `bench/load.ts failed:\n${run.stdout}\n${run.stderr}`);
