@@ -38,6 +38,9 @@ const SECURE_PORT = 2281;
 /** Kernel clock ticks per second (getconf CLK_TCK: 100 on Linux everywhere we run). */
 const CLK_TCK = 100;
 
+/** The addresses the server certificate names (made once per run): every one the benchmark and its test use. */
+const BENCH_ADDRESSES = Array.from({ length: 8 }, (_, i) => `127.0.53.${i + 1}`);
+
 let stores: TlsStores | undefined;
 function tlsStores(hosts: string[]): TlsStores {
   stores ??= makeTlsStores(hosts);
@@ -46,7 +49,7 @@ function tlsStores(hosts: string[]): TlsStores {
 
 /** Runs `phases` in order against a fresh server of this variant. */
 export async function runServer(v: Variant, shape: Shape, phases: readonly Op[], timing: { seconds: number; warmup: number }): Promise<ServerRun> {
-  const tls = v.tls ? tlsStores(['127.0.53.1', '127.0.53.2', '127.0.53.3', '127.0.53.4', v.host]) : undefined;
+  const tls = v.tls ? tlsStores([...BENCH_ADDRESSES, v.host]) : undefined;
   const cfg: Record<string, string | number> = { maxClientCnxns: 0, ...v.cfg };
   if (tls) {
     Object.assign(cfg, {
