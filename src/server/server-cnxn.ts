@@ -82,16 +82,11 @@ export class ClientCnxn implements ServerCnxn, Watcher {
   /** A readPackets is scheduled for what waits in `pending`. */
   private readScheduled = false;
   private closing = false;
-  /** A flush of `writer` is scheduled for the end of this turn of the event loop. */
-  private flushScheduled = false;
+  private corked = false;
   /** Why we closed the connection, for the DEBUG line when it is gone. */
   private closeReason: string | undefined;
   /** A four-letter word's answer is being computed: the socket stays open for it. */
   private answering = false;
-  /**
-   * The frames of this turn of the event loop, encoded back to back: they leave in one
-   * socket write at its end (one per batch of replies), copied once, not once per frame.
-   */
   private readonly writer = new Writer(4096, MAX_UNSENT_HARD_bytes);
 
   constructor(
@@ -110,7 +105,7 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     socket.on('error', () => socket.destroy());
     // The client closed its side: close ours too, unless a four-letter answer is on its way.
     socket.on('end', () => {
-      if (!this.answering) this.endSocket();
+      if (!this.answering) socket.end();
     });
     socket.on('close', () => {
       this.limits.debug?.(
@@ -349,50 +344,34 @@ export class ClientCnxn implements ServerCnxn, Watcher {
   private sendFrame(what: string, encode: (w: Writer) => void): void {
     if (this.closing) return;
     this.answer(what, () => {
-      const w = this.writer;
-      const start = w.pos;
-      try {
-        w.int(0); // the length, patched below
-        encode(w);
-      } catch (e) {
-        w.pos = start; // the frames before it still go out
-        throw e;
-      }
-      const frame_bytes = w.pos - start;
-      w.buf.writeInt32BE(frame_bytes - 4, start);
-      this.packetsSent++;
-      this.zks.stats.packetSent();
-      this.zks.metrics.RESPONSE_BYTES.add(frame_bytes);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        process.nextTick(() => this.flush());
-      }
-      this.checkUnsent();
+      const w = this.writer.reset();
+      w.int(0); // the length, patched below
+      encode(w);
+      this.flushFrame(w);
     });
   }
 
-  /** Hands this turn's frames to the socket: one write. */
-  private flush(): void {
-    this.flushScheduled = false;
-    const w = this.writer;
-    if (w.pos === 0) return;
-    if (this.socket.destroyed) return void w.reset();
-    const out = Buffer.allocUnsafe(w.pos);
-    w.buf.copy(out, 0, 0, w.pos);
-    w.reset();
-    this.socket.write(out);
-  }
-
-  /** Ends our side once what is encoded has been handed to the socket. */
-  private endSocket(): void {
-    this.flush();
-    this.socket.end();
+  private flushFrame(w: Writer): void {
+    w.buf.writeInt32BE(w.pos - 4, 0);
+    this.packetsSent++;
+    this.zks.stats.packetSent();
+    this.zks.metrics.RESPONSE_BYTES.add(w.pos);
+    if (!this.corked) {
+      // Replies of one event-loop turn leave in one write.
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(w.toBuffer());
+    this.checkUnsent();
   }
 
   /** Past the soft bound: stop reading until the socket drains. Past the hard bound: drop the connection. */
   private checkUnsent(): void {
-    // What the socket holds and what this turn encoded for it.
-    const unsent_bytes = this.socket.writableLength + this.writer.pos;
+    const unsent_bytes = this.socket.writableLength;
     if (unsent_bytes > MAX_UNSENT_HARD_bytes) {
       this.limits.log(
         `closing connection from ${this.remoteAddress}:${this.remotePort} (session 0x${this.sessionId.toString(16)}): ` +
@@ -413,7 +392,7 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     if (this.closing) return;
     this.closeReason = reason;
     this.closing = true;
-    this.endSocket();
+    this.socket.end();
   }
 
   /** No ConnectRequest within the sessionless timeout: dropped (a half-close would let a silent peer keep it). */
