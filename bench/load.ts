@@ -1,178 +1,185 @@
-// The load benchmark: Apache ZooKeeper 3.8 and ours, one after the other on this machine,
-// each with a fresh dataDir (fsync on, as both ship), driven by our client over many
-// connections with pipelined requests. Per op: ops/s, p50 and p99 latency; per server:
-// peak RSS; then setData p99 while snapshots are taken (small snapCount) against without.
-// Ours runs twice: with ZooKeeper's default metrics provider and with the Prometheus one
-// (Apache's Prometheus provider is not in Debian's package, so Apache runs the default).
-//   node --import tsx bench/load.ts [--connections 32] [--depth 16] [--seconds 5] [--no-snapshots]
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+// The load benchmark: Apache ZooKeeper 3.8 and ours on this machine, driven by Apache's OWN
+// Java client (bench/java/LoadGen.java, async API, N sessions × D requests in flight), each
+// server fresh (its own dataDir, fsync on, as both ship). Runs alternate A/B/A/B so that a
+// change in the machine's load shows as spread, not as a ratio; ratios within one run are
+// what to read. Per op, after a warm-up: ops/s, p50/p99/p999 and the server's CPU per op
+// (utime+stime from /proc/<pid>/stat over the measured phase). Shapes 32 × 16 and 4 × 1;
+// setData while snapshots are taken (snapCount=10000) against none; --tls: both servers on
+// secureClientPort with the same PKCS12 key stores (Apache on Netty, the client on
+// ClientCnxnSocketNetty).
+//   npm run build && node --import tsx bench/load.ts [--seconds 15] [--warmup 5] [--reps 2]
+//     [--shape 32x16,4x1] [--ops create,setData,...] [--no-snapshots] [--tls] [--tls-only] [--tls-shape 32x16]
+//     [--hosts 127.0.53.1,127.0.53.2] [--cpu-prof DIR] [--baseline OTHER-BUNDLE.cjs] [--prometheus]
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ZooKeeperClient } from '../src/client/zookeeper-client';
-import { fourLetterWord } from '../test/support/servers';
+import { loadGenerator, type Shape } from './load-generator';
+import { OPS, type Op, runServer, type ServerRun, type Variant } from './load-server';
 
 const { values } = parseArgs({
   options: {
-    connections: { type: 'string', default: '32' },
-    depth: { type: 'string', default: '16' },
-    seconds: { type: 'string', default: '5' },
-    // Skip the snapshot section (it takes four more server runs).
+    seconds: { type: 'string', default: '15' },
+    warmup: { type: 'string', default: '5' },
+    reps: { type: 'string', default: '2' },
+    shape: { type: 'string', default: '32x16,4x1' },
+    ops: { type: 'string', default: OPS.join(',') },
+    // The snapshot section: four more server runs per repetition.
     'no-snapshots': { type: 'boolean', default: false },
+    tls: { type: 'boolean', default: false },
+    // Only the TLS section (for issue 14's figures).
+    'tls-only': { type: 'boolean', default: false },
+    // The TLS section's shapes (default the first of --shape: TLS costs per byte, the wide shape shows it).
+    'tls-shape': { type: 'string' },
+    hosts: { type: 'string', default: '127.0.53.1,127.0.53.2' },
+    // Our server under --cpu-prof, its profiles written to DIR.
+    'cpu-prof': { type: 'string' },
+    // A bundle of ours built from other code (the commit before a change): runs third in
+    // each repetition, so that what a change bought is measured in the same run.
+    baseline: { type: 'string' },
+    // Ours also with the Prometheus metrics provider (Debian's Apache has none to compare).
+    prometheus: { type: 'boolean', default: false },
   },
 });
-const CONNECTIONS = Number(values.connections);
-const DEPTH = Number(values.depth);
-const SECONDS = Number(values.seconds);
-const REPO = resolve(import.meta.dirname, '..');
-const JAVA_CP = ['/etc/zookeeper/conf', '/usr/share/java/zookeeper.jar', '/usr/share/java/slf4j-nop.jar'].join(':');
-const HOSTS = { apache: '127.0.0.61', ours: '127.0.0.62' } as const;
-type Flavour = keyof typeof HOSTS;
-const OPS = ['create', 'setData', 'getData', 'exists', 'delete'] as const;
-type Op = (typeof OPS)[number];
+const [APACHE_HOST, OURS_HOST] = values.hosts.split(',') as [string, string];
+/** The baseline's address: the next one after ours. */
+const BASELINE_HOST = OURS_HOST.replace(/\d+$/, (n) => String(Number(n) + 1));
+const timing = { seconds: Number(values.seconds), warmup: Number(values.warmup) };
+const REPS = Number(values.reps);
+const SHAPES: Shape[] = parseShapes(values.shape);
+const TLS_SHAPES: Shape[] = values['tls-shape'] ? parseShapes(values['tls-shape']) : [SHAPES[0]!];
+const ops = values.ops.split(',') as Op[];
+for (const op of ops) if (!OPS.includes(op)) throw new Error(`--ops: unknown op ${op} (one of ${OPS.join(', ')})`);
+const nodeFlags = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : undefined;
 
-interface Result {
-  ops_per_s: number;
-  p50_ms: number;
-  p99_ms: number;
+/** "32x16,4x1" → sessions × requests in flight each. */
+function parseShapes(list: string): Shape[] {
+  return list.split(',').map((s) => {
+    const [sessions, depth] = s.split('x').map(Number) as [number, number];
+    if (!(sessions > 0 && depth > 0)) throw new Error(`a shape is SESSIONSxDEPTH, like 32x16: ${s}`);
+    return { sessions, depth };
+  });
 }
 
-function launch(flavour: Flavour, dir: string, cfg: Record<string, string | number>): ChildProcess {
-  const file = join(dir, 'zoo.cfg');
-  const lines = { tickTime: 2000, dataDir: join(dir, 'data'), clientPort: 2181, clientPortAddress: HOSTS[flavour], 'admin.enableServer': 'false', maxClientCnxns: 0, ...cfg };
-  writeFileSync(file, Object.entries(lines).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
-  return flavour === 'apache'
-    ? spawn('java', ['-Xmx2g', '-cp', JAVA_CP, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', file], { stdio: 'ignore' })
-    : spawn(join(REPO, 'dist/zookeeper-ts'), ['server', file], { stdio: 'ignore' });
-}
+const f = (x: number, d = 0) => x.toFixed(d);
+const ms = (us: number) => f(us / 1000, 2);
+const range = (xs: number[], d = 2) => (Math.min(...xs) === Math.max(...xs) ? f(xs[0]!, d) : `${f(Math.min(...xs), d)}–${f(Math.max(...xs), d)}`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function untilServing(host: string): Promise<void> {
-  for (;;) {
-    if ((await fourLetterWord(host, 2181, 'srvr', 1000).catch(() => '')).includes('Mode:')) return;
-    await new Promise((r) => setTimeout(r, 20));
+/** Runs the variants A/B/A/B (REPS times each, alternating) and returns each one's runs. */
+async function alternate(variants: Variant[], shape: Shape, phases: readonly Op[]): Promise<ServerRun[][]> {
+  const runs: ServerRun[][] = variants.map(() => []);
+  for (let r = 0; r < REPS; r++) {
+    for (const [i, v] of variants.entries()) {
+      const run = await runServer(v, shape, phases, timing);
+      runs[i]!.push(run);
+      process.stderr.write(`  ${v.label} rep ${r + 1}: ${phases.map((op) => `${op} ${f(run.results.get(op)!.ops_per_s)}/s`).join(', ')} (load ${loadAverage()})\n`);
+    }
   }
+  return runs;
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+function loadAverage(): string {
+  return loadavg().map((x) => x.toFixed(2)).join(' ');
 }
 
-/**
- * Runs one op on every connection, DEPTH requests in flight each, for SECONDS (or, for
- * delete, until the nodes made by create are gone).
- */
-async function phase(clients: ZooKeeperClient[], op: Op, made: string[][]): Promise<Result> {
-  const data = Buffer.alloc(100, 'v');
-  const latencies: number[] = [];
-  const deadline = performance.now() + SECONDS * 1000;
-  const started = performance.now();
-  let done = 0;
-  await Promise.all(
-    clients.map(async (zk, c) => {
-      const mine = made[c]!;
-      let i = 0;
-      const one = async (): Promise<void> => {
-        while (performance.now() < deadline) {
-          let call: Promise<unknown>;
-          if (op === 'create') call = zk.create(`/bench/c${c}-${mine.length + i++}`, data).then((p) => void mine.push(p));
-          else if (op === 'delete') {
-            const path = mine.pop();
-            if (path === undefined) return;
-            call = zk.delete(path);
-          } else {
-            const path = mine[i++ % mine.length]!;
-            call = op === 'setData' ? zk.setData(path, data) : op === 'getData' ? zk.getData(path) : zk.exists(path);
-          }
-          const t0 = performance.now();
-          await call;
-          latencies.push(performance.now() - t0);
-          done++;
-        }
-      };
-      await Promise.all(Array.from({ length: DEPTH }, one));
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  const sorted = Float64Array.from(latencies).sort();
-  return { ops_per_s: done / elapsed, p50_ms: percentile(sorted, 0.5), p99_ms: percentile(sorted, 0.99) };
-}
-
-function peakRss_MB(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m?.[1] ?? 0) / 1024;
-}
-
-async function run(flavour: Flavour, cfg: Record<string, string | number>, ops: readonly Op[]): Promise<{ results: Map<Op, Result>; rss_MB: number }> {
-  const dir = mkdtempSync(join(tmpdir(), `zk-bench-${flavour}-`));
-  const server = launch(flavour, dir, cfg);
-  try {
-    await untilServing(HOSTS[flavour]);
-    const clients = await Promise.all(Array.from({ length: CONNECTIONS }, () => ZooKeeperClient.connect(`${HOSTS[flavour]}:2181`)));
-    await clients[0]!.create('/bench');
-    const made: string[][] = clients.map(() => []);
-    const results = new Map<Op, Result>();
-    for (const op of ops) results.set(op, await phase(clients, op, made));
-    const rss = peakRss_MB(server.pid!);
-    await Promise.all(clients.map((c) => c.close()));
-    return { results, rss_MB: rss };
-  } finally {
-    server.kill('SIGKILL');
-    await new Promise((r) => server.once('exit', r));
-    rmSync(dir, { recursive: true, force: true });
+/** One table: per op, Apache's and ours side by side, ratios per repetition pair. */
+function table(apache: ServerRun[], ours: ServerRun[], phases: readonly Op[], names = { a: 'Apache', o: 'ours' }): string[] {
+  const lines = [
+    `| op | ${names.a} ops/s | ${names.o} ops/s | ratio | p50 ms A / o | p99 ms A / o | p99 ratio | p999 ms A / o | p999 ratio | CPU µs/op A / o | CPU ratio |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const op of phases) {
+    const a = apache.map((r) => r.results.get(op)!);
+    const o = ours.map((r) => r.results.get(op)!);
+    const pair = (g: (x: (typeof a)[number]) => number) => a.map((x, i) => g(o[i]!) / g(x));
+    lines.push(
+      `| ${op} | ${a.map((x) => f(x.ops_per_s)).join(', ')} | ${o.map((x) => f(x.ops_per_s)).join(', ')} | ${range(pair((x) => x.ops_per_s))} ` +
+        `| ${ms(median(a.map((x) => x.p50_us)))} / ${ms(median(o.map((x) => x.p50_us)))} ` +
+        `| ${ms(median(a.map((x) => x.p99_us)))} / ${ms(median(o.map((x) => x.p99_us)))} | ${range(pair((x) => x.p99_us))} ` +
+        `| ${ms(median(a.map((x) => x.p999_us)))} / ${ms(median(o.map((x) => x.p999_us)))} | ${range(pair((x) => x.p999_us))} ` +
+        `| ${f(median(a.map((x) => x.cpu_us_per_op)), 1)} / ${f(median(o.map((x) => x.cpu_us_per_op)), 1)} | ${range(pair((x) => x.cpu_us_per_op))} |`,
+    );
   }
+  const rss = (rs: ServerRun[]) => f(Math.max(...rs.map((r) => r.peakRss_MB)));
+  lines.push(`| peak RSS MB | ${rss(apache)} | ${rss(ours)} | | | | | | | | |`);
+  return lines;
 }
 
 async function main(): Promise<void> {
-  const f = (x: number, d = 0) => x.toFixed(d);
-  const lines: string[] = [];
-  lines.push(`${CONNECTIONS} connections × ${DEPTH} requests in flight, ${SECONDS} s per op, 100-byte data, fsync on.`, '');
-  lines.push('| op | Apache ops/s | ours ops/s | ratio | Apache p50 / p99 ms | ours p50 / p99 ms | p99 ratio |', '|---|---|---|---|---|---|---|');
-  const apache = await run('apache', {}, OPS);
-  const ours = await run('ours', {}, OPS);
-  for (const op of OPS) {
-    const a = apache.results.get(op)!;
-    const o = ours.results.get(op)!;
-    lines.push(
-      `| ${op} | ${f(a.ops_per_s)} | ${f(o.ops_per_s)} | ${f(o.ops_per_s / a.ops_per_s, 2)} | ${f(a.p50_ms, 2)} / ${f(a.p99_ms, 2)} | ${f(o.p50_ms, 2)} / ${f(o.p99_ms, 2)} | ${f(o.p99_ms / a.p99_ms, 2)} |`,
-    );
+  await loadGenerator(); // compile before the first server starts: javac's time is nobody's
+  // Each section is printed as soon as it is measured: a long run cut short keeps what it got.
+  const out = { push: (...lines: string[]) => console.log(lines.join('\n')) };
+  const header = `Load: Apache ZooKeeper 3.8's Java client (bench/java/LoadGen.java, async API); ${timing.seconds} s per op after a ${timing.warmup} s warm-up (none for delete), ${REPS} alternating repetitions (A/B/A/B), 100-byte data, fsync on; load average at start ${loadAverage()}.`;
+  out.push(`${new Date().toISOString()} — ${header}`, '');
+  const pair = (cfg: Record<string, string | number> = {}, tls = false): Variant[] => [
+    { label: 'Apache', flavour: 'apache', host: APACHE_HOST, cfg, tls },
+    { label: 'ours', flavour: 'ours', host: OURS_HOST, cfg, tls, nodeFlags },
+  ];
+  if (!values['tls-only']) {
+    for (const shape of SHAPES) {
+      process.stderr.write(`${shape.sessions} × ${shape.depth}:\n`);
+      // Beside the pair, each measured against ours (default provider, this build) in the same run.
+      const extras: { v: Variant; title: string; names: { a: string; o: string } }[] = [];
+      if (values.baseline) {
+        extras.push({
+          v: { label: 'baseline', flavour: 'ours', host: BASELINE_HOST, cfg: {}, tls: false, bundle: values.baseline },
+          title: `The baseline ${values.baseline} (A) against this build (o)`,
+          names: { a: 'baseline', o: 'this build' },
+        });
+      }
+      if (values.prometheus) {
+        const host = BASELINE_HOST.replace(/\d+$/, (n) => String(Number(n) + 1));
+        extras.push({
+          v: {
+            label: 'ours (Prometheus)',
+            flavour: 'ours',
+            host,
+            cfg: { 'metricsProvider.className': 'org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider', 'metricsProvider.httpHost': host, 'metricsProvider.httpPort': 7000 },
+            tls: false,
+          },
+          title: 'Ours with the default metrics provider (A) against the Prometheus provider (o)',
+          names: { a: 'default provider', o: 'Prometheus provider' },
+        });
+      }
+      const [apache, ours, ...others] = await alternate([...pair(), ...extras.map((e) => e.v)], shape, ops);
+      out.push(`### ${shape.sessions} sessions × ${shape.depth} in flight`, '', ...table(apache!, ours!, ops), '');
+      for (const [i, e] of extras.entries()) {
+        const [a, o] = e.v.label === 'baseline' ? [others[i]!, ours!] : [ours!, others[i]!];
+        out.push(`${e.title}, same run:`, '', ...table(a, o, ops, e.names), '');
+      }
+    }
+    if (!values['no-snapshots']) {
+      // A snapshot every ~5000-10000 txns (snapCount 10000) against none during the run.
+      const shape = SHAPES[0]!;
+      const phases: Op[] = ['create', 'setData'];
+      process.stderr.write('setData while snapshots are taken:\n');
+      const [aNone, oNone, aSnap, oSnap] = await alternate([...pair({ snapCount: 10_000_000 }), ...pair({ snapCount: 10_000 })], shape, phases);
+      const row = (label: string, none: ServerRun[], snap: ServerRun[]) => {
+        const p = (rs: ServerRun[], k: 'p99_us' | 'p999_us') => median(rs.map((r) => r.results.get('setData')![k]));
+        const ops_s = (rs: ServerRun[]) => median(rs.map((r) => r.results.get('setData')!.ops_per_s));
+        return `| ${label} | ${f(ops_s(none))} / ${f(ops_s(snap))} | ${ms(p(none, 'p99_us'))} / ${ms(p(snap, 'p99_us'))} | ${f(p(snap, 'p99_us') / p(none, 'p99_us'), 2)} | ${ms(p(none, 'p999_us'))} / ${ms(p(snap, 'p999_us'))} | ${f(p(snap, 'p999_us') / p(none, 'p999_us'), 2)} |`;
+      };
+      out.push(
+        `### setData while snapshots are taken (snapCount=10000) against none (snapCount=10000000), ${shape.sessions} × ${shape.depth}`,
+        '',
+        '| server | ops/s none / snapshots | p99 ms none / snapshots | p99 × | p999 ms none / snapshots | p999 × |',
+        '|---|---|---|---|---|---|',
+        row('Apache', aNone!, aSnap!),
+        row('ours', oNone!, oSnap!),
+        '',
+      );
+    }
   }
-  lines.push(`| peak RSS | ${f(apache.rss_MB)} MB | ${f(ours.rss_MB)} MB | ${f(ours.rss_MB / apache.rss_MB, 2)} | | | |`, '');
-
-  // The cost of the Prometheus provider (a summary observed per request, a registry).
-  const prometheus = await run(
-    'ours',
-    {
-      'metricsProvider.className': 'org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider',
-      'metricsProvider.httpHost': HOSTS.ours,
-      'metricsProvider.httpPort': 7000,
-    },
-    OPS,
-  );
-  lines.push('Ours with the Prometheus metrics provider (same run):', '');
-  lines.push('| op | ops/s | against Apache | against ours (default provider) | p99 ms | p99 against Apache |', '|---|---|---|---|---|---|');
-  for (const op of OPS) {
-    const a = apache.results.get(op)!;
-    const o = ours.results.get(op)!;
-    const p = prometheus.results.get(op)!;
-    lines.push(`| ${op} | ${f(p.ops_per_s)} | ${f(p.ops_per_s / a.ops_per_s, 2)} | ${f(p.ops_per_s / o.ops_per_s, 2)} | ${f(p.p99_ms, 2)} | ${f(p.p99_ms / a.p99_ms, 2)} |`);
+  if (values.tls || values['tls-only']) {
+    for (const shape of TLS_SHAPES) {
+      process.stderr.write(`TLS ${shape.sessions} × ${shape.depth}:\n`);
+      const [apache, ours] = await alternate(pair({}, true), shape, ops);
+      out.push(`### TLS (secureClientPort, PKCS12 key stores, Netty on both ends), ${shape.sessions} × ${shape.depth}`, '', ...table(apache!, ours!, ops), '');
+    }
   }
-  lines.push(`| peak RSS | ${f(prometheus.rss_MB)} MB | ${f(prometheus.rss_MB / apache.rss_MB, 2)} | ${f(prometheus.rss_MB / ours.rss_MB, 2)} | | |`, '');
-  if (values['no-snapshots']) {
-    console.log(lines.join('\n'));
-    return;
-  }
-
-  // Snapshots under load: setData with snapCount 10000 (a snapshot every ~5000-10000 txns)
-  // against snapCount 10000000 (none during the run).
-  lines.push('setData while snapshots are taken (snapCount=10000) against none (snapCount=10000000):', '');
-  lines.push('| server | p99 without snapshots | p99 with snapshots | ratio |', '|---|---|---|---|');
-  for (const flavour of ['apache', 'ours'] as const) {
-    const without = (await run(flavour, { snapCount: 10_000_000 }, ['create', 'setData'])).results.get('setData')!;
-    const withSnaps = (await run(flavour, { snapCount: 10_000 }, ['create', 'setData'])).results.get('setData')!;
-    lines.push(`| ${flavour} | ${f(without.p99_ms, 2)} ms | ${f(withSnaps.p99_ms, 2)} ms | ${f(withSnaps.p99_ms / without.p99_ms, 2)} |`);
-  }
-  console.log(lines.join('\n'));
+  out.push(`Load average at the end: ${loadAverage()}.`);
 }
 
-void main();
+void main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -109,6 +109,11 @@ const STAT_OVERHEAD_BYTES = 6 * 8 + 5 * 4;
 
 /** ZooKeeper's top namespace: "/a/b" → "a"; none for "/". */
 function topNamespace(path: string): string | undefined {
-  const first = path.split('/')[1];
-  return first === undefined || first === '' ? undefined : first;
+  // path.split('/')[1], without the array and every component a split makes: this runs
+  // for every read and write.
+  const start = path.indexOf('/');
+  if (start < 0) return undefined;
+  const end = path.indexOf('/', start + 1);
+  const first = end < 0 ? path.slice(start + 1) : path.slice(start + 1, end);
+  return first === '' ? undefined : first;
 }

@@ -10,12 +10,14 @@ import { Reader, Writer } from '../jute/codec';
 import { FileHeader } from '../jute/records';
 import type { Txn } from '../tree/txn';
 import { adler32 } from './adler32';
-import { decodeTxn, encodeTxn } from './txn-codec';
+import { decodeTxn, writeTxn } from './txn-codec';
 
 export const TXNLOG_MAGIC = 0x5a4b4c47; // "ZKLG"
 export const FILE_VERSION = 2;
 /** The end-of-record byte after each entry. */
 const EOR = 0x42;
+/** An entry's checksum (long) and length (int), ahead of it. */
+const RECORD_HEAD_BYTES = 12;
 const fdatasyncAsync = promisify(fdatasync);
 
 /** A log or snapshot file name's zxid: log.1a → 0x1a. */
@@ -56,7 +58,6 @@ export class FileTxnLog {
   private fd: number | undefined;
   private position = 0;
   private fileSize = 0;
-  private readonly entry = new Writer(1024);
   private readonly out = new Writer(64 * 1024);
   /** Txns in the current file and its size: what decides when to roll. */
   txnsInCurrentLog = 0;
@@ -83,9 +84,16 @@ export class FileTxnLog {
     if (this.fd === undefined) this.open(txns[0]!.hdr.zxid);
     const out = this.out.reset();
     for (const txn of txns) {
-      const bytes = encodeTxn(txn, this.entry);
-      out.long(adler32(bytes));
-      out.buffer(bytes);
+      // Each entry is encoded in place (its checksum and length patched in after it): no
+      // Buffer of its own per txn, only the batch's one write.
+      const at = out.pos;
+      out.ensure(RECORD_HEAD_BYTES);
+      out.pos += RECORD_HEAD_BYTES;
+      writeTxn(out, txn);
+      const length = out.pos - at - RECORD_HEAD_BYTES;
+      out.buf.writeUInt32BE(0, at); // Adler-32 is 32 bits: the long's high half is zero
+      out.buf.writeUInt32BE(adler32(out.buf.subarray(at + RECORD_HEAD_BYTES, out.pos)), at + 4);
+      out.buf.writeInt32BE(length, at + 8);
       out.ensure(1);
       out.buf[out.pos++] = EOR;
     }

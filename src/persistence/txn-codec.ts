@@ -9,9 +9,14 @@ import type { Txn, TxnBody } from '../tree/txn';
 
 export function encodeTxn(txn: Txn, w = new Writer()): Buffer {
   w.reset();
+  writeTxn(w, txn);
+  return w.toBuffer();
+}
+
+/** Writes a txn's entry (TxnHeader + body) where `w` stands: the log appends a batch into one buffer. */
+export function writeTxn(w: Writer, txn: Txn): void {
   R.TxnHeader.write(w, txn.hdr);
   writeBody(w, txn.body);
-  return w.toBuffer();
 }
 
 function writeBody(w: Writer, body: TxnBody): void {

@@ -84,9 +84,15 @@ export class CommitApply {
   private take(sessionId: bigint, cxid: number): Waiting | undefined {
     const q = this.waiting.get(sessionId);
     if (!q) return undefined;
-    const i = q.findIndex((w) => w.request.xid === cxid);
-    if (i < 0) return undefined;
-    const [w] = q.splice(i, 1);
+    // Writes commit in the order submitted: the oldest is nearly always the one (taken
+    // without making an array); otherwise it is looked for.
+    let w: Waiting | undefined;
+    if (q[0]!.request.xid === cxid) w = q.shift();
+    else {
+      const i = q.findIndex((x) => x.request.xid === cxid);
+      if (i < 0) return undefined;
+      w = q.splice(i, 1)[0];
+    }
     if (q.length === 0) this.waiting.delete(sessionId);
     return w;
   }

@@ -43,6 +43,8 @@ export class PrepRequestProcessor {
   /** Changes prepared but not yet applied, oldest first, and the newest per path. */
   private readonly outstanding: ChangeRecord[] = [];
   private readonly outstandingForPath = new Map<string, ChangeRecord>();
+  /** The overlay of a single-op write (prepare): reused, so that no Map is made per request. */
+  private readonly singleOpOverlay = new Map<string, ChangeRecord>();
 
   constructor(
     private readonly tree: DataTree,
@@ -61,9 +63,13 @@ export class PrepRequestProcessor {
       if (body.op === 'multi') return { hdr, body: this.prepareMulti(request, body.ops, zxid, time) };
       if (body.op === 'closeSession') return { hdr, body: this.prepareCloseSession(request.owner.sessionId, zxid) };
       if (body.op === 'reconfig') throw new KeeperError(Code.RECONFIGDISABLED);
-      const overlay = new Map<string, ChangeRecord>();
-      const txnBody = this.prepareOp(request, body as MultiOp, { ...hdr, type: request.type }, overlay);
+      // One overlay serves every single-op write (emptied before each): commitOverlay keeps
+      // its records, not the Map, and a prepare that throws leaves only the next clear to do.
+      const overlay = this.singleOpOverlay;
+      overlay.clear();
+      const txnBody = this.prepareOp(request, body as MultiOp, hdr, overlay);
       this.commitOverlay(overlay);
+      overlay.clear();
       return { hdr, body: txnBody };
     } catch (e) {
       if (!(e instanceof KeeperError)) throw e;

@@ -33,6 +33,9 @@ export function checkACL(acl: ACL[], perm: number, authInfo: Id[], opts: AclOpti
  * stays so, as in ZooKeeper).
  */
 export function fixupACL(path: string, authInfo: Id[], acl: ACL[]): ACL[] {
+  // world:anyone alone (OPEN_ACL_UNSAFE, what most creates carry) is kept as it came:
+  // nothing to drop, expand or check, so nothing allocated for it.
+  if (acl.length === 1 && acl[0]!.id.scheme === 'world' && acl[0]!.id.id === 'anyone') return acl;
   const unique: ACL[] = [];
   for (const a of acl) if (!unique.some((u) => sameAcl(u, a))) unique.push(a);
   if (unique.length === 0) throw new KeeperError(Code.INVALIDACL, path);

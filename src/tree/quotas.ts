@@ -125,6 +125,8 @@ export class PathTrie {
 
   /** The deepest path with a quota on the way to `path`; "/" when none. */
   findMaxPrefix(path: string): string {
+    // No quota anywhere (the common case): every write asks, so answer without splitting.
+    if (this.root.children.size === 0) return '/';
     let node = this.root;
     let deepest = -1;
     const parts = components(path);

@@ -26,6 +26,9 @@ export interface Watcher {
   process(event: WatchedEvent): void;
 }
 
+/** What triggerWatch returns where no watch fired: shared, never added to (ReadonlySet). */
+const NO_WATCHERS: ReadonlySet<Watcher> = new Set<Watcher>();
+
 export const WatcherMode = {
   STANDARD: -1,
   PERSISTENT: AddWatchMode.PERSISTENT,
@@ -70,7 +73,9 @@ export class WatchManager {
    * told, though a standard watch is used up all the same, as in ZooKeeper. Watchers in
    * `suppress` are not told (they already were, by the other manager).
    */
-  triggerWatch(path: string, type: number, acl?: readonly ACL[], suppress?: Set<Watcher>): Set<Watcher> {
+  triggerWatch(path: string, type: number, acl?: readonly ACL[], suppress?: ReadonlySet<Watcher>): ReadonlySet<Watcher> {
+    // Most writes touch paths nobody watches: then nothing is allocated for them.
+    if (this.recursiveCount === 0 && !this.watchTable.has(path)) return NO_WATCHERS;
     const fired = new Set<Watcher>();
     let localPath: string | undefined = path;
     let atParent = false;

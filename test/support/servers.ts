@@ -30,6 +30,10 @@ export interface ServerOptions {
    * readiness probe sends its srvr over TLS with these options to `port`.
    */
   tlsOnly?: ConnectionOptions & { port: number };
+  /** Ours: options for node itself, before the bundle (--cpu-prof and the like, which NODE_OPTIONS refuses). */
+  nodeFlags?: string[];
+  /** Ours: another build of the bundle than dist/zookeeper-ts.cjs (a benchmark's baseline). */
+  bundle?: string;
 }
 
 export interface RunningServer {
@@ -99,11 +103,11 @@ export async function startServer(flavour: Flavour, opts: ServerOptions): Promis
       stdio: ['ignore', 'ignore', 'pipe'],
     });
   } else {
-    const bundle = join(REPO, 'dist/zookeeper-ts.cjs');
+    const bundle = opts.bundle ?? join(REPO, 'dist/zookeeper-ts.cjs');
     if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`node scripts/build.mjs\``);
     const env = opts.jvmFlags ? { ...process.env, SERVER_JVMFLAGS: opts.jvmFlags.join(' ') } : process.env;
     // Its stdout (INFO lines) too, for log().
-    child = spawn(process.execPath, [bundle, 'server', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    child = spawn(process.execPath, [...(opts.nodeFlags ?? []), bundle, 'server', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'], env });
   }
   let stderr = '';
   const collect = (d: Buffer) => {

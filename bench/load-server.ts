@@ -1,0 +1,105 @@
+// One server run of bench/load.ts: a fresh server (Apache's or ours, test/support/servers.ts
+// starts both), one LoadGen against it, the phases in order, and per phase the server's CPU
+// (utime + stime of its process over the measured part) beside what the client measured.
+import { readFileSync } from 'node:fs';
+import { startServer, type Flavour } from '../test/support/servers';
+import { makeTlsStores, STORE_PASSWORD, type TlsStores } from '../test/support/tls-stores';
+import { LoadGen, type PhaseResult, type Shape } from './load-generator';
+
+export const OPS = ['create', 'setData', 'getData', 'exists', 'delete'] as const;
+export type Op = (typeof OPS)[number];
+
+export interface Variant {
+  label: string;
+  flavour: Flavour;
+  host: string;
+  cfg: Record<string, string | number>;
+  /** Clients on secureClientPort (the plain port stays for the readiness probe). */
+  tls: boolean;
+  /** Ours: node's own options (--cpu-prof). */
+  nodeFlags?: string[];
+  /** Ours: a bundle other than dist/'s (--baseline). */
+  bundle?: string;
+}
+
+export interface OpResult extends PhaseResult {
+  ops_per_s: number;
+  cpu_us_per_op: number;
+}
+
+export interface ServerRun {
+  results: Map<Op, OpResult>;
+  peakRss_MB: number;
+}
+
+/** Apache's heap: ~300k znodes of 100 bytes after a 15 s create phase fit with room; 512 MB (the tests') makes its GC the figure. */
+const APACHE_HEAP = '-Xmx2g';
+const SECURE_PORT = 2281;
+/** Kernel clock ticks per second (getconf CLK_TCK: 100 on Linux everywhere we run). */
+const CLK_TCK = 100;
+
+/** The addresses the server certificate names (made once per run): every one the benchmark and its test use. */
+const BENCH_ADDRESSES = Array.from({ length: 8 }, (_, i) => `127.0.53.${i + 1}`);
+
+let stores: TlsStores | undefined;
+function tlsStores(hosts: string[]): TlsStores {
+  stores ??= makeTlsStores(hosts);
+  return stores;
+}
+
+/** Runs `phases` in order against a fresh server of this variant. */
+export async function runServer(v: Variant, shape: Shape, phases: readonly Op[], timing: { seconds: number; warmup: number }): Promise<ServerRun> {
+  const tls = v.tls ? tlsStores([...BENCH_ADDRESSES, v.host]) : undefined;
+  const cfg: Record<string, string | number> = { maxClientCnxns: 0, ...v.cfg };
+  if (tls) {
+    Object.assign(cfg, {
+      secureClientPort: SECURE_PORT,
+      secureClientPortAddress: v.host,
+      serverCnxnFactory: 'org.apache.zookeeper.server.NettyServerCnxnFactory',
+      // As test/compat/tls: a client certificate is taken by the x509 provider (ours closes the connection without one).
+      'authProvider.x509': 'org.apache.zookeeper.server.auth.X509AuthenticationProvider',
+      'ssl.keyStore.location': tls.serverP12,
+      'ssl.keyStore.password': STORE_PASSWORD,
+      'ssl.trustStore.location': tls.caFile,
+    });
+  }
+  const server = await startServer(v.flavour, { host: v.host, cfg, netty: tls !== undefined, jvmFlags: v.flavour === 'apache' ? [APACHE_HEAP] : undefined, nodeFlags: v.nodeFlags, bundle: v.bundle });
+  try {
+    const client = tls?.client('bench');
+    const gen = await LoadGen.start(
+      `${v.host}:${tls ? SECURE_PORT : server.port}`,
+      shape,
+      client && tls ? { keyStore: client.p12Store, trustStore: tls.caFile, password: STORE_PASSWORD } : undefined,
+    );
+    const results = new Map<Op, OpResult>();
+    try {
+      for (const op of phases) {
+        let cpu0 = 0;
+        let cpu1 = 0;
+        // A delete warm-up would eat the nodes the phase deletes; four phases warmed both ends by then.
+        const warmup_s = op === 'delete' ? 0 : timing.warmup;
+        const r = await gen.phase(op, warmup_s, timing.seconds, () => (cpu0 = cpuTicks(server.pid)), () => (cpu1 = cpuTicks(server.pid)));
+        if (r.ops === 0) throw new Error(`${v.label}: no ${op} request was answered in the phase`);
+        if (r.errors > 0) throw new Error(`${v.label}: ${r.errors} of ${r.ops} ${op} requests failed`);
+        results.set(op, { ...r, ops_per_s: r.ops / r.seconds, cpu_us_per_op: (((cpu1 - cpu0) / CLK_TCK) * 1e6) / Math.max(1, r.ops) });
+      }
+    } finally {
+      await gen.close();
+    }
+    return { results, peakRss_MB: peakRss_MB(server.pid) };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** utime + stime of a process, in clock ticks (/proc/<pid>/stat fields 14 and 15). */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(after[11]) + Number(after[12]);
+}
+
+function peakRss_MB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? 0) / 1024;
+}
