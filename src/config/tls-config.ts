@@ -155,9 +155,6 @@ export function readTlsKeys(props: Property[], readFile: (path: string) => strin
     if (p.value !== X509_PROVIDER_CLASS) fail(p, `${X509_PROVIDER_CLASS} or ${SASL_PROVIDER_CLASS} (the pluggable providers here; digest and ip are always on)`);
     keys.x509 = {};
   }
-  const superUser = by.get('X509AuthenticationProvider.superUser');
-  if (keys.x509 && superUser && superUser.value !== '') keys.x509.superUser = superUser.value;
-
   if (quorumSwitches.sslQuorum || quorumSwitches.portUnification) {
     const x509 = readX509Settings(by, 'ssl.quorum', readFile);
     // Apache needs the key store only once a TLS connection is made; with sslQuorum every
@@ -184,7 +181,22 @@ export function readTlsKeys(props: Property[], readFile: (path: string) => strin
   };
   if (!secure.keyStore) throw new ConfigError(`${portProp.file}:${portProp.line}: secureClientPort is set but ssl.keyStore.location is not: the server needs a key store to serve TLS`);
   keys.secureClient = secure;
+  configureSSLAuth(keys, by, portProp);
   return keys;
+}
+
+/**
+ * QuorumPeerConfig.configureSSLAuth: a secure port hands certificates to the provider
+ * ssl.authProvider names; with no authProvider.<that scheme> line, Apache registers
+ * X509AuthenticationProvider itself for the default scheme x509, and refuses another.
+ */
+function configureSSLAuth(keys: TlsKeys, by: Map<string, Property>, portProp: Property): void {
+  if (!by.has(`authProvider.${keys.sslAuthProvider}`)) {
+    if (keys.sslAuthProvider !== 'x509') throw new ConfigError(`${portProp.file}:${portProp.line}: No auth provider configured for the SSL authentication scheme '${keys.sslAuthProvider}': set authProvider.${keys.sslAuthProvider}=${X509_PROVIDER_CLASS}`);
+    keys.x509 ??= {};
+  }
+  const superUser = by.get('X509AuthenticationProvider.superUser');
+  if (keys.x509 && superUser && superUser.value !== '') keys.x509.superUser = superUser.value;
 }
 
 /** What `conf` shows of a store: never its password (Apache shows none of these keys). */

@@ -17,6 +17,8 @@ const HOST: Record<Flavour, string> = { ours: '127.0.46.1', apache: '127.0.46.2'
 const WANT_HOST: Record<Flavour, string> = { ours: '127.0.46.4', apache: '127.0.46.5' };
 /** The pair with secureClientPort and no clientPort. */
 const TLS_ONLY_HOST: Record<Flavour, string> = { ours: '127.0.46.6', apache: '127.0.46.7' };
+/** The pair whose zoo.cfg names no auth provider: secureClientPort registers x509 itself. */
+const NO_PROVIDER_HOST: Record<Flavour, string> = { ours: '127.0.46.8', apache: '127.0.46.9' };
 const SECURE_PORT = 2281;
 const FLAVOURS: Flavour[] = ['apache', 'ours'];
 
@@ -36,7 +38,7 @@ function tlsCfg(host: string, extra: Record<string, string> = {}): Record<string
 }
 
 before(async () => {
-  stores = makeTlsStores([...Object.values(HOST), ...Object.values(WANT_HOST), ...Object.values(TLS_ONLY_HOST)]);
+  stores = makeTlsStores([...Object.values(HOST), ...Object.values(WANT_HOST), ...Object.values(TLS_ONLY_HOST), ...Object.values(NO_PROVIDER_HOST)]);
   await Promise.all(
     FLAVOURS.map(async (f) => {
       servers[f] = await startServer(f, { host: HOST[f], netty: true, cfg: tlsCfg(HOST[f]) });
@@ -177,6 +179,38 @@ describe('ssl.clientAuth=want and X509AuthenticationProvider.superUser, beside A
       { as: 'no certificate', connect: 'ok', results: [['get', 'NoAuthError'], ['get', '']] },
       { as: 'root', connect: 'ok', results: [['get', 'secret'], ['set', 'ok']] },
       { as: 'stranger', connect: 'KazooTimeoutError' },
+    ]);
+    assert.deepEqual(got.ours, got.apache);
+  });
+});
+
+describe('secureClientPort with no authProvider line, beside Apache', () => {
+  const bare: Partial<Record<Flavour, RunningServer>> = {};
+  before(async () => {
+    await Promise.all(
+      FLAVOURS.map(async (f) => {
+        const cfg = tlsCfg(NO_PROVIDER_HOST[f]);
+        delete cfg['authProvider.x509'];
+        bare[f] = await startServer(f, { host: NO_PROVIDER_HOST[f], netty: true, cfg });
+      }),
+    );
+    for (const f of FLAVOURS) await waitForPort(NO_PROVIDER_HOST[f], SECURE_PORT);
+  });
+  after(async () => {
+    await Promise.all(Object.values(bare).map((s) => s?.stop()));
+  });
+
+  test('a client certificate is taken by the x509 provider the secure port registers (QuorumPeerConfig.configureSSLAuth): its subject is an id for ACLs, on both alike', async () => {
+    const alice = stores.client('alice');
+    const steps: Step[] = [
+      { as: 'alice', cert: alice, do: [['create-x509', '/bare', alice.subject], ['get', '/bare']] },
+      { as: 'bob', cert: stores.client('bob'), do: [['get', '/bare']] },
+    ];
+    const got: Partial<Record<Flavour, unknown[]>> = {};
+    for (const f of FLAVOURS) got[f] = await kazoo(f, steps, NO_PROVIDER_HOST[f]);
+    assert.deepEqual(got.apache, [
+      { as: 'alice', connect: 'ok', results: [['created', [['x509', 'CN=alice,OU=ops,O=zkts', 31]]], ['get', 'secret']] },
+      { as: 'bob', connect: 'ok', results: [['get', 'NoAuthError']] },
     ]);
     assert.deepEqual(got.ours, got.apache);
   });
