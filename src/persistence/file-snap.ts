@@ -12,7 +12,7 @@ import { Reader, Writer } from '../jute/codec';
 import * as R from '../jute/records';
 import type { ACL } from '../jute/records';
 import { BUILT_IN_ACL, OPEN_UNSAFE_ACL_ID } from '../tree/acl-cache';
-import type { DataNode, DataTree } from '../tree/data-tree';
+import type { DataTree, SnapshotNode } from '../tree/data-tree';
 import { adler32 } from './adler32';
 import { FILE_VERSION, listDataFiles } from './file-txn-log';
 
@@ -61,10 +61,7 @@ export async function serializeSnapshot(tree: DataTree, sessions: ReadonlyMap<bi
   for (const [path, node] of tree.nodesInSnapshotOrder()) {
     const aclId = tree.aclIndexOf(node.acl);
     if (aclId !== OPEN_UNSAFE_ACL_ID && !used.has(aclId)) used.set(aclId, node.acl);
-    w.ustring(path);
-    w.buffer(node.data);
-    w.long(aclId);
-    R.StatPersisted.write(w, node.stat);
+    writeNode(w, path, node, aclId);
     if (++inSlice >= SNAPSHOT_SLICE_NODES || w.pos >= SNAPSHOT_SLICE_BYTES) {
       chunks.push(Buffer.from(w.buf.subarray(0, w.pos)));
       w.reset();
@@ -89,6 +86,14 @@ export async function serializeSnapshot(tree: DataTree, sessions: ReadonlyMap<bi
     R.ACLs.write(head, used.get(aclId)!);
   }
   return [head.toBuffer(), ...chunks];
+}
+
+/** One node as a snapshot holds it: path, data, ACL index, StatPersisted. */
+export function writeNode(w: Writer, path: string, node: SnapshotNode, aclId: number): void {
+  w.ustring(path);
+  w.buffer(node.data);
+  w.long(aclId);
+  R.StatPersisted.write(w, node.stat);
 }
 
 /** Tells apart the temporary files of snapshots written at once (same zxid, two callers). */
@@ -166,7 +171,7 @@ export interface LoadedSnapshot {
    * The nodes, decoded as they are consumed (a million nodes are not held twice); the seal
    * is checked after the last, and a mismatch throws there.
    */
-  nodes: Iterable<[string, Omit<DataNode, 'children' | 'childCapacity'>]>;
+  nodes: Iterable<[string, SnapshotNode]>;
   /** The ACL map, index → list; each node holds the very array of its index. */
   acls: Map<number, ACL[]>;
 }
@@ -182,9 +187,10 @@ export function readSnapshot(file: string, zxid: number): LoadedSnapshot {
   // Every node with the same ACL index gets the same array: the tree shares it as is.
   const acls = new Map<number, ACL[]>([[OPEN_UNSAFE_ACL_ID, BUILT_IN_ACL]]);
   for (let n = r.int(); n > 0; n--) acls.set(r.long(), R.ACLs.read(r));
-  function* nodes(): Generator<[string, Omit<DataNode, 'children' | 'childCapacity'>]> {
+  function* nodes(): Generator<[string, SnapshotNode]> {
     for (let path = r.ustring(); path !== '/'; path = r.ustring()) {
-      const data = r.buffer();
+      // A view of the file: loadNodes copies it into its slabs, so the file's buffer goes after.
+      const data = r.bufferView();
       const aclId = r.long();
       const acl = acls.get(aclId);
       if (!acl) throw new Error(`${file}: node ${path} refers to ACL ${aclId}, which the snapshot does not hold`);
