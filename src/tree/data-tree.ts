@@ -1,7 +1,8 @@
-// DataTree: the znodes, their Stats and ACLs, ephemerals by session, containers and TTL
-// nodes, and the two WatchManagers. processTxn applies one txn exactly as ZooKeeper's
-// DataTree does, firing the watches it triggers; reads register watches. No I/O.
-import { EventType, KeeperState, OpCode, READ_ACL_UNSAFE, WatcherType } from '../jute/constants';
+// DataTree: the znodes (DataNode, data-node.ts), their ACLs, ephemerals by session,
+// containers and TTL nodes, and the watches (tree-watches.ts). processTxn applies one txn
+// exactly as ZooKeeper's DataTree does, firing the watches it triggers; reads register
+// watches. No I/O.
+import { EventType, OpCode, READ_ACL_UNSAFE } from '../jute/constants';
 import { Code, KeeperError } from '../jute/keeper-error';
 import type { ACL, Stat } from '../jute/records';
 import { AclCache, BUILT_IN_ACL } from './acl-cache';
@@ -10,7 +11,8 @@ import { DataNode, DataSlabs, type SnapshotNode, type StatPersisted } from './da
 import { parentOf } from './path';
 import { QuotaStats } from './quota-stats';
 import type { TxnBody, TxnHeader } from './txn';
-import { WatchManager, WatcherMode, type Watcher } from './watch-manager';
+import { TreeWatches } from './tree-watches';
+import type { Watcher } from './watch-manager';
 
 export { DataNode, type SnapshotNode, type StatPersisted } from './data-node';
 
@@ -29,14 +31,12 @@ export const CONTAINER_EPHEMERAL_OWNER = -0x8000000000000000n;
 const EXTENDED_MASK = 0xff00000000000000n;
 const TTL_VALUE_MASK = 0x000000ffffffffffn;
 
-export class DataTree {
+export class DataTree extends TreeWatches {
   private readonly nodes = new Map<string, DataNode>();
   /** session → its ephemeral paths, with the Java HashSet capacity for their order. */
   private readonly ephemerals = new Map<bigint, { paths: Set<string>; capacity: number }>();
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
-  readonly dataWatches: WatchManager;
-  readonly childWatches: WatchManager;
   lastProcessedZxid = 0;
   private dataSize = 0;
   private readonly aclCache = new AclCache();
@@ -55,8 +55,7 @@ export class DataTree {
     private readonly extendedTypesEnabled = false,
     opts: { skipACL?: boolean } = {},
   ) {
-    this.dataWatches = new WatchManager({ skipACL: opts.skipACL });
-    this.childWatches = new WatchManager({ skipACL: opts.skipACL });
+    super(opts);
     // As a fresh Apache ZooKeeper: "/", "/zookeeper", "/zookeeper/quota" and the
     // read-only "/zookeeper/config" (its aversion -1 from the setACL that made it so).
     // The first three carry ZooKeeper's null ACL (index -1); the config node's list is the
@@ -165,6 +164,10 @@ export class DataTree {
     return this.dataSize;
   }
 
+  protected lookup(path: string): DataNode | undefined {
+    return this.nodes.get(path);
+  }
+
   /** ZooKeeper also keeps the root under "", so a lookup of "" finds "/". */
   getNode(path: string): DataNode | undefined {
     return this.nodes.get(path === '' ? '/' : path);
@@ -271,91 +274,6 @@ export class DataTree {
       }
     }
     return out;
-  }
-
-  // --- watches
-
-  addWatch(path: string, watcher: Watcher, mode: number): void {
-    const m = mode === WatcherMode.PERSISTENT_RECURSIVE ? WatcherMode.PERSISTENT_RECURSIVE : WatcherMode.PERSISTENT;
-    this.dataWatches.addWatch(path, watcher, m);
-    if (m !== WatcherMode.PERSISTENT_RECURSIVE) this.childWatches.addWatch(path, watcher, m);
-  }
-
-  /** A reconnected client's watches: re-set, or fired at once if it missed the change. */
-  setWatches(
-    relativeZxid: number,
-    dataWatches: string[],
-    existWatches: string[],
-    childWatches: string[],
-    persistentWatches: string[],
-    persistentRecursiveWatches: string[],
-    watcher: Watcher,
-  ): void {
-    const fire = (type: number, path: string) => watcher.process({ type, state: KeeperState.SyncConnected, path });
-    for (const path of dataWatches) {
-      const n = this.nodes.get(path);
-      if (!n) fire(EventType.NodeDeleted, path);
-      else if (n.mzxid > relativeZxid) fire(EventType.NodeDataChanged, path);
-      else this.dataWatches.addWatch(path, watcher);
-    }
-    for (const path of existWatches) {
-      if (this.nodes.has(path)) fire(EventType.NodeCreated, path);
-      else this.dataWatches.addWatch(path, watcher);
-    }
-    for (const path of childWatches) {
-      const n = this.nodes.get(path);
-      if (!n) fire(EventType.NodeDeleted, path);
-      else if (n.pzxid > relativeZxid) fire(EventType.NodeChildrenChanged, path);
-      else this.childWatches.addWatch(path, watcher);
-    }
-    for (const path of persistentWatches) {
-      this.childWatches.addWatch(path, watcher, WatcherMode.PERSISTENT);
-      this.dataWatches.addWatch(path, watcher, WatcherMode.PERSISTENT);
-    }
-    for (const path of persistentRecursiveWatches) this.dataWatches.addWatch(path, watcher, WatcherMode.PERSISTENT_RECURSIVE);
-  }
-
-  containsWatcher(path: string, type: number, watcher: Watcher): boolean {
-    if (type === WatcherType.Children) return this.childWatches.containsWatcher(path, watcher);
-    if (type === WatcherType.Data) return this.dataWatches.containsWatcher(path, watcher);
-    return this.childWatches.containsWatcher(path, watcher) || this.dataWatches.containsWatcher(path, watcher);
-  }
-
-  removeWatch(path: string, type: number, watcher: Watcher): boolean {
-    if (type === WatcherType.Children) return this.childWatches.removeWatcher(path, watcher);
-    if (type === WatcherType.Data) return this.dataWatches.removeWatcher(path, watcher);
-    const child = this.childWatches.removeWatcher(path, watcher);
-    const data = this.dataWatches.removeWatcher(path, watcher);
-    return child || data;
-  }
-
-  removeWatcher(watcher: Watcher): void {
-    this.dataWatches.removeAllWatches(watcher);
-    this.childWatches.removeAllWatches(watcher);
-  }
-
-  /** Watches of both kinds (mntr's zk_watch_count). */
-  watchCount(): number {
-    return this.dataWatches.size + this.childWatches.size;
-  }
-
-  /**
-   * wchs, wchc and wchp: ZooKeeper reports its data watch manager only (exists and
-   * getData watches, and persistent ones); child watches are not listed there.
-   */
-  watchSummary(): { connections: number; paths: number; total: number } {
-    const w = this.dataWatches;
-    return { connections: w.watcherCount, paths: w.pathCount, total: w.size };
-  }
-
-  /** wchc: (session, path) for each data watch, grouped by connection; live, so read it in slices. */
-  *watchesBySession(): Generator<[bigint, string]> {
-    for (const [w, paths] of this.dataWatches.byWatcher()) for (const p of paths) yield [w.sessionId, p];
-  }
-
-  /** wchp: (path, session) for each data watch, grouped by path; live, so read it in slices. */
-  *watchesByPath(): Generator<[string, bigint]> {
-    for (const [p, watchers] of this.dataWatches.byPath()) for (const w of watchers) yield [p, w.sessionId];
   }
 
   // --- writes
