@@ -13,7 +13,7 @@ import * as R from '../jute/records';
 import type { ACL } from '../jute/records';
 import { BUILT_IN_ACL, OPEN_UNSAFE_ACL_ID } from '../tree/acl-cache';
 import type { DataTree, SnapshotNode } from '../tree/data-tree';
-import { adler32 } from './adler32';
+import { adler32, adler32Of } from './adler32';
 import { ChunkedFile, FILE_VERSION, listDataFiles } from './file-txn-log';
 
 export const SNAP_MAGIC = 0x5a4b534e; // "ZKSN"
@@ -192,21 +192,23 @@ const SNAPSHOT_ELEMENT_WINDOW_BYTES = 64 * 1024;
  */
 export function readSnapshot(file: string, zxid: number): LoadedSnapshot {
   const f = new ChunkedFile(file);
-  let offset = 0;
+  /** The file offset of r.buf[0]; r reads the window of the file the buffer holds. */
+  let base = 0;
+  let r = new Reader(f.window(0, SNAPSHOT_ELEMENT_WINDOW_BYTES));
   let checksum = 1;
-  /** One element read at `offset`, its bytes added to the checksum (when `sealed`). */
+  /** One element read at r.pos, its bytes added to the checksum (when `sealed`). */
   function element<T>(read: (r: Reader) => T, sealed = true): T {
     for (let window = SNAPSHOT_ELEMENT_WINDOW_BYTES; ; window *= 2) {
-      const bytes = f.window(offset, window);
-      const r = new Reader(bytes);
+      const start = r.pos;
       try {
         const v = read(r);
-        if (sealed) checksum = adler32(bytes.subarray(0, r.pos), checksum);
-        offset += r.pos;
+        if (sealed) checksum = adler32Of(r.buf, start, r.pos, checksum);
         return v;
       } catch (e) {
         // Cut short by the window, or by the end of the file (then it is not whole).
-        if (!(e instanceof JuteError) || offset + bytes.length >= f.size) throw e;
+        if (!(e instanceof JuteError) || base + r.buf.length >= f.size) throw e;
+        base += start;
+        r = new Reader(f.window(base, window));
       }
     }
   }

@@ -124,14 +124,22 @@ export class DataTree extends TreeWatches {
     // The data is copied into slabs: the reader's buffers (views of the file, or of the
     // stream's chunks) are not kept alive, and no Buffer object stays per node.
     const slabs = new DataSlabs();
+    // Depth first, siblings come one after another: the last parent is most often the next
+    // node's too, and then no lookup (nor parent path string) is needed.
+    let lastParent: DataNode | undefined;
     for (const [rawPath, n] of entries) {
       if (rawPath === '') {
         this.putNode(new DataNode('/', n.data, n.acl, n.stat, slabs));
         continue;
       }
-      const parentName = parentOf(rawPath);
-      const parent = this.nodes.get(parentName);
-      if (!parent) throw new Error(`invalid snapshot: no parent ${parentName} for ${rawPath}`);
+      const slash = rawPath.lastIndexOf('/');
+      let parent = lastParent;
+      if (parent === undefined || !isParentOf(parent.path, rawPath, slash)) {
+        const parentName = slash === 0 ? '/' : rawPath.substring(0, slash);
+        parent = this.nodes.get(parentName);
+        if (!parent) throw new Error(`invalid snapshot: no parent ${parentName} for ${rawPath}`);
+        lastParent = parent;
+      }
       const node = new DataNode(rawPath, n.data, n.acl, n.stat, slabs);
       this.addChildNode(parent, node);
       this.registerOwner(rawPath, node.ephemeralOwner);
@@ -484,6 +492,11 @@ export class DataTree extends TreeWatches {
     parent.addChild(node);
     this.putNode(node);
   }
+}
+
+/** Whether `parent` is the parent of `path`, whose last "/" is at `slash`. */
+function isParentOf(parent: string, path: string, slash: number): boolean {
+  return parent === '/' ? slash === 0 : slash === parent.length && path.startsWith(parent);
 }
 
 /** EphemeralType.TTL.toEphemeralOwner. */
