@@ -18,6 +18,8 @@ const PARENTS = Math.ceil(ZNODES / 1000);
 const FILL_IN_FLIGHT = 1000;
 /** Start, election and a SNAP of a large tree on a loaded machine. */
 const SERVING_ms = 300_000;
+/** tickTime 2000 (syncLimit 5: 10 s): on a loaded machine 500 let the fill lose its leader. */
+const CONFIG = { tickTime: 2000 };
 const members: MemberSpec[] = [1, 2, 3].map((myid) => ({ myid, host: `127.0.54.${60 + myid}` }));
 // The other build runs as the member's program: `sh -c` execs node on it (same pid, same signals).
 const runtime: RuntimeArgs = values.bundle
@@ -27,7 +29,7 @@ const runtime: RuntimeArgs = values.bundle
 async function main(): Promise<void> {
   const procs: Member[] = [];
   try {
-    for (const myid of [3, 2]) procs.push(await startMember('ours', members[myid - 1]!, members, {}, undefined, runtime));
+    for (const myid of [3, 2]) procs.push(await startMember('ours', members[myid - 1]!, members, CONFIG, undefined, runtime));
     await srvrOnceServing(members[2]!.host, 2181, SERVING_ms);
     const c = await ZooKeeperClient.connect(`${members[2]!.host}:2181`, { sessionTimeout_ms: 30_000 });
     const data = Buffer.alloc(100, 'd');
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 1000));
     const quiet = pings.length;
     const t0 = performance.now();
-    procs.push(await startMember('ours', members[0]!, members, {}, undefined, runtime));
+    procs.push(await startMember('ours', members[0]!, members, CONFIG, undefined, runtime));
     await srvrOnceServing(members[0]!.host, 2181, SERVING_ms);
     const synced_ms = performance.now() - t0;
     pinging = false;

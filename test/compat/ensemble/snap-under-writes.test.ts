@@ -18,6 +18,11 @@ const PARENTS = 20;
 const WRITES_IN_FLIGHT = 8;
 /** A member's start, election and sync on a loaded machine. */
 const SERVING_ms = 60_000;
+/**
+ * tickTime for these members: with the default 500 (syncLimit 5: 2.5 s), a machine loaded
+ * by other runs can keep a member from running long enough for its learners to give it up.
+ */
+const TICK_ms = 2000;
 const OPEN: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 
 type Flavour = 'apache' | 'ours';
@@ -106,7 +111,7 @@ for (const [learner, subnet] of [
     test(`synced by SNAP from a tree of ${NODES} nodes while writes go on, it has exactly the leader's tree`, { timeout: 240_000 }, async () => {
       try {
         // Ours lead (3, the higher id), 2 follows; 1 joins later with nothing: a SNAP.
-        for (const myid of [3, 2]) procs.push(await startMember('ours', members[myid - 1]!, members));
+        for (const myid of [3, 2]) procs.push(await startMember('ours', members[myid - 1]!, members, { tickTime: TICK_ms }));
         assert.equal(/Mode: (\w+)/.exec(await srvrOnceServing(members[2]!.host, 2181, SERVING_ms))?.[1], 'leader');
         const leader = procs[0]!;
         const c = await ZooKeeperClient.connect(`${members[2]!.host}:2181`, { sessionTimeout_ms: 20_000 });
@@ -119,7 +124,7 @@ for (const [learner, subnet] of [
 
           const writer = startWriter(c);
           const from = leader.log().length;
-          procs.push(await startMember(learner, members[0]!, members));
+          procs.push(await startMember(learner, members[0]!, members, { tickTime: TICK_ms }));
           const sent = await leader.waitForLog(/snapshot 0x[0-9a-f]+ sent to learner \d+: (\d+) slices, \d+ bytes in \d+ ms, the longest slice made in [\d.]+ ms, (\d+) packets held behind it/, SERVING_ms);
           assert.ok(leader.log().length > from);
           const writes = await writer.stop();
