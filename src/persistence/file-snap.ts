@@ -12,7 +12,7 @@ import { JuteError, Reader, Writer } from '../jute/codec';
 import * as R from '../jute/records';
 import type { ACL } from '../jute/records';
 import { BUILT_IN_ACL, OPEN_UNSAFE_ACL_ID } from '../tree/acl-cache';
-import type { DataTree, SnapshotNode } from '../tree/data-tree';
+import type { DataTree, SnapshotNode, StatPersisted } from '../tree/data-tree';
 import { adler32, adler32Of } from './adler32';
 import { ChunkedFile, FILE_VERSION, listDataFiles } from './file-txn-log';
 
@@ -61,7 +61,7 @@ export async function serializeSnapshot(tree: DataTree, sessions: ReadonlyMap<bi
   for (const [path, node] of tree.nodesInSnapshotOrder()) {
     const aclId = tree.aclIndexOf(node.acl);
     if (aclId !== OPEN_UNSAFE_ACL_ID && !used.has(aclId)) used.set(aclId, node.acl);
-    writeNode(w, path, node, aclId);
+    writeNode(w, path, node.data, node, aclId);
     if (++inSlice >= SNAPSHOT_SLICE_NODES || w.pos >= SNAPSHOT_SLICE_BYTES) {
       chunks.push(Buffer.from(w.buf.subarray(0, w.pos)));
       w.reset();
@@ -88,12 +88,12 @@ export async function serializeSnapshot(tree: DataTree, sessions: ReadonlyMap<bi
   return [head.toBuffer(), ...chunks];
 }
 
-/** One node as a snapshot holds it: path, data, ACL index, StatPersisted. */
-export function writeNode(w: Writer, path: string, node: SnapshotNode, aclId: number): void {
+/** One node as a snapshot holds it: path, data, ACL index, StatPersisted (the tree's node is one). */
+export function writeNode(w: Writer, path: string, data: Buffer | null, stat: StatPersisted, aclId: number): void {
   w.ustring(path);
-  w.buffer(node.data);
+  w.buffer(data);
   w.long(aclId);
-  R.StatPersisted.write(w, node.stat);
+  R.StatPersisted.write(w, stat);
 }
 
 /** Tells apart the temporary files of snapshots written at once (same zxid, two callers). */

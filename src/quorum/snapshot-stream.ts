@@ -146,7 +146,7 @@ export function snapshotStreamSlices(tree: DataTree, sessions: ReadonlyMap<bigin
     let inSlice = 0;
     for (const [path, node] of tree.nodesInSnapshotOrder((n) => n.czxid > zxid)) {
       const aclId = tree.aclIndexOf(node.acl);
-      writeNode(w, path, node, aclId === OPEN_UNSAFE_ACL_ID || inMap.has(aclId) ? aclId : OPEN_UNSAFE_ACL_ID);
+      writeNode(w, path, node.data, node, aclId === OPEN_UNSAFE_ACL_ID || inMap.has(aclId) ? aclId : OPEN_UNSAFE_ACL_ID);
       if (++inSlice >= SNAPSHOT_SLICE_NODES || w.pos >= SNAPSHOT_SLICE_BYTES) {
         yield Buffer.from(w.buf.subarray(0, w.pos));
         w.reset();

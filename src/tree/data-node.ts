@@ -119,9 +119,13 @@ export class DataNode implements StatPersisted {
     this.dataLength = d === null ? 0 : d.length;
   }
 
-  /** The persisted Stat fields: the node itself carries them. */
+  /**
+   * A copy of the persisted Stat fields (the node itself carries them, and is a
+   * StatPersisted: pass the node where no copy is wanted). Change them on the node.
+   */
   get stat(): StatPersisted {
-    return this;
+    const { czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, pzxid } = this;
+    return { czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, pzxid };
   }
 
   /** The name under its parent (the root's is ""). */
