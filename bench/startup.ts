@@ -15,7 +15,7 @@ const RUNS = Number(values.runs);
 const ZNODES = Number(values.znodes);
 const REPO = resolve(import.meta.dirname, '..');
 const EXE = join(REPO, 'dist/zookeeper-ts');
-const HOST = '127.0.0.91';
+const HOST = '127.0.54.91';
 const JAVA_CP = ['/etc/zookeeper/conf', '/usr/share/java/zookeeper.jar', '/usr/share/java/slf4j-nop.jar'].join(':');
 
 type Flavour = 'apache' | 'ours';
@@ -117,6 +117,8 @@ try {
   rows.push(`| start to serving, ${ZNODES} znodes on disk | ${a.full.start_ms.toFixed(0)} ms | ${o.full.start_ms.toFixed(0)} ms | ${ratio(o.full.start_ms, a.full.start_ms)} |`);
   rows.push(`| idle RSS after start, empty | ${a.empty.rss_MB.toFixed(0)} MB | ${o.empty.rss_MB.toFixed(0)} MB | ${ratio(o.empty.rss_MB, a.empty.rss_MB)} |`);
   rows.push(`| idle RSS after start, ${ZNODES} znodes | ${a.full.rss_MB.toFixed(0)} MB | ${o.full.rss_MB.toFixed(0)} MB | ${ratio(o.full.rss_MB, a.full.rss_MB)} |`);
+  const perZnode = (r: (typeof results)[Flavour]) => (((r.full.rss_MB - r.empty.rss_MB) * 1024 * 1024) / ZNODES).toFixed(0);
+  rows.push(`| idle RSS per znode (full less empty) | ${perZnode(a)} bytes | ${perZnode(o)} bytes | ${ratio(Number(perZnode(o)), Number(perZnode(a)))} |`);
   rows.push(`| snapshot size, ${ZNODES} znodes | ${(a.snap / 1e6).toFixed(1)} MB | ${(o.snap / 1e6).toFixed(1)} MB | ${ratio(o.snap, a.snap)} |`);
   rows.push(`| what runs | JVM + zookeeper.jar (Debian's package, JDK ${process.env.JAVA_VERSION ?? '17'}) | one file, ${exeSize.toFixed(0)} MB | |`);
   console.log(rows.join('\n'));

@@ -153,6 +153,17 @@ export class Reader {
     return v;
   }
 
+  /** As buffer(), but a view of the bytes read (valid while the read buffer is): no copy. */
+  bufferView(): Buffer | null {
+    const len = this.int();
+    if (len === -1) return null;
+    if (len < -1) throw new JuteError(`negative buffer length ${len}`);
+    this.need(len);
+    const v = this.buf.subarray(this.pos, this.pos + len);
+    this.pos += len;
+    return v;
+  }
+
   ustring(): string | null {
     const len = this.int();
     if (len === -1) return null;

@@ -7,10 +7,15 @@ const NMAX = 5552;
 
 /** The checksum of `buf`, continuing from `start` (1 for a fresh checksum). */
 export function adler32(buf: Uint8Array, start = 1): number {
+  return adler32Of(buf, 0, buf.length, start);
+}
+
+/** The checksum of buf[from, to), continuing from `start`: no view made for a range. */
+export function adler32Of(buf: Uint8Array, from: number, to: number, start: number): number {
   let a = start & 0xffff;
   let b = (start >>> 16) & 0xffff;
-  let i = 0;
-  const n = buf.length;
+  let i = from;
+  const n = to;
   while (i < n) {
     const end = Math.min(i + NMAX, n);
     for (; i < end; i++) {

@@ -5,16 +5,16 @@
 // the Adler-32 of all of that, and "/" again. Snapshots by ZooKeeper 3.8 then carry a
 // zxid digest and a second seal; we read past it and write none (ZooKeeper reads such a
 // snapshot as one from before digests).
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Reader, Writer } from '../jute/codec';
+import { JuteError, Reader, Writer } from '../jute/codec';
 import * as R from '../jute/records';
 import type { ACL } from '../jute/records';
 import { BUILT_IN_ACL, OPEN_UNSAFE_ACL_ID } from '../tree/acl-cache';
-import type { DataNode, DataTree } from '../tree/data-tree';
-import { adler32 } from './adler32';
-import { FILE_VERSION, listDataFiles } from './file-txn-log';
+import type { DataTree, SnapshotNode, StatPersisted } from '../tree/data-tree';
+import { adler32, adler32Of } from './adler32';
+import { ChunkedFile, FILE_VERSION, listDataFiles } from './file-txn-log';
 
 export const SNAP_MAGIC = 0x5a4b534e; // "ZKSN"
 
@@ -61,10 +61,7 @@ export async function serializeSnapshot(tree: DataTree, sessions: ReadonlyMap<bi
   for (const [path, node] of tree.nodesInSnapshotOrder()) {
     const aclId = tree.aclIndexOf(node.acl);
     if (aclId !== OPEN_UNSAFE_ACL_ID && !used.has(aclId)) used.set(aclId, node.acl);
-    w.ustring(path);
-    w.buffer(node.data);
-    w.long(aclId);
-    R.StatPersisted.write(w, node.stat);
+    writeNode(w, path, node.data, node, aclId);
     if (++inSlice >= SNAPSHOT_SLICE_NODES || w.pos >= SNAPSHOT_SLICE_BYTES) {
       chunks.push(Buffer.from(w.buf.subarray(0, w.pos)));
       w.reset();
@@ -89,6 +86,14 @@ export async function serializeSnapshot(tree: DataTree, sessions: ReadonlyMap<bi
     R.ACLs.write(head, used.get(aclId)!);
   }
   return [head.toBuffer(), ...chunks];
+}
+
+/** One node as a snapshot holds it: path, data, ACL index, StatPersisted (the tree's node is one). */
+export function writeNode(w: Writer, path: string, data: Buffer | null, stat: StatPersisted, aclId: number): void {
+  w.ustring(path);
+  w.buffer(data);
+  w.long(aclId);
+  R.StatPersisted.write(w, stat);
 }
 
 /** Tells apart the temporary files of snapshots written at once (same zxid, two callers). */
@@ -164,37 +169,84 @@ export interface LoadedSnapshot {
   sessions: Map<bigint, number>;
   /**
    * The nodes, decoded as they are consumed (a million nodes are not held twice); the seal
-   * is checked after the last, and a mismatch throws there.
+   * is checked after the last, and a mismatch throws there. One record is handed out again
+   * for every node, its data a view valid until the next: copy what is kept.
    */
-  nodes: Iterable<[string, Omit<DataNode, 'children' | 'childCapacity'>]>;
+  nodes: Iterable<[string, SnapshotNode]>;
   /** The ACL map, index → list; each node holds the very array of its index. */
   acls: Map<number, ACL[]>;
 }
 
-/** Reads one snapshot; throws if it is not whole (bad magic, short, checksum mismatch). */
+/**
+ * What is tried first for one element (a session, an ACL list, a node) of a snapshot read
+ * in chunks: most nodes are far smaller; a larger one is retried with twice the window.
+ */
+const SNAPSHOT_ELEMENT_WINDOW_BYTES = 64 * 1024;
+
+/**
+ * Reads one snapshot, through one reused buffer (ChunkedFile, LOG_READ_CHUNK_BYTES): a
+ * file of a million nodes is not held whole (and left for the collector) while its nodes
+ * go into the tree. A node's data is a view of that buffer, valid until the next node is
+ * pulled: DataTree.loadNodes copies it. Throws if the file is not whole (bad magic, short,
+ * checksum mismatch), at the end for the checksum.
+ */
 export function readSnapshot(file: string, zxid: number): LoadedSnapshot {
-  const buf = readFileSync(file);
-  const r = new Reader(buf);
-  const header = R.FileHeader.read(r);
-  if (header.magic !== SNAP_MAGIC) throw new Error(`${file}: not a snapshot (magic 0x${(header.magic >>> 0).toString(16)})`);
-  const sessions = new Map<bigint, number>();
-  for (let n = r.int(); n > 0; n--) sessions.set(r.bigLong(), r.int());
-  // Every node with the same ACL index gets the same array: the tree shares it as is.
-  const acls = new Map<number, ACL[]>([[OPEN_UNSAFE_ACL_ID, BUILT_IN_ACL]]);
-  for (let n = r.int(); n > 0; n--) acls.set(r.long(), R.ACLs.read(r));
-  function* nodes(): Generator<[string, Omit<DataNode, 'children' | 'childCapacity'>]> {
-    for (let path = r.ustring(); path !== '/'; path = r.ustring()) {
-      const data = r.buffer();
+  const f = new ChunkedFile(file);
+  /** The file offset of r.buf[0]; r reads the window of the file the buffer holds. */
+  let base = 0;
+  let r = new Reader(f.window(0, SNAPSHOT_ELEMENT_WINDOW_BYTES));
+  let checksum = 1;
+  /** One element read at r.pos, its bytes added to the checksum (when `sealed`). */
+  function element<T>(read: (r: Reader) => T, sealed = true): T {
+    for (let window = SNAPSHOT_ELEMENT_WINDOW_BYTES; ; window *= 2) {
+      const start = r.pos;
+      try {
+        const v = read(r);
+        if (sealed) checksum = adler32Of(r.buf, start, r.pos, checksum);
+        return v;
+      } catch (e) {
+        // Cut short by the window, or by the end of the file (then it is not whole).
+        if (!(e instanceof JuteError) || base + r.buf.length >= f.size) throw e;
+        base += start;
+        r = new Reader(f.window(base, window));
+      }
+    }
+  }
+  try {
+    const header = element((r) => R.FileHeader.read(r));
+    if (header.magic !== SNAP_MAGIC) throw new Error(`${file}: not a snapshot (magic 0x${(header.magic >>> 0).toString(16)})`);
+    const sessions = new Map<bigint, number>();
+    for (let n = element((r) => r.int()); n > 0; n--) element((r) => sessions.set(r.bigLong(), r.int()));
+    // Every node with the same ACL index gets the same array: the tree shares it as is.
+    const acls = new Map<number, ACL[]>([[OPEN_UNSAFE_ACL_ID, BUILT_IN_ACL]]);
+    for (let n = element((r) => r.int()); n > 0; n--) element((r) => acls.set(r.long(), R.ACLs.read(r)));
+    // One record for every node: the tree copies what it keeps.
+    const record: { path: string | null } & SnapshotNode = { path: null, data: null, acl: BUILT_IN_ACL, stat: undefined as never };
+    const readNode = (r: Reader) => {
+      record.path = r.ustring();
+      if (record.path === '/') return;
+      record.data = r.bufferView();
       const aclId = r.long();
       const acl = acls.get(aclId);
-      if (!acl) throw new Error(`${file}: node ${path} refers to ACL ${aclId}, which the snapshot does not hold`);
-      yield [path ?? '', { data, acl, stat: R.StatPersisted.read(r) }];
-    }
-    const sealed = adler32(buf.subarray(0, r.pos));
-    const checksum = r.long();
-    if (checksum !== sealed) throw new Error(`${file}: checksum mismatch (file says ${checksum}, contents give ${sealed})`);
+      if (!acl) throw new Error(`${file}: node ${record.path} refers to ACL ${aclId}, which the snapshot does not hold`);
+      record.acl = acl;
+      record.stat = R.StatPersisted.read(r);
+    };
+    const nodes = function* (): Generator<[string, SnapshotNode]> {
+      try {
+        for (element(readNode); record.path !== '/'; element(readNode)) yield [record.path ?? '', record];
+        const sealed = checksum;
+        const written = element((r) => r.long(), false);
+        if (written !== sealed) throw new Error(`${file}: checksum mismatch (file says ${written}, contents give ${sealed})`);
+      } finally {
+        f.close();
+      }
+    };
+    return { zxid, sessions, nodes: nodes(), acls };
+  } catch (e) {
+    f.close();
+    throw e;
   }
-  return { zxid, sessions, nodes: nodes(), acls };
 }
 
 /** Makes a rename or a new file in `dir` itself durable. */

@@ -262,7 +262,7 @@ function readRecords(path: string, file: ChunkedFile): LogRead {
 }
 
 /** A file read through one reused buffer of LOG_READ_CHUNK_BYTES (grown for a longer record). */
-class ChunkedFile {
+export class ChunkedFile {
   private readonly fd: number;
   readonly size: number;
   private buf = Buffer.allocUnsafe(LOG_READ_CHUNK_BYTES);
@@ -295,6 +295,17 @@ class ChunkedFile {
       if (this.held < length) throw new CorruptLogError(`short read at offset ${offset}: the log shrank while being read`);
     }
     return this.buf.subarray(offset - this.start, offset - this.start + length);
+  }
+
+  /**
+   * The file from `offset` to the end of what the buffer holds, at least `length` bytes of
+   * it (fewer at the end of the file); valid until the next call. For records whose length
+   * is known only once they are read (a snapshot's).
+   */
+  window(offset: number, length: number): Buffer {
+    const end = Math.min(this.size, offset + Math.max(length, 1));
+    if (offset < this.start || end > this.start + this.held) this.bytes(offset, end - offset);
+    return this.buf.subarray(offset - this.start, this.held);
   }
 
   reader(offset: number, length: number): Reader {

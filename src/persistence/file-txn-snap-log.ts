@@ -159,6 +159,21 @@ export class FileTxnSnapLog {
     this.opts.log.info(`snapshot ${name} written in ${(performance.now() - started).toFixed(0)} ms`);
   }
 
+  /**
+   * The snapshot after a restore (ZooKeeperServer.loadData's takeSnapshot), unless the
+   * newest snapshot on disk already is the restored state: it was loaded and no txn came
+   * after it. That snapshot would be written again at the same zxid with the same content
+   * (a million znodes: seconds of start); Apache writes it regardless.
+   */
+  async snapshotAfterRestore(tree: DataTree, sessions: Map<bigint, number>, restored: Restored): Promise<void> {
+    const newest = listSnapshots(this.snapDir)[0];
+    if (restored.txnsReplayed === 0 && newest !== undefined && newest.zxid === restored.snapshotZxid && tree.lastProcessedZxid === restored.snapshotZxid) {
+      this.opts.log.info(`snapshot ${newest.name} is the state loaded: not written again`);
+      return;
+    }
+    await this.takeSnapshot(tree, sessions);
+  }
+
   close(): void {
     this.txnLog.close();
   }

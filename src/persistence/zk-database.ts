@@ -5,7 +5,7 @@
 // zxid, the snapshot stream).
 import { Writer } from '../jute/codec';
 import type { LearnerDatabase } from '../quorum/follow-leader';
-import { serializeSnapshotStream, type StreamedSnapshot } from '../quorum/snapshot-stream';
+import { snapshotStreamSlices, type StreamedSnapshot } from '../quorum/snapshot-stream';
 import { zxidToString } from '../quorum/zxid';
 import { DataTree } from '../tree/data-tree';
 import type { Txn } from '../tree/txn';
@@ -332,9 +332,9 @@ export class ZKDatabase implements LearnerDatabase {
     })();
   }
 
-  /** The snapshot a leader streams after SNAP (sessions, ACLs, nodes, "BenWasHere"), in slices. */
-  serializeSnapshot(yieldBetweenSlices?: () => Promise<void>): Promise<Buffer[]> {
-    return serializeSnapshotStream(this.tree, this.sessionsWithTimeouts, yieldBetweenSlices);
+  /** The snapshot a leader streams after SNAP(zxid) (sessions, ACLs, nodes, "BenWasHere"), slice by slice as pulled. */
+  snapshotStream(zxid: number): Iterator<Buffer> {
+    return snapshotStreamSlices(this.tree, this.sessionsWithTimeouts, zxid);
   }
 
   async close(): Promise<void> {

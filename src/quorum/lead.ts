@@ -25,8 +25,8 @@ import { makeZxid } from './zxid';
  * - log(txns): appends and fsyncs; resolves once durable; calls are served in order.
  * - commit(txn): applies the txn to the tree at once (before it returns) and answers the
  *   local client that waits for it, if any. Called in zxid order.
- * - snapshotStream(): the SNAP stream (serializeSnapshotStream) of the tree and sessions as
- *   they are at the call: captured before it returns, even if the buffers come later.
+ * - snapshotStream(zxid): the SNAP stream (snapshotStreamSlices) of the tree and sessions,
+ *   made slice by slice as it is pulled: fuzzy, the txns after zxid follow it.
  * - touch(sessionId, timeout): a learner's client is alive (SessionTracker.touchSession).
  * - txnLogSyncEnabled / proposalsFromTxnLog(peerLastZxid, upTo): ZKDatabase's
  *   isTxnLogSyncEnabled and getProposalsFromTxnLog(peerLastZxid, calculateTxnLogSizeLimit()),
@@ -42,7 +42,7 @@ export interface LeaderDatabase {
   setCurrentEpoch(epoch: number): void;
   log(txns: Txn[]): Promise<void>;
   commit(txn: Txn): void;
-  snapshotStream(): Promise<Buffer[]>;
+  snapshotStream(zxid: number): Iterator<Buffer>;
   touch(sessionId: bigint, timeout: number): void;
   readonly txnLogSyncEnabled: boolean;
   proposalsFromTxnLog(peerLastZxid: number, upTo: number): CommittedProposal[];
@@ -215,7 +215,11 @@ export class Lead {
       case 'sendSnapshot':
         this.o.metrics?.SNAP_COUNT.add(1);
         this.o.log.info(`Sending snapshot to learner ${e.learner}, zxid of db 0x${e.zxid.toString(16)}`);
-        return this.acceptor.sendSnapshot(e.learner, e.zxid, db.snapshotStream());
+        return this.acceptor.sendSnapshot(e.learner, e.zxid, db.snapshotStream(e.zxid), (s) =>
+          this.o.log.info(
+            `snapshot 0x${e.zxid.toString(16)} sent to learner ${e.learner}: ${s.slices} slices, ${s.bytes} bytes in ${s.took_ms.toFixed(0)} ms, the longest slice made in ${s.longestSlice_ms.toFixed(1)} ms, ${s.held} packets held behind it`,
+          ),
+        );
       case 'readTxnLog': {
         // Answered at once: the inbox feeds it before any packet or fsync that comes later.
         const proposals = db.proposalsFromTxnLog(e.peerLastZxid, e.upTo);

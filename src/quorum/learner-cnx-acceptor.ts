@@ -29,6 +29,18 @@ export interface LearnerCnxAcceptorOptions {
 /** Bytes written and not yet taken by the kernel past which a learner is too slow to follow (it would hold the leader's memory). */
 const MAX_UNSENT_bytes = 64 * 1024 * 1024;
 
+/**
+ * How a SNAP stream went: its slices and bytes, its wall time, the longest a slice took to
+ * make, and the packets (proposals, commits) that were held behind it meanwhile.
+ */
+export interface SnapshotSent {
+  slices: number;
+  held: number;
+  bytes: number;
+  took_ms: number;
+  longestSlice_ms: number;
+}
+
 export class LearnerCnxAcceptor {
   private servers: Server[] = [];
   private readonly cnxs = new Map<LearnerId, LearnerHandlerCnx>();
@@ -45,9 +57,12 @@ export class LearnerCnxAcceptor {
     this.cnxs.get(learner)?.send(encodePacket(p));
   }
 
-  /** SNAP(zxid), then the stream; packets handed over meanwhile wait behind it. */
-  sendSnapshot(learner: LearnerId, zxid: number, stream: Promise<Buffer[]>): void {
-    this.cnxs.get(learner)?.sendSnapshot(encodePacket(packet(PacketType.SNAP, zxid)), stream);
+  /**
+   * SNAP(zxid), then the stream, slice by slice; packets handed over meanwhile wait behind
+   * it. `sent` is told how it went once the last slice is written.
+   */
+  sendSnapshot(learner: LearnerId, zxid: number, stream: Iterator<Buffer>, sent?: (s: SnapshotSent) => void): void {
+    this.cnxs.get(learner)?.sendSnapshot(encodePacket(packet(PacketType.SNAP, zxid)), stream, sent);
   }
 
   close(learner: LearnerId, reason: string): void {
@@ -78,8 +93,9 @@ export class LearnerCnxAcceptor {
 class LearnerHandlerCnx {
   private pending: Buffer = Buffer.alloc(0);
   private closed = false;
-  /** While a snapshot stream is being made, what comes after it waits here. */
+  /** While a snapshot stream is being sent, what comes after it waits here (at most MAX_UNSENT_bytes). */
   private held: Buffer[] | undefined;
+  private heldBytes = 0;
 
   constructor(
     readonly id: LearnerId,
@@ -94,24 +110,66 @@ class LearnerHandlerCnx {
 
   send(b: Buffer): void {
     if (this.closed) return;
-    if (this.held) return void this.held.push(b);
+    if (this.held) {
+      // The txns after a SNAP wait for the stream; a learner that takes the stream slower
+      // than the leader commits would otherwise hold the leader's memory.
+      this.heldBytes += b.length;
+      if (this.heldBytes > MAX_UNSENT_bytes) return this.close(`more than ${MAX_UNSENT_bytes} bytes held behind the snapshot: the learner reads it too slowly`);
+      return void this.held.push(b);
+    }
     if (this.socket.writableLength > MAX_UNSENT_bytes) return this.close(`more than ${MAX_UNSENT_bytes} bytes unsent: the learner does not read`);
     this.socket.write(b);
   }
 
-  sendSnapshot(snap: Buffer, stream: Promise<Buffer[]>): void {
+  sendSnapshot(snap: Buffer, stream: Iterator<Buffer>, sent?: (s: SnapshotSent) => void): void {
     this.send(snap);
     const held: Buffer[] = this.held ?? [];
     this.held = held;
-    stream.then(
-      (parts) => {
-        if (this.closed) return;
-        this.held = undefined;
-        for (const b of parts) this.socket.write(b);
-        for (const b of held) this.send(b);
-      },
+    this.pump(stream, held).then(
+      (s) => s && sent?.(s),
       (e: Error) => this.close(`the snapshot could not be serialized: ${e.message}`),
     );
+  }
+
+  /**
+   * Writes the stream slice by slice: the next slice is made once the socket took the last
+   * (its 'drain'), or on the next turn of the event loop, so clients are served between
+   * slices and the leader holds about one slice of the stream at a time. Then what was held.
+   */
+  private async pump(stream: Iterator<Buffer>, held: Buffer[]): Promise<SnapshotSent | undefined> {
+    const started = performance.now();
+    const s: SnapshotSent = { slices: 0, held: 0, bytes: 0, took_ms: 0, longestSlice_ms: 0 };
+    for (;;) {
+      if (this.closed) return undefined;
+      const t = performance.now();
+      const slice = stream.next();
+      s.longestSlice_ms = Math.max(s.longestSlice_ms, performance.now() - t);
+      if (slice.done) break;
+      s.slices++;
+      s.bytes += slice.value.length;
+      if (this.socket.write(slice.value)) await new Promise((r) => setImmediate(r));
+      else await this.drained();
+    }
+    if (this.closed) return undefined;
+    this.held = undefined;
+    this.heldBytes = 0;
+    s.held = held.length;
+    for (const b of held) this.send(b);
+    s.took_ms = performance.now() - started;
+    return s;
+  }
+
+  /** Resolves once the socket's buffer is taken by the kernel, or the socket closed. */
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
   }
 
   close(reason: string): void {

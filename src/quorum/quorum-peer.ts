@@ -233,7 +233,7 @@ export class QuorumPeer implements QuorumPeerView {
       setCurrentEpoch: (epoch) => db.setCurrentEpoch(epoch),
       log: (txns) => db.log(txns),
       commit: (txn) => db.commit(txn),
-      snapshotStream: () => db.serializeSnapshot(),
+      snapshotStream: (zxid) => db.snapshotStream(zxid),
       touch: (id, timeout) => zks?.touch(id, timeout),
       get txnLogSyncEnabled() {
         return db.isTxnLogSyncEnabled();

@@ -43,7 +43,7 @@ export async function startStandalone(config: ServerConfig, log: Logger): Promis
     const restored = persistence.restore(zks.tree);
     zks.restoreSessions(restored.sessions);
     recordStartupLoad(metrics, log, restored, performance.now() - started, `${restored.sessions.size} sessions`);
-    await persistence.takeSnapshot(zks.tree, zks.sessionTracker.sessionsWithTimeouts());
+    await persistence.snapshotAfterRestore(zks.tree, zks.sessionTracker.sessionsWithTimeouts(), restored);
 
     zks.start();
     await listenOnClientPort(config, factory);

@@ -94,6 +94,11 @@ export class AclCache {
     }
   }
 
+  /** Every list held, by index (what a snapshot's ACL map holds; the built-in list is not among them). */
+  *entries(): Generator<[number, ACL[]]> {
+    for (const e of this.byList.values()) yield [e.index, e.acl];
+  }
+
   /** purgeUnused: drops the lists no node uses (after a snapshot load). */
   purgeUnused(): void {
     for (const e of this.byList.values()) if (e.count <= 0) this.drop(e);

@@ -11,10 +11,10 @@
 
 export const INITIAL_CHILD_CAPACITY = 8;
 
-/** java.lang.String.hashCode over UTF-16 code units. */
-export function javaStringHash(s: string): number {
+/** java.lang.String.hashCode over UTF-16 code units (of s from `start`: a name inside a path). */
+export function javaStringHash(s: string, start = 0): number {
   let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  for (let i = start; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
   return h;
 }
 
@@ -27,18 +27,22 @@ export function capacityAfterAdd(capacity: number, sizeAfter: number): number {
 
 /** `children` in insertion order (a JS Set's order) → HashSet iteration order. */
 export function javaHashSetOrder(children: Iterable<string>, capacity: number): string[] {
-  const names = [...children];
-  if (names.length < 2) return names;
+  return hashSetOrder([...children], javaStringHash, capacity);
+}
+
+/** `items` in insertion order → the HashSet order of their names, given each name's String.hashCode. */
+export function hashSetOrder<T>(items: T[], hashOf: (item: T) => number, capacity: number): T[] {
+  if (items.length < 2) return items;
   const mask = capacity - 1;
-  const buckets = new Int32Array(names.length);
-  const order = new Array<number>(names.length);
-  for (let i = 0; i < names.length; i++) {
-    const h = javaStringHash(names[i]!);
+  const buckets = new Int32Array(items.length);
+  const order = new Array<number>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const h = hashOf(items[i]!);
     buckets[i] = (h ^ (h >>> 16)) & mask;
     order[i] = i;
   }
   order.sort((a, b) => buckets[a]! - buckets[b]! || a - b);
-  return order.map((i) => names[i]!);
+  return order.map((i) => items[i]!);
 }
 
 /** HashMap.tableSizeFor: the smallest power of two ≥ n. */

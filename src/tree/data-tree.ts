@@ -1,37 +1,20 @@
-// DataTree: the znodes, their Stats and ACLs, ephemerals by session, containers and TTL
-// nodes, and the two WatchManagers. processTxn applies one txn exactly as ZooKeeper's
-// DataTree does, firing the watches it triggers; reads register watches. No I/O.
-import { EventType, KeeperState, OpCode, READ_ACL_UNSAFE, WatcherType } from '../jute/constants';
+// DataTree: the znodes (DataNode, data-node.ts), their ACLs, ephemerals by session,
+// containers and TTL nodes, and the watches (tree-watches.ts). processTxn applies one txn
+// exactly as ZooKeeper's DataTree does, firing the watches it triggers; reads register
+// watches. No I/O.
+import { EventType, OpCode, READ_ACL_UNSAFE } from '../jute/constants';
 import { Code, KeeperError } from '../jute/keeper-error';
 import type { ACL, Stat } from '../jute/records';
 import { AclCache, BUILT_IN_ACL } from './acl-cache';
-import { capacityAfterAdd, INITIAL_CHILD_CAPACITY, javaHashSetCloneOrder, javaHashSetOrder } from './child-order';
-import { basename, parentOf } from './path';
+import { capacityAfterAdd, javaHashSetCloneOrder, javaHashSetOrder } from './child-order';
+import { DataNode, DataSlabs, type SnapshotNode, type StatPersisted } from './data-node';
+import { parentOf } from './path';
 import { QuotaStats } from './quota-stats';
 import type { TxnBody, TxnHeader } from './txn';
-import { WatchManager, WatcherMode, type Watcher } from './watch-manager';
+import { TreeWatches } from './tree-watches';
+import type { Watcher } from './watch-manager';
 
-export interface StatPersisted {
-  czxid: number;
-  mzxid: number;
-  ctime: number;
-  mtime: number;
-  version: number;
-  cversion: number;
-  aversion: number;
-  ephemeralOwner: bigint;
-  pzxid: number;
-}
-
-export interface DataNode {
-  data: Buffer | null;
-  acl: ACL[];
-  stat: StatPersisted;
-  /** Child names in insertion order; listed in Java HashSet order (see child-order.ts). */
-  children: Set<string>;
-  /** The capacity the Java HashSet of children would have now. */
-  childCapacity: number;
-}
+export { DataNode, type SnapshotNode, type StatPersisted } from './data-node';
 
 export interface ProcessTxnResult {
   clientId: bigint;
@@ -48,14 +31,12 @@ export const CONTAINER_EPHEMERAL_OWNER = -0x8000000000000000n;
 const EXTENDED_MASK = 0xff00000000000000n;
 const TTL_VALUE_MASK = 0x000000ffffffffffn;
 
-export class DataTree {
+export class DataTree extends TreeWatches {
   private readonly nodes = new Map<string, DataNode>();
   /** session → its ephemeral paths, with the Java HashSet capacity for their order. */
   private readonly ephemerals = new Map<bigint, { paths: Set<string>; capacity: number }>();
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
-  readonly dataWatches: WatchManager;
-  readonly childWatches: WatchManager;
   lastProcessedZxid = 0;
   private dataSize = 0;
   private readonly aclCache = new AclCache();
@@ -74,18 +55,17 @@ export class DataTree {
     private readonly extendedTypesEnabled = false,
     opts: { skipACL?: boolean } = {},
   ) {
-    this.dataWatches = new WatchManager({ skipACL: opts.skipACL });
-    this.childWatches = new WatchManager({ skipACL: opts.skipACL });
+    super(opts);
     // As a fresh Apache ZooKeeper: "/", "/zookeeper", "/zookeeper/quota" and the
     // read-only "/zookeeper/config" (its aversion -1 from the setACL that made it so).
     // The first three carry ZooKeeper's null ACL (index -1); the config node's list is the
     // cache's first entry, as its setACL in ZooKeeper makes it.
-    this.putNode('/', emptyNode(BUILT_IN_ACL));
-    this.addChildNode('/', '/zookeeper', emptyNode(BUILT_IN_ACL));
-    this.addChildNode('/zookeeper', '/zookeeper/quota', emptyNode(BUILT_IN_ACL));
-    const config = emptyNode(READ_ACL_UNSAFE.map((a) => ({ perms: a.perms, id: { ...a.id } })));
-    config.stat.aversion = -1;
-    this.addChildNode('/zookeeper', '/zookeeper/config', config);
+    this.putNode(emptyNode('/', BUILT_IN_ACL));
+    this.addChildNode(this.nodes.get('/')!, emptyNode('/zookeeper', BUILT_IN_ACL));
+    this.addChildNode(this.nodes.get('/zookeeper')!, emptyNode('/zookeeper/quota', BUILT_IN_ACL));
+    const config = emptyNode('/zookeeper/config', READ_ACL_UNSAFE.map((a) => ({ perms: a.perms, id: { ...a.id } })));
+    config.aversion = -1;
+    this.addChildNode(this.nodes.get('/zookeeper')!, config);
   }
 
   /** ZooKeeper counts the root twice (it is also stored under ""): a fresh tree has 5. */
@@ -100,18 +80,17 @@ export class DataTree {
    * the order ZooKeeper's HashSet gives them (so a server reading the snapshot rebuilds the
    * same child order).
    */
-  *nodesInSnapshotOrder(): Generator<[string, DataNode]> {
-    const stack: string[] = ['/'];
+  *nodesInSnapshotOrder(skip?: (node: DataNode) => boolean): Generator<[string, DataNode]> {
+    const stack: DataNode[] = [this.nodes.get('/')!];
     while (stack.length > 0) {
-      const path = stack.pop()!;
+      const node = stack.pop()!;
       // A snapshot taken in slices walks a tree that changes between them: a node deleted
       // since its parent was listed is skipped (its delete is in the log after the snapshot).
-      const node = this.nodes.get(path);
-      if (!node) continue;
-      yield [path === '/' ? '' : path, node];
-      const prefix = path === '/' ? '/' : `${path}/`;
-      const children = javaHashSetOrder(node.children, node.childCapacity);
-      for (let i = children.length - 1; i >= 0; i--) stack.push(prefix + children[i]);
+      // `skip` leaves out a node and everything under it.
+      if (this.nodes.get(node.path) !== node || skip?.(node)) continue;
+      yield [node.path === '/' ? '' : node.path, node];
+      const children = node.childNodesInHashSetOrder();
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
     }
   }
 
@@ -121,9 +100,9 @@ export class DataTree {
    */
   replayedCreateExisted(path: string, parentCVersion: number, zxid: number): void {
     const parent = this.nodes.get(parentOf(path));
-    if (parent && parentCVersion > parent.stat.cversion) {
-      parent.stat.cversion = parentCVersion;
-      parent.stat.pzxid = zxid;
+    if (parent && parentCVersion > parent.cversion) {
+      parent.cversion = parentCVersion;
+      parent.pzxid = zxid;
     }
   }
 
@@ -132,7 +111,7 @@ export class DataTree {
    * is the snapshot's ACL map, whose arrays the nodes hold; lists no node uses are dropped.
    */
   loadNodes(
-    entries: Iterable<[string, Omit<DataNode, 'children' | 'childCapacity'>]>,
+    entries: Iterable<[string, SnapshotNode]>,
     lastProcessedZxid: number,
     acls: Map<number, ACL[]>,
   ): void {
@@ -142,19 +121,28 @@ export class DataTree {
     this.containers.clear();
     this.ttls.clear();
     this.dataSize = 0;
+    // The data is copied into slabs: the reader's buffers (views of the file, or of the
+    // stream's chunks) are not kept alive, and no Buffer object stays per node.
+    const slabs = new DataSlabs();
+    // Depth first, siblings come one after another: the last parent is most often the next
+    // node's too, and then no lookup (nor parent path string) is needed.
+    let lastParent: DataNode | undefined;
     for (const [rawPath, n] of entries) {
-      // The reader's object becomes the node: no second object per znode while loading.
-      const node = n as DataNode;
-      node.children = new Set();
-      node.childCapacity = INITIAL_CHILD_CAPACITY;
       if (rawPath === '') {
-        this.putNode('/', node);
+        this.putNode(new DataNode('/', n.data, n.acl, n.stat, slabs));
         continue;
       }
-      const parentName = parentOf(rawPath);
-      if (!this.nodes.has(parentName)) throw new Error(`invalid snapshot: no parent ${parentName} for ${rawPath}`);
-      this.addChildNode(parentName, rawPath, node);
-      this.registerOwner(rawPath, node.stat.ephemeralOwner);
+      const slash = rawPath.lastIndexOf('/');
+      let parent = lastParent;
+      if (parent === undefined || !isParentOf(parent.path, rawPath, slash)) {
+        const parentName = slash === 0 ? '/' : rawPath.substring(0, slash);
+        parent = this.nodes.get(parentName);
+        if (!parent) throw new Error(`invalid snapshot: no parent ${parentName} for ${rawPath}`);
+        lastParent = parent;
+      }
+      const node = new DataNode(rawPath, n.data, n.acl, n.stat, slabs);
+      this.addChildNode(parent, node);
+      this.registerOwner(rawPath, node.ephemeralOwner);
     }
     if (!this.nodes.has('/')) throw new Error('invalid snapshot: no root node');
     this.aclCache.purgeUnused();
@@ -169,6 +157,11 @@ export class DataTree {
     return this.aclCache.indexOf(acl);
   }
 
+  /** The ACL lists in use by index, as a snapshot's ACL map holds them. */
+  aclEntries(): Iterable<[number, ACL[]]> {
+    return this.aclCache.entries();
+  }
+
   /** Distinct ACL lists in use (DataTree.aclCacheSize). */
   aclCacheSize(): number {
     return this.aclCache.size;
@@ -179,6 +172,10 @@ export class DataTree {
     return this.dataSize;
   }
 
+  protected lookup(path: string): DataNode | undefined {
+    return this.nodes.get(path);
+  }
+
   /** ZooKeeper also keeps the root under "", so a lookup of "" finds "/". */
   getNode(path: string): DataNode | undefined {
     return this.nodes.get(path === '' ? '/' : path);
@@ -186,10 +183,15 @@ export class DataTree {
 
   /** Every path and node, parents before children (the order a snapshot writes them). */
   *walk(path = '/'): Generator<[string, DataNode]> {
-    const node = this.nodes.get(path);
-    if (!node) return;
-    yield [path, node];
-    for (const child of node.children) yield* this.walk(path === '/' ? `/${child}` : `${path}/${child}`);
+    const top = this.nodes.get(path);
+    if (!top) return;
+    const stack: DataNode[] = [top];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      yield [node.path, node];
+      const children = [...node.childNodes()];
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    }
   }
 
   // --- reads
@@ -198,7 +200,7 @@ export class DataTree {
     const n = this.getNode(path);
     if (!n) throw new KeeperError(Code.NONODE, path);
     if (watcher) this.dataWatches.addWatch(path, watcher);
-    this.onAccess?.read(path, n.data?.length ?? 0);
+    this.onAccess?.read(path, n.dataLength);
     return { data: n.data, stat: this.clientStat(n) };
   }
 
@@ -215,12 +217,13 @@ export class DataTree {
     const n = this.getNode(path);
     if (!n) throw new KeeperError(Code.NONODE, path);
     if (watcher) this.childWatches.addWatch(path, watcher);
+    const children = n.childNodesInHashSetOrder().map((c) => c.name);
     if (this.onAccess) {
       let bytes = 0;
-      for (const c of n.children) bytes += c.length;
+      for (const c of children) bytes += c.length;
       this.onAccess.read(path, bytes);
     }
-    return { children: javaHashSetOrder(n.children, n.childCapacity), stat: this.clientStat(n) };
+    return { children, stat: this.clientStat(n) };
   }
 
   getACL(path: string): { acl: ACL[]; stat: Stat } {
@@ -236,12 +239,11 @@ export class DataTree {
     // ZooKeeper counts the keys under path + "/": under "" that is every node, "/" included.
     if (path === '') return this.nodes.size;
     let count = 0;
-    const stack = [path];
+    const stack = [n];
     while (stack.length > 0) {
-      const p = stack.pop()!;
-      for (const c of this.nodes.get(p)!.children) {
+      for (const c of stack.pop()!.childNodes()) {
         count++;
-        stack.push(p === '/' ? `/${c}` : `${p}/${c}`);
+        stack.push(c);
       }
     }
     return count;
@@ -269,102 +271,17 @@ export class DataTree {
     const out: string[] = [];
     for (const path of this.containers) {
       const n = this.nodes.get(path);
-      if (n && n.stat.cversion > 0 && n.children.size === 0) out.push(path);
+      if (n && n.cversion > 0 && n.childCount === 0) out.push(path);
     }
     if (this.extendedTypesEnabled) {
       for (const path of this.ttls) {
         const n = this.nodes.get(path);
-        if (!n || n.children.size > 0) continue;
-        const ttl = Number(BigInt.asUintN(64, n.stat.ephemeralOwner) & TTL_VALUE_MASK);
-        if (now_ms - n.stat.mtime > ttl) out.push(path);
+        if (!n || n.childCount > 0) continue;
+        const ttl = Number(BigInt.asUintN(64, n.ephemeralOwner) & TTL_VALUE_MASK);
+        if (now_ms - n.mtime > ttl) out.push(path);
       }
     }
     return out;
-  }
-
-  // --- watches
-
-  addWatch(path: string, watcher: Watcher, mode: number): void {
-    const m = mode === WatcherMode.PERSISTENT_RECURSIVE ? WatcherMode.PERSISTENT_RECURSIVE : WatcherMode.PERSISTENT;
-    this.dataWatches.addWatch(path, watcher, m);
-    if (m !== WatcherMode.PERSISTENT_RECURSIVE) this.childWatches.addWatch(path, watcher, m);
-  }
-
-  /** A reconnected client's watches: re-set, or fired at once if it missed the change. */
-  setWatches(
-    relativeZxid: number,
-    dataWatches: string[],
-    existWatches: string[],
-    childWatches: string[],
-    persistentWatches: string[],
-    persistentRecursiveWatches: string[],
-    watcher: Watcher,
-  ): void {
-    const fire = (type: number, path: string) => watcher.process({ type, state: KeeperState.SyncConnected, path });
-    for (const path of dataWatches) {
-      const n = this.nodes.get(path);
-      if (!n) fire(EventType.NodeDeleted, path);
-      else if (n.stat.mzxid > relativeZxid) fire(EventType.NodeDataChanged, path);
-      else this.dataWatches.addWatch(path, watcher);
-    }
-    for (const path of existWatches) {
-      if (this.nodes.has(path)) fire(EventType.NodeCreated, path);
-      else this.dataWatches.addWatch(path, watcher);
-    }
-    for (const path of childWatches) {
-      const n = this.nodes.get(path);
-      if (!n) fire(EventType.NodeDeleted, path);
-      else if (n.stat.pzxid > relativeZxid) fire(EventType.NodeChildrenChanged, path);
-      else this.childWatches.addWatch(path, watcher);
-    }
-    for (const path of persistentWatches) {
-      this.childWatches.addWatch(path, watcher, WatcherMode.PERSISTENT);
-      this.dataWatches.addWatch(path, watcher, WatcherMode.PERSISTENT);
-    }
-    for (const path of persistentRecursiveWatches) this.dataWatches.addWatch(path, watcher, WatcherMode.PERSISTENT_RECURSIVE);
-  }
-
-  containsWatcher(path: string, type: number, watcher: Watcher): boolean {
-    if (type === WatcherType.Children) return this.childWatches.containsWatcher(path, watcher);
-    if (type === WatcherType.Data) return this.dataWatches.containsWatcher(path, watcher);
-    return this.childWatches.containsWatcher(path, watcher) || this.dataWatches.containsWatcher(path, watcher);
-  }
-
-  removeWatch(path: string, type: number, watcher: Watcher): boolean {
-    if (type === WatcherType.Children) return this.childWatches.removeWatcher(path, watcher);
-    if (type === WatcherType.Data) return this.dataWatches.removeWatcher(path, watcher);
-    const child = this.childWatches.removeWatcher(path, watcher);
-    const data = this.dataWatches.removeWatcher(path, watcher);
-    return child || data;
-  }
-
-  removeWatcher(watcher: Watcher): void {
-    this.dataWatches.removeAllWatches(watcher);
-    this.childWatches.removeAllWatches(watcher);
-  }
-
-  /** Watches of both kinds (mntr's zk_watch_count). */
-  watchCount(): number {
-    return this.dataWatches.size + this.childWatches.size;
-  }
-
-  /**
-   * wchs, wchc and wchp: ZooKeeper reports its data watch manager only (exists and
-   * getData watches, and persistent ones); child watches are not listed there.
-   */
-  watchSummary(): { connections: number; paths: number; total: number } {
-    const w = this.dataWatches;
-    return { connections: w.watcherCount, paths: w.pathCount, total: w.size };
-  }
-
-  /** wchc: (session, path) for each data watch, grouped by connection; live, so read it in slices. */
-  *watchesBySession(): Generator<[bigint, string]> {
-    for (const [w, paths] of this.dataWatches.byWatcher()) for (const p of paths) yield [w.sessionId, p];
-  }
-
-  /** wchp: (path, session) for each data watch, grouped by path; live, so read it in slices. */
-  *watchesByPath(): Generator<[string, bigint]> {
-    for (const [p, watchers] of this.dataWatches.byPath()) for (const w of watchers) yield [p, w.sessionId];
   }
 
   // --- writes
@@ -440,21 +357,15 @@ export class DataTree {
     const parentName = parentOf(path);
     const parent = this.nodes.get(parentName);
     if (!parent) throw new KeeperError(Code.NONODE, path);
-    const name = basename(path);
-    if (parent.children.has(name)) throw new KeeperError(Code.NODEEXISTS, path);
-    const cversion = parentCVersion === -1 ? parent.stat.cversion + 1 : parentCVersion;
-    if (cversion > parent.stat.cversion) {
-      parent.stat.cversion = cversion;
-      parent.stat.pzxid = zxid;
+    if (this.nodes.has(path)) throw new KeeperError(Code.NODEEXISTS, path);
+    const cversion = parentCVersion === -1 ? parent.cversion + 1 : parentCVersion;
+    if (cversion > parent.cversion) {
+      parent.cversion = cversion;
+      parent.pzxid = zxid;
     }
-    const node: DataNode = {
-      data,
-      acl,
-      stat: { czxid: zxid, mzxid: zxid, ctime: time, mtime: time, version: 0, cversion: 0, aversion: 0, ephemeralOwner, pzxid: zxid },
-      children: new Set(),
-      childCapacity: INITIAL_CHILD_CAPACITY,
-    };
-    this.addChildNode(parentName, path, node);
+    const stat = { czxid: zxid, mzxid: zxid, ctime: time, mtime: time, version: 0, cversion: 0, aversion: 0, ephemeralOwner, pzxid: zxid };
+    const node = new DataNode(path, data, acl, stat);
+    this.addChildNode(parent, node);
     this.registerOwner(path, ephemeralOwner);
     this.quotas.created(path, data?.length ?? 0);
     this.onAccess?.write(path, data?.length ?? 0);
@@ -480,18 +391,18 @@ export class DataTree {
     const parent = this.nodes.get(parentName);
     if (!parent) throw new KeeperError(Code.NONODE, path);
     const node = this.nodes.get(path);
-    parent.children.delete(basename(path));
+    if (node) parent.removeChild(node);
     // Only move pzxid forward: a later create may already have set it.
-    if (zxid > parent.stat.pzxid) parent.stat.pzxid = zxid;
+    if (zxid > parent.pzxid) parent.pzxid = zxid;
     if (!node) throw new KeeperError(Code.NONODE, path);
     this.nodes.delete(path);
     this.aclCache.removeUsage(node.acl);
-    this.dataSize -= path.length + (node.data?.length ?? 0);
-    const owner = node.stat.ephemeralOwner;
+    this.dataSize -= path.length + node.dataLength;
+    const owner = node.ephemeralOwner;
     if (owner === CONTAINER_EPHEMERAL_OWNER) this.containers.delete(path);
     else if (this.isTTL(owner)) this.ttls.delete(path);
     else if (owner !== 0n) this.ephemerals.get(owner)?.paths.delete(path);
-    this.quotas.deleted(path, node.data?.length ?? 0);
+    this.quotas.deleted(path, node.dataLength);
     this.onAccess?.write(path, 0);
     const fired = this.dataWatches.triggerWatch(path, EventType.NodeDeleted, node.acl);
     this.childWatches.triggerWatch(path, EventType.NodeDeleted, node.acl, fired);
@@ -506,12 +417,12 @@ export class DataTree {
   private setData(path: string, data: Buffer | null, version: number, zxid: number, time: number): Stat {
     const n = this.nodes.get(path);
     if (!n) throw new KeeperError(Code.NONODE, path);
-    const bytesDiff = (data?.length ?? 0) - (n.data?.length ?? 0);
+    const bytesDiff = (data?.length ?? 0) - n.dataLength;
     this.dataSize += bytesDiff;
     n.data = data;
-    n.stat.mtime = time;
-    n.stat.mzxid = zxid;
-    n.stat.version = version;
+    n.mtime = time;
+    n.mzxid = zxid;
+    n.version = version;
     const stat = this.clientStat(n);
     this.quotas.dataChanged(path, bytesDiff);
     this.onAccess?.write(path, data?.length ?? 0);
@@ -526,7 +437,7 @@ export class DataTree {
     // used gives it a fresh index.
     this.aclCache.removeUsage(n.acl);
     n.acl = this.aclCache.addUsage(acl);
-    n.stat.aversion = version;
+    n.aversion = version;
     return this.clientStat(n);
   }
 
@@ -553,8 +464,8 @@ export class DataTree {
    * no ephemeral owner.
    */
   clientStat(n: DataNode): Stat {
-    const s = n.stat;
-    const numChildren = n.children.size;
+    const s: StatPersisted = n;
+    const numChildren = n.childCount;
     const owner = s.ephemeralOwner;
     return {
       czxid: s.czxid,
@@ -565,24 +476,27 @@ export class DataTree {
       cversion: s.cversion * 2 - numChildren,
       aversion: s.aversion,
       ephemeralOwner: owner === CONTAINER_EPHEMERAL_OWNER || this.isTTL(owner) ? 0n : owner,
-      dataLength: n.data?.length ?? 0,
+      dataLength: n.dataLength,
       numChildren,
       pzxid: s.pzxid,
     };
   }
 
-  private putNode(path: string, node: DataNode): void {
+  private putNode(node: DataNode): void {
     node.acl = this.aclCache.addUsage(node.acl);
-    this.nodes.set(path, node);
-    this.dataSize += path.length + (node.data?.length ?? 0);
+    this.nodes.set(node.path, node);
+    this.dataSize += node.path.length + node.dataLength;
   }
 
-  private addChildNode(parentName: string, path: string, node: DataNode): void {
-    const parent = this.nodes.get(parentName)!;
-    parent.children.add(basename(path));
-    parent.childCapacity = capacityAfterAdd(parent.childCapacity, parent.children.size);
-    this.putNode(path, node);
+  private addChildNode(parent: DataNode, node: DataNode): void {
+    parent.addChild(node);
+    this.putNode(node);
   }
+}
+
+/** Whether `parent` is the parent of `path`, whose last "/" is at `slash`. */
+function isParentOf(parent: string, path: string, slash: number): boolean {
+  return parent === '/' ? slash === 0 : slash === parent.length && path.startsWith(parent);
 }
 
 /** EphemeralType.TTL.toEphemeralOwner. */
@@ -590,12 +504,6 @@ export function ttlOwner(ttl: number): bigint {
   return BigInt.asIntN(64, EXTENDED_MASK | BigInt(ttl));
 }
 
-function emptyNode(acl: ACL[]): DataNode {
-  return {
-    data: Buffer.alloc(0),
-    acl,
-    stat: { czxid: 0, mzxid: 0, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0 },
-    children: new Set(),
-    childCapacity: INITIAL_CHILD_CAPACITY,
-  };
+function emptyNode(path: string, acl: ACL[]): DataNode {
+  return new DataNode(path, Buffer.alloc(0), acl, { czxid: 0, mzxid: 0, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0 });
 }

@@ -9,7 +9,8 @@ import { LIMIT_NODE, PathTrie, PROC_ZOOKEEPER, QUOTA_ZOOKEEPER, QuotaFormatError
 /** What the bookkeeping reads of the tree, and writes: a stats node's data. */
 export interface QuotaNode {
   data: Buffer | null;
-  children: Set<string>;
+  /** The child names (a view: see DataNode.children). */
+  children: Iterable<string> & { readonly size: number };
 }
 
 export class QuotaStats {

@@ -2,7 +2,7 @@
 // the committed history is the committed-proposal window, the SNAP stream is the tree's.
 import type { LeaderDatabase } from '../../src/quorum/lead';
 import type { CommittedProposal } from '../../src/quorum/sync-follower';
-import { serializeSnapshotStream } from '../../src/quorum/snapshot-stream';
+import { snapshotStreamSlices } from '../../src/quorum/snapshot-stream';
 import type { Txn } from '../../src/tree/txn';
 import { MemoryDatabase } from './memory-database';
 
@@ -23,9 +23,8 @@ export class MemoryLeaderDatabase extends MemoryDatabase implements LeaderDataba
     if (txn.body.kind === 'closeSession') this.sessions.delete(txn.hdr.clientId);
     this.onCommit?.(txn);
   }
-  snapshotStream(): Promise<Buffer[]> {
-    // No yields: the tree is serialized before this returns.
-    return serializeSnapshotStream(this.tree, this.sessions);
+  snapshotStream(zxid: number): Iterator<Buffer> {
+    return snapshotStreamSlices(this.tree, this.sessions, zxid);
   }
   touch(sessionId: bigint, timeout: number): void {
     this.touched.set(sessionId, timeout);

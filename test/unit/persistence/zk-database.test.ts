@@ -10,7 +10,7 @@ import { OpCode } from '../../../src/jute/constants';
 import { readLogFile } from '../../../src/persistence/file-txn-log';
 import { decodeTxn } from '../../../src/persistence/txn-codec';
 import { ZKDatabase, type ZKDatabaseOptions } from '../../../src/persistence/zk-database';
-import { serializeSnapshotStream, SnapshotStreamReader } from '../../../src/quorum/snapshot-stream';
+import { snapshotStreamSlices, SnapshotStreamReader } from '../../../src/quorum/snapshot-stream';
 import { counterOf, makeZxid } from '../../../src/quorum/zxid';
 import { DataTree } from '../../../src/tree/data-tree';
 import type { Txn } from '../../../src/tree/txn';
@@ -201,7 +201,7 @@ test('SNAP: the leader\'s state replaces ours at its zxid, what we logged past i
   const leader = new DataTree();
   for (let n = 1; n <= 3; n++) leader.processTxn(create(makeZxid(1, n), `/ours${n}`).hdr, create(makeZxid(1, n), `/ours${n}`).body);
   leader.processTxn(create(makeZxid(2, 1), '/leaders').hdr, create(makeZxid(2, 1), '/leaders').body);
-  const stream = Buffer.concat(await serializeSnapshotStream(leader, new Map([[0x55n, 4000]])));
+  const stream = Buffer.concat([...snapshotStreamSlices(leader, new Map([[0x55n, 4000]]), leader.lastProcessedZxid)]);
   const snapshot = new SnapshotStreamReader(1 << 20).feed(stream, 0).snapshot!;
   await db.loadSnapshot(snapshot, makeZxid(2, 1));
   db.applyUnlogged(create(makeZxid(2, 2), '/during-sync'));
@@ -239,7 +239,7 @@ test('an ensemble member\'s /zookeeper/config holds its config at load, in snaps
   assert.equal(standalone.tree.getData('/zookeeper/config').data?.length ?? 0, 0, 'a standalone\'s stays empty');
   const leader = new DataTree();
   leader.setConfigNode(Buffer.from('server.9=10.0.0.9:2888:3888:participant\nversion=0'), 0, 1);
-  const stream = Buffer.concat(await serializeSnapshotStream(leader, new Map()));
+  const stream = Buffer.concat([...snapshotStreamSlices(leader, new Map(), leader.lastProcessedZxid)]);
   await db.loadSnapshot(new SnapshotStreamReader(1 << 20).feed(stream, 0).snapshot!, makeZxid(1, 0));
   assert.deepEqual(config(db), expected);
 });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JuteError, Writer } from '../../../src/jute/codec';
-import { serializeSnapshotStream, SnapshotStreamReader } from '../../../src/quorum/snapshot-stream';
+import { snapshotStreamSlices, SnapshotStreamReader } from '../../../src/quorum/snapshot-stream';
 import { DataTree } from '../../../src/tree/data-tree';
 import { OpCode } from '../../../src/jute/constants';
 
@@ -23,7 +23,7 @@ function treeWith(n: number): DataTree {
 test('a streamed snapshot read in chunks of any size gives back the sessions, every node, and their ACLs', async () => {
   const tree = treeWith(300);
   const sessions = new Map([[0x100000001n, 30_000], [0x100000002n, 4000]]);
-  const stream = Buffer.concat(await serializeSnapshotStream(tree, sessions));
+  const stream = Buffer.concat([...snapshotStreamSlices(tree, sessions, Infinity)]);
   for (const chunk of [1, 7, 64, 4096, stream.length]) {
     const reader = new SnapshotStreamReader(1 << 20);
     let buf = Buffer.alloc(0);
@@ -48,7 +48,7 @@ test('a streamed snapshot read in chunks of any size gives back the sessions, ev
 });
 
 test('a stream without the signature, or with garbage past an element bound, is refused', async () => {
-  const stream = Buffer.concat(await serializeSnapshotStream(treeWith(3), new Map()));
+  const stream = Buffer.concat([...snapshotStreamSlices(treeWith(3), new Map(), Infinity)]);
   const w = new Writer();
   w.ustring('NotBenAtAll');
   const forged = Buffer.concat([stream.subarray(0, stream.length - 14), w.toBuffer()]);

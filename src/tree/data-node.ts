@@ -1,0 +1,189 @@
+// One znode as the DataTree keeps it: its path, data, ACL list and the StatPersisted
+// fields on the node itself (no Stat object of its own), and its children as the child
+// nodes themselves. A leaf holds no collection at all; a child's name is the tail of its
+// path, so no name strings are stored beside the paths; data loaded from a snapshot sits in
+// shared slabs (DataSlabs), with no Buffer object per node. At a million znodes every
+// object and string per node is tens of megabytes and seconds of garbage collection at start.
+import type { ACL } from '../jute/records';
+import { capacityAfterAdd, hashSetOrder, INITIAL_CHILD_CAPACITY, javaStringHash } from './child-order';
+
+export interface StatPersisted {
+  czxid: number;
+  mzxid: number;
+  ctime: number;
+  mtime: number;
+  version: number;
+  cversion: number;
+  aversion: number;
+  ephemeralOwner: bigint;
+  pzxid: number;
+}
+
+/** A node as a snapshot holds it (the reader may hand the same record again: copy it). */
+export interface SnapshotNode {
+  data: Buffer | null;
+  acl: ACL[];
+  stat: StatPersisted;
+}
+
+/** Shared by every node without an owner: a BigInt read from a file is a fresh object each time. */
+const NO_OWNER = 0n;
+/** Shared by every node with empty data (a Buffer of length 0 cannot be written into). */
+const EMPTY_DATA = Buffer.alloc(0);
+
+/**
+ * A slab that loaded data is copied into, node after node. 64 KiB holds ~600 nodes of 100
+ * bytes (the slab's own objects are then under a byte per node), and is the most one node
+ * can keep alive once the others of its slab changed their data or went.
+ */
+export const DATA_SLAB_BYTES = 64 * 1024;
+/** Data larger than this gets a Buffer of its own: a slab is not left a quarter empty. */
+const SLAB_DATA_BYTES_MAX = DATA_SLAB_BYTES / 4;
+
+/** Where the data of nodes being loaded is copied to (one per load: the file's buffer can then go). */
+export class DataSlabs {
+  private slab: Buffer = EMPTY_DATA;
+  private used = 0;
+
+  /** Copies `src` into a slab; returns that slab and where in it the copy starts. */
+  copy(src: Uint8Array): { slab: Buffer; offset: number } {
+    if (src.length > SLAB_DATA_BYTES_MAX) return { slab: Buffer.from(src), offset: 0 };
+    if (this.used + src.length > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(DATA_SLAB_BYTES);
+      this.used = 0;
+    }
+    const offset = this.used;
+    this.slab.set(src, offset);
+    this.used += src.length;
+    return { slab: this.slab, offset };
+  }
+}
+
+export class DataNode implements StatPersisted {
+  czxid: number;
+  mzxid: number;
+  ctime: number;
+  mtime: number;
+  version: number;
+  cversion: number;
+  aversion: number;
+  ephemeralOwner: bigint;
+  pzxid: number;
+  /** The capacity the Java HashSet of children would have now (it orders them; see child-order.ts). */
+  childCapacity = INITIAL_CHILD_CAPACITY;
+  /** The children in insertion order; null while there are none yet. */
+  private kids: Set<DataNode> | null = null;
+  /** The data: all of `bytes`, or, loaded into a slab, `length` bytes of it from `offset`. */
+  private bytes: Buffer | null = null;
+  private offset = 0;
+  /** The data's length (0 for null data). */
+  dataLength = 0;
+
+  constructor(
+    /** The node's path, also its key in the tree ("/" for the root). */
+    readonly path: string,
+    data: Buffer | null,
+    public acl: ACL[],
+    s: StatPersisted,
+    slabs?: DataSlabs,
+  ) {
+    if (slabs && data !== null && data.length > 0) {
+      const { slab, offset } = slabs.copy(data);
+      this.bytes = slab;
+      this.offset = offset;
+      this.dataLength = data.length;
+    } else {
+      this.data = data;
+    }
+    this.czxid = s.czxid;
+    this.mzxid = s.mzxid;
+    this.ctime = s.ctime;
+    this.mtime = s.mtime;
+    this.version = s.version;
+    this.cversion = s.cversion;
+    this.aversion = s.aversion;
+    this.ephemeralOwner = s.ephemeralOwner === NO_OWNER ? NO_OWNER : s.ephemeralOwner;
+    this.pzxid = s.pzxid;
+  }
+
+  /** The data, as a Buffer (a view into its slab when it was loaded from a snapshot). */
+  get data(): Buffer | null {
+    const b = this.bytes;
+    if (b === null || this.dataLength === b.length) return b;
+    return b.subarray(this.offset, this.offset + this.dataLength);
+  }
+
+  set data(d: Buffer | null) {
+    this.bytes = d !== null && d.length === 0 ? EMPTY_DATA : d;
+    this.offset = 0;
+    this.dataLength = d === null ? 0 : d.length;
+  }
+
+  /**
+   * A copy of the persisted Stat fields (the node itself carries them, and is a
+   * StatPersisted: pass the node where no copy is wanted). Change them on the node.
+   */
+  get stat(): StatPersisted {
+    const { czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, pzxid } = this;
+    return { czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, pzxid };
+  }
+
+  /** The name under its parent (the root's is ""). */
+  get name(): string {
+    return this.path.substring(this.path.lastIndexOf('/') + 1);
+  }
+
+  get childCount(): number {
+    return this.kids === null ? 0 : this.kids.size;
+  }
+
+  /** The children's names in insertion order (a read-only view; names are made as read). */
+  get children(): ChildNames {
+    return new ChildNames(this.kids);
+  }
+
+  /** The child nodes in insertion order. */
+  childNodes(): Iterable<DataNode> {
+    return this.kids ?? NO_CHILDREN;
+  }
+
+  /** The child nodes in the order ZooKeeper's HashSet lists them. */
+  childNodesInHashSetOrder(): DataNode[] {
+    return this.kids === null ? [] : hashSetOrder([...this.kids], nameHash, this.childCapacity);
+  }
+
+  addChild(child: DataNode): void {
+    if (this.kids === null) this.kids = new Set();
+    this.kids.add(child);
+    this.childCapacity = capacityAfterAdd(this.childCapacity, this.kids.size);
+  }
+
+  removeChild(child: DataNode): void {
+    this.kids?.delete(child);
+  }
+}
+
+const NO_CHILDREN: readonly DataNode[] = [];
+
+/** The String.hashCode of a node's name, read inside its path (no name string made). */
+function nameHash(n: DataNode): number {
+  return javaStringHash(n.path, n.path.lastIndexOf('/') + 1);
+}
+
+/** A node's child names, as a read-only Set of them would give them. */
+export class ChildNames implements Iterable<string> {
+  constructor(private readonly kids: Set<DataNode> | null) {}
+
+  get size(): number {
+    return this.kids === null ? 0 : this.kids.size;
+  }
+
+  *[Symbol.iterator](): Iterator<string> {
+    if (this.kids !== null) for (const k of this.kids) yield k.name;
+  }
+
+  has(name: string): boolean {
+    if (this.kids !== null) for (const k of this.kids) if (k.name === name) return true;
+    return false;
+  }
+}
