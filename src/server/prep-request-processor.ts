@@ -307,8 +307,9 @@ export class PrepRequestProcessor {
     return {
       zxid: -1,
       path,
-      stat: { version: n.stat.version, cversion: n.stat.cversion, aversion: n.stat.aversion, ephemeralOwner: n.stat.ephemeralOwner },
-      childCount: n.children.size,
+      // The node carries its Stat fields (n.stat would copy all nine each time).
+      stat: { version: n.version, cversion: n.cversion, aversion: n.aversion, ephemeralOwner: n.ephemeralOwner },
+      childCount: n.childCount,
       acl: n.acl,
       data: n.data,
     };
