@@ -40,28 +40,36 @@ run_files() {
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=./scripts/test-times.mjs --test-reporter-destination=stdout "$@"
 }
-# The files whose servers live in network namespaces of their own (the fault runs, the
-# booted hosts) share no address or port with the rest, so they run beside it as a second
-# lane: the run's wall time is what keeps npm test inside its 15 minutes on CI's 2 cores.
-# Their output is printed after the main lane's, so that neither interleaves.
-isolated=$(printf '%s\n' $files | grep -E '^test/(faults|ansible)/|^test/packaging/service-host\.test\.ts$' || true)
-main=$(printf '%s\n' $files | grep -vE '^test/(faults|ansible)/|^test/packaging/service-host\.test\.ts$' || true)
+# Lanes that run beside each other, because they share no address or port: the files whose
+# servers live in network namespaces of their own (the fault runs, the booted hosts); the
+# ensemble files (on loopback addresses no other lane's file uses: 127.0.5-17, .40, .41, .44.11-13, .51, .54);
+# and the rest. The run's wall time is what keeps npm test inside its 15 minutes on CI's 2
+# cores. Each lane's output is printed once it ends, so that none interleaves.
+ISOLATED='^test/(faults|ansible)/|^test/packaging/service-host\.test\.ts$'
+ENSEMBLE='^test/compat/ensemble/|^test/system/ensemble|^test/system/migration\.test\.ts$|^test/compat/(differential|real-clients)/ensemble\.test\.ts$'
+isolated=$(printf '%s\n' $files | grep -E "$ISOLATED" || true)
+ensemble=$(printf '%s\n' $files | grep -vE "$ISOLATED" | grep -E "$ENSEMBLE" || true)
+main=$(printf '%s\n' $files | grep -vE "$ISOLATED|$ENSEMBLE" || true)
 rc=0
 lane_rc=0
-if [ -n "$isolated" ] && [ -n "$main" ]; then
-  lane_log=$(mktemp)
-  run_files $isolated > "$lane_log" 2>&1 &
-  lane=$!
-  run_files $main || rc=$?
-  wait $lane || lane_rc=$?
-  echo "== the isolated lane (network namespaces): $(printf '%s ' $isolated)"
-  cat "$lane_log"
-  rm -f "$lane_log"
-else
-  run_files $files || rc=$?
-fi
+lanes=()
+for lane in isolated ensemble; do
+  lane_files=${!lane}
+  [ -n "$lane_files" ] || continue
+  log=$(mktemp)
+  run_files $lane_files > "$log" 2>&1 &
+  lanes+=("$lane:$!:$log")
+done
+if [ -n "$main" ]; then run_files $main || rc=$?; fi
+for l in "${lanes[@]}"; do
+  IFS=: read -r name pid log <<< "$l"
+  wait "$pid" || lane_rc=$?
+  echo "== the $name lane: $(printf '%s ' ${!name})"
+  cat "$log"
+  rm -f "$log"
+done
 [ $rc -ne 0 ] || rc=$lane_rc
-echo "== time per test file, longest first (s; the isolated lane ran beside the rest)"
+echo "== time per test file, longest first (s; the lanes ran beside each other)"
 sort -rn "$TEST_TIMES_FILE" | awk -F'\t' '{ total += $1; printf "%7.1f  %s\n", $1, $2 } END { printf "%7.1f  in all\n", total }'
 rm -f "$TEST_TIMES_FILE"
 exit $rc
