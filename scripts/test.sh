@@ -40,20 +40,22 @@ run_files() {
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=./scripts/test-times.mjs --test-reporter-destination=stdout "$@"
 }
-# Lanes that run beside each other, because they share no address or port: the files whose
-# servers live in network namespaces of their own (the fault runs, the booted hosts); the
-# ensemble files (on loopback addresses no other lane's file uses: 127.0.5-17, .40, .41, .44.11-13, .51, .54);
-# and the rest. The run's wall time is what keeps npm test inside its 15 minutes on CI's 2
-# cores. Each lane's output is printed once it ends, so that none interleaves.
-ISOLATED='^test/(faults|ansible)/|^test/packaging/service-host\.test\.ts$'
+# Three lanes run beside each other, because no file of one shares an address or a port with
+# a file of another: the ensemble files (127.0.5-17, .40, .41, .44.11-13, .51, .54); the
+# files whose servers live in network namespaces of their own (the fault runs, the booted
+# hosts) together with those on loopback ranges of their own (TLS and SASL .46/.50/.52,
+# quotas .44.1-2, the load benchmark's .53, snapshots .47, the ACL cache .3.10-12); and the
+# rest. The run's wall time is what keeps npm test inside its 15 minutes on CI's 2 cores.
+# Each lane's output is printed once it ends, so that none interleaves.
 ENSEMBLE='^test/compat/ensemble/|^test/system/ensemble|^test/system/migration\.test\.ts$|^test/compat/(differential|real-clients)/ensemble\.test\.ts$'
-isolated=$(printf '%s\n' $files | grep -E "$ISOLATED" || true)
-ensemble=$(printf '%s\n' $files | grep -vE "$ISOLATED" | grep -E "$ENSEMBLE" || true)
-main=$(printf '%s\n' $files | grep -vE "$ISOLATED|$ENSEMBLE" || true)
+OWN='^test/(faults|ansible)/|^test/packaging/service-host\.test\.ts$|^test/compat/(tls|sasl)/|^test/system/(admin-auth|tls-key-stores|bench-load|write-path-allocation)\.test\.ts$|^test/compat/quotas\.test\.ts$|^test/compat/storage/(fuzzy-snapshot|acl-cache)\.test\.ts$'
+ensemble=$(printf '%s\n' $files | grep -E "$ENSEMBLE" || true)
+own=$(printf '%s\n' $files | grep -vE "$ENSEMBLE" | grep -E "$OWN" || true)
+main=$(printf '%s\n' $files | grep -vE "$ENSEMBLE|$OWN" || true)
 rc=0
 lane_rc=0
 lanes=()
-for lane in isolated ensemble; do
+for lane in own ensemble; do
   lane_files=${!lane}
   [ -n "$lane_files" ] || continue
   log=$(mktemp)

@@ -77,6 +77,8 @@ say(data, shown_stat(stat))
 say(a.set("/k", b"root2").version, error_name(lambda: a.set("/k", b"x", version=7)))
 say(error_name(lambda: a.delete("/k/deep")), error_name(lambda: a.delete("/k/deep/er", version=3)))
 a.delete("/k/deep", recursive=True)
+# b may be on another member of an ensemble: sync, so that it reads after a's deletes.
+b.sync("/k")
 say(sorted(b.get_children("/k")), b.exists("/k/none"))
 say("ruok:", a.command(b"ruok"))
 
