@@ -4,7 +4,8 @@
 // ours} elects ours and {ours, ours, Apache} elects Apache, and writes made through every
 // member are read on every member; a member whose QuorumLearner password is wrong (ours, then
 // Apache's) is refused by both flavours, logged as Apache logs it, while the other two keep
-// serving; enableSasl without the requires lets a member with no quorum.auth.* in.
+// serving; enableSasl without the requires lets a member with no quorum.auth.* in; quorum TLS
+// (sslQuorum) and SASL together compose, the login inside the TLS connection.
 // Addresses 127.0.55.1-3.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { after, afterEach, before, test } from 'node:test';
 import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
 import { srvrOnceServing, startMember, type Member, type MemberSpec } from '../../support/ensemble';
 import { fourLetterWord } from '../../support/servers';
+import { makeTlsStores, quorumTlsLines } from '../../support/tls-stores';
 
 const members: MemberSpec[] = [1, 2, 3].map((myid) => ({ myid, host: `127.0.55.${myid}` }));
 const USER = 'zkquorum';
@@ -142,4 +144,21 @@ test('quorum.auth.enableSasl without the requires: an Apache member with no quor
   assert.equal(mode(await srvrOnceServing(members[2]!.host)), 'leader');
   for (const m of members.slice(0, 2)) assert.equal(mode(await srvrOnceServing(m.host)), 'follower');
   await writesEverywhere('sasl-enabled-only');
+});
+
+test('sslQuorum and quorum SASL together: {Apache, ours, ours} log in over TLS connections, writes replicate', { timeout: 120_000 }, async () => {
+  const stores = makeTlsStores(members.map((m) => m.host));
+  try {
+    const tlsAndSasl = (myid: number) => ({ ...quorumTlsLines(stores, `m${myid}`, members[myid - 1]!.host), ...REQUIRED });
+    const started3 = await member('ours', 3, right, tlsAndSasl(3));
+    const a1 = await member('apache', 1, right, tlsAndSasl(1));
+    const o2 = await member('ours', 2, right, tlsAndSasl(2));
+    assert.equal(mode(await srvrOnceServing(members[2]!.host)), 'leader');
+    for (const m of members.slice(0, 2)) assert.equal(mode(await srvrOnceServing(m.host)), 'follower');
+    await writesEverywhere('sasl-over-tls');
+    assert.match(a1.log(), /Accepted TLS connection from|SSL handshake complete with/, 'Apache made no TLS connection');
+    for (const m of [started3, a1, o2]) assert.match(m.log(), LOGGED_IN, `member ${m.myid} logged no SASL login`);
+  } finally {
+    rmSync(stores.dir, { recursive: true, force: true });
+  }
 });
