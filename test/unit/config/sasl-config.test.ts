@@ -114,8 +114,11 @@ test('quorum.auth.enableSasl in an ensemble: the QuorumServer users and the Quor
     assert.equal(q.serverRequired, false);
   });
   withJaas(QUORUM_JAAS.replace('QuorumServer', 'QS').replace('QuorumLearner', 'QL'), (file) => {
-    const q = member(file, 'quorum.auth.server.saslLoginContext=QS\nquorum.auth.learner.saslLoginContext=QL\n').quorumSasl!;
-    assert.deepEqual(q.learner, { username: 'q', password: 'pw1' });
+    const c = member(file, 'quorum.auth.server.saslLoginContext=QS\nquorum.auth.learner.saslLoginContext=QL\nquorum.auth.kerberos.servicePrincipal=zkquorum/localhost\n');
+    assert.deepEqual(c.quorumSasl!.learner, { username: 'q', password: 'pw1' });
+    // Known keys, not "unknown key"; the Kerberos principal is said to be of no use here.
+    assert.deepEqual(c.warnings.filter((w) => /unknown key/.test(w)), []);
+    assert.ok(c.warnings.some((w) => /quorum\.auth\.kerberos\.servicePrincipal is for Kerberos \(GSSAPI\) only/.test(w)), c.warnings.join('\n'));
   });
 });
 
