@@ -6,7 +6,7 @@
 // of its packets is read (LearnerHandler.run).
 import type { Server, Socket } from 'node:net';
 import { listenAll, type SocketAddress } from './multiple-addresses';
-import { NO_QUORUM_AUTH, type QuorumAuth } from './quorum-auth';
+import type { QuorumAuth } from './quorum-auth';
 import { PLAIN_QUORUM, type QuorumSockets } from './quorum-sockets';
 import { encodePacket, packet, PacketType, readPacket, type QuorumPacket } from './quorum-packet';
 import type { LearnerId } from './leader';
@@ -67,8 +67,10 @@ export class LearnerCnxAcceptor {
   }
 
   private accept(socket: Socket): void {
+    // Without quorum SASL, at once: a listener that sniffed the first bytes resumes the socket right after handing it over.
+    if (!this.o.auth) return this.handle(socket, Buffer.alloc(0));
     socket.on('error', () => socket.destroy());
-    (this.o.auth ?? NO_QUORUM_AUTH).server(socket, Buffer.alloc(0)).then(
+    this.o.auth.server(socket, Buffer.alloc(0)).then(
       (rest) => {
         if (this.stopped || socket.destroyed) return void socket.destroy();
         this.handle(socket, rest);
@@ -94,6 +96,8 @@ export class LearnerCnxAcceptor {
     this.cnxs.set(id, cnx);
     this.o.onConnected(id, `${socket.remoteAddress}:${socket.remotePort}`);
     if (already.length > 0) cnx.onData(already);
+    // Quorum SASL left it paused (quorum-sasl.ts), so that nothing flowed before the handler listened.
+    socket.resume();
   }
 }
 

@@ -59,6 +59,8 @@ export class LearnerCnx {
     s.on('close', () => this.close('the leader closed the connection'));
     s.on('data', (d: Buffer) => this.onData(d));
     if (rest.length > 0) this.onData(rest);
+    // Quorum SASL left it paused (quorum-sasl.ts), so that nothing flowed before we listened.
+    s.resume();
     return address;
   }
 

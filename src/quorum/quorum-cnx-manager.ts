@@ -10,7 +10,7 @@
 // authenticate right after the initial message, before the challenge is decided, as Apache's.
 import type { Server, Socket } from 'node:net';
 import { dialFirst, formatInetAddr, listenAll, parseAddressList, type SocketAddress } from './multiple-addresses';
-import { NO_QUORUM_AUTH, type QuorumAuth } from './quorum-auth';
+import type { QuorumAuth } from './quorum-auth';
 import { PLAIN_QUORUM, type QuorumSockets } from './quorum-sockets';
 
 export type ElectionAddress = SocketAddress;
@@ -150,18 +150,20 @@ export class QuorumCnxManager {
     }
     s.on('error', () => s.destroy());
     s.write(this.initialMessage());
+    const loggedIn = (rest: Buffer) => {
+      link.dialing = false;
+      if (this.stopped || link.socket || s.destroyed) return void s.destroy();
+      if (sid > this.o.myid) {
+        // The larger id keeps the connection it dials: ours only told it we are here.
+        s.end();
+        return;
+      }
+      this.adopt(sid, s, rest);
+    };
+    if (!this.o.auth) return loggedIn(Buffer.alloc(0));
     // Still dialing while we log in: no second dial to the same peer meanwhile.
-    (this.o.auth ?? NO_QUORUM_AUTH).learner(s).then(
-      (rest) => {
-        link.dialing = false;
-        if (this.stopped || link.socket || s.destroyed) return void s.destroy();
-        if (sid > this.o.myid) {
-          // The larger id keeps the connection it dials: ours only told it we are here.
-          s.end();
-          return;
-        }
-        this.adopt(sid, s, rest);
-      },
+    this.o.auth.learner(s).then(
+      loggedIn,
       (e: Error) => {
         link.dialing = false;
         // Apache's initiateConnection: the SaslException closes this connection only.
@@ -202,7 +204,9 @@ export class QuorumCnxManager {
         return void s.destroy();
       }
       const { sid, addresses } = parsed;
-      (this.o.auth ?? NO_QUORUM_AUTH).server(s, parsed.rest).then(
+      // Without quorum SASL, at once: the bytes after the initial message are read in this same turn.
+      if (!this.o.auth) return this.challenge(s, sid, parsed.rest, addresses);
+      this.o.auth.server(s, parsed.rest).then(
         (rest) => this.challenge(s, sid, rest, addresses),
         (e: Error) => {
           // Apache's receiveConnection: the SaslException closes this connection only.
@@ -263,6 +267,8 @@ export class QuorumCnxManager {
     };
     s.on('data', onData);
     if (already.length > 0) onData(Buffer.alloc(0));
+    // Quorum SASL left it paused (quorum-sasl.ts), so that nothing flowed before we listened.
+    s.resume();
     // What we said last may have died with the old connection: say it again, unless
     // something newer waits.
     const next = link.queued ?? link.lastSent;

@@ -114,8 +114,12 @@ class PacketReader {
     }
   }
 
-  /** Stops reading; returns the bytes that came after the exchange. */
+  /**
+   * Stops reading; returns the bytes that came after the exchange. The socket is left paused,
+   * so that nothing flows before its next reader is attached: that reader resumes it.
+   */
   release(): Buffer {
+    this.socket.pause();
     this.socket.off('data', this.onData);
     this.socket.off('close', this.onClose);
     return this.pending;
