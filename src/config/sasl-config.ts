@@ -146,24 +146,6 @@ export function readSaslKeys(props: Property[], authProviders: Property[], regis
   return cfg;
 }
 
-/**
- * quorum.auth.*: QuorumPeerConfig's own checks, and a clear refusal of quorum SASL in an
- * ensemble, which zookeeper-ts does not speak yet: a member that ignored it would fail every
- * Apache peer that authenticates its connections (their first bytes are a QuorumAuthPacket).
- */
-export function checkQuorumSasl(zooCfg: Map<string, string>, file: string, ensemble: boolean): void {
-  const on = (k: string) => (zooCfg.get(k) ?? 'false').toLowerCase() === 'true';
-  for (const k of ['quorum.auth.serverRequireSasl', 'quorum.auth.learnerRequireSasl']) {
-    if (!on('quorum.auth.enableSasl') && on(k)) throw new ConfigError(`${file}: quorum.auth.enableSasl is disabled, so cannot enable ${k}`);
-  }
-  if (ensemble && on('quorum.auth.enableSasl')) {
-    throw new ConfigError(
-      `${file}: quorum.auth.enableSasl=true: SASL between ensemble members (QuorumServer/QuorumLearner) is not served by zookeeper-ts yet; ` +
-        'SASL on the client port is (the JAAS Server section). Remove quorum.auth.* from this member, and from the Apache members it joins',
-    );
-  }
-}
-
 /** The authorization id of an authenticated DIGEST-MD5 user (SaslServerCallbackHandler.handleAuthorizeCallback, KerberosName's parts). */
 export function saslAuthorizedId(user: string, cfg: SaslConfig): string {
   // KerberosName: "service/host@REALM"; a name without "@" is the short name itself.

@@ -12,7 +12,8 @@ import { parseProperties, type Property } from './properties';
 import { isEnsembleKey, readEnsemble, type EnsembleConfig } from './quorum-config';
 import type { QuorumServer } from './quorum-verifier';
 import { isTlsKey, readTlsKeys, type TlsKeys } from './tls-config';
-import { checkQuorumSasl, isSaslKey, JAAS_CONFIG_KEY, NO_SASL, readSaslKeys, type SaslConfig } from './sasl-config';
+import { readQuorumSasl, type QuorumSaslConfig } from './quorum-sasl-config';
+import { isSaslKey, JAAS_CONFIG_KEY, NO_SASL, readSaslKeys, type SaslConfig } from './sasl-config';
 
 export { ConfigError };
 export type { QuorumServer };
@@ -74,6 +75,8 @@ export interface ServerConfig {
   tls: TlsKeys;
   /** SASL logins on the client port, the sasl scheme and enforced authentication (sasl-config.ts). */
   sasl: SaslConfig;
+  /** quorum.auth.enableSasl in an ensemble: SASL between members (quorum-sasl-config.ts). */
+  quorumSasl?: QuorumSaslConfig;
   /** Every key as written, for modules that read keys of their own. */
   properties: Map<string, string>;
   warnings: string[];
@@ -85,6 +88,11 @@ export const NO_CLIENT_PORT = -1;
 type Parser = (p: Property, cfg: ServerConfig) => void;
 
 const KNOWN: Record<string, Parser> = {
+  // The JAAS sections of quorum SASL, read with the ensemble (quorum-sasl-config.ts).
+  'quorum.auth.server.saslLoginContext': () => undefined,
+  'quorum.auth.learner.saslLoginContext': () => undefined,
+  // The Kerberos principal of GSSAPI, which the JAAS sections refuse: DIGEST-MD5 has no use for it.
+  'quorum.auth.kerberos.servicePrincipal': (p, c) => void c.warnings.push(`${p.file}:${p.line}: quorum.auth.kerberos.servicePrincipal is for Kerberos (GSSAPI) only, which zookeeper-ts does not speak between members; ignored`),
   tickTime: (p, c) => (c.tickTime = positiveInt(p)),
   initLimit: (p, c) => (c.initLimit = positiveInt(p)),
   syncLimit: (p, c) => (c.syncLimit = positiveInt(p)),
@@ -310,7 +318,8 @@ export function parseConfig(
     readFile: (path) => readFileSync(path, 'utf8'),
   });
   cfg.warnings.push(...quorum.warnings);
-  checkQuorumSasl(cfg.properties, file, quorum.ensemble !== undefined);
+  const quorumSasl = readQuorumSasl(cfg.properties, saslProps, file, quorum.ensemble !== undefined, (path) => readFileSync(path, 'utf8'));
+  if (quorumSasl) cfg.quorumSasl = quorumSasl;
   cfg.servers = quorum.servers;
   cfg.standaloneMode = quorum.ensemble === undefined;
   if (quorum.ensemble) {

@@ -6,6 +6,7 @@ import type { Counter } from '../metrics/metrics-provider';
 import type { Txn } from '../tree/txn';
 import { Learner, type LearnerEffect, type LearnerOptions } from './learner';
 import { LearnerCnx } from './learner-cnx';
+import type { QuorumAuth } from './quorum-auth';
 import type { QuorumSockets } from './quorum-sockets';
 import { PacketType, packet, type QuorumPacket } from './quorum-packet';
 import type { StreamedSnapshot } from './snapshot-stream';
@@ -36,6 +37,8 @@ export interface FollowOptions extends LearnerOptions {
   leader: readonly SocketAddress[];
   /** sslQuorum: the connection to the leader is TLS (quorum-sockets.ts). */
   sockets?: QuorumSockets;
+  /** quorum.auth.*: logging in to the leader first (quorum-auth.ts). */
+  auth?: QuorumAuth;
   tickTime_ms: number;
   maxBuffer_bytes: number;
   log: { info(line: string): void; warn(line: string): void };
@@ -111,6 +114,7 @@ export class FollowLeader {
       const cnx = new LearnerCnx({
         leader: this.o.leader,
         ...(this.o.sockets ? { sockets: this.o.sockets } : {}),
+        ...(this.o.auth ? { auth: this.o.auth } : {}),
         handshakeTimeout_ms: this.o.tickTime_ms * this.o.initLimit,
         maxBuffer_bytes: this.o.maxBuffer_bytes,
         onPacket: (p, snapshot) => {

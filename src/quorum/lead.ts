@@ -7,6 +7,7 @@ import type { Counter } from '../metrics/metrics-provider';
 import type { Txn } from '../tree/txn';
 import { Leader, type LeaderEffect, type LeaderOptions, type LearnerId } from './leader';
 import { LearnerCnxAcceptor } from './learner-cnx-acceptor';
+import type { QuorumAuth } from './quorum-auth';
 import type { QuorumSockets } from './quorum-sockets';
 import type { SocketAddress } from './multiple-addresses';
 import { LeaderStats } from './leader-stats';
@@ -64,6 +65,8 @@ export interface LeadOptions extends LeaderOptions {
   quorumListenOnAllIPs?: boolean;
   /** sslQuorum / portUnification on the quorum port (quorum-sockets.ts). */
   sockets?: QuorumSockets;
+  /** quorum.auth.*: each learner authenticated first (quorum-auth.ts). */
+  auth?: QuorumAuth;
   tickTime_ms: number;
   maxBuffer_bytes: number;
   log: { info(line: string): void; warn(line: string): void };
@@ -97,6 +100,7 @@ export class Lead {
       log: o.log,
       listenOnAllIPs: o.quorumListenOnAllIPs,
       ...(o.sockets ? { sockets: o.sockets } : {}),
+      ...(o.auth ? { auth: o.auth } : {}),
       handshakeTimeout_ms: o.tickTime_ms * o.initLimit,
       maxBuffer_bytes: o.maxBuffer_bytes,
       onConnected: (learner, remote) => {

@@ -2,9 +2,11 @@
 // LearnerHandler): accepts one connection per learner, reads its QuorumPackets as they
 // arrive (bare jute records, no frame) and writes packets, and after a SNAP the snapshot
 // stream, in the order they are handed over. With several quorum addresses (multiAddress)
-// it listens on each of them.
+// it listens on each of them. With quorum SASL a learner is authenticated first, before any
+// of its packets is read (LearnerHandler.run).
 import type { Server, Socket } from 'node:net';
 import { listenAll, type SocketAddress } from './multiple-addresses';
+import type { QuorumAuth } from './quorum-auth';
 import { PLAIN_QUORUM, type QuorumSockets } from './quorum-sockets';
 import { encodePacket, packet, PacketType, readPacket, type QuorumPacket } from './quorum-packet';
 import type { LearnerId } from './leader';
@@ -18,6 +20,8 @@ export interface LearnerCnxAcceptorOptions {
   maxBuffer_bytes: number;
   /** sslQuorum / portUnification (quorum-sockets.ts); plain when absent. */
   sockets?: QuorumSockets;
+  /** quorum.auth.*: authenticating each learner (none when absent). */
+  auth?: QuorumAuth;
   /** How long a learner's TLS handshake may take: Apache's tickTime * initLimit, the socket timeout of a learner's connection. */
   handshakeTimeout_ms: number;
   onConnected(learner: LearnerId, remote: string): void;
@@ -45,6 +49,7 @@ export class LearnerCnxAcceptor {
   private servers: Server[] = [];
   private readonly cnxs = new Map<LearnerId, LearnerHandlerCnx>();
   private nextId: LearnerId = 1;
+  private stopped = false;
 
   constructor(private readonly o: LearnerCnxAcceptorOptions) {}
 
@@ -71,11 +76,29 @@ export class LearnerCnxAcceptor {
 
   /** Stops listening and closes every learner's connection. */
   stop(reason: string): void {
+    this.stopped = true;
     for (const server of this.servers) server.close();
     for (const c of [...this.cnxs.values()]) c.close(reason);
   }
 
   private accept(socket: Socket): void {
+    // Without quorum SASL, at once: a listener that sniffed the first bytes resumes the socket right after handing it over.
+    if (!this.o.auth) return this.handle(socket, Buffer.alloc(0));
+    socket.on('error', () => socket.destroy());
+    this.o.auth.server(socket, Buffer.alloc(0)).then(
+      (rest) => {
+        if (this.stopped || socket.destroyed) return void socket.destroy();
+        this.handle(socket, rest);
+      },
+      (e: Error) => {
+        // LearnerHandler.run: the SaslException ends that learner's connection only.
+        this.o.log.warn(`Unexpected exception in LearnerHandler from ${socket.remoteAddress}:${socket.remotePort}: ${e.message}`);
+        socket.destroy();
+      },
+    );
+  }
+
+  private handle(socket: Socket, already: Buffer): void {
     const id = this.nextId++;
     socket.setNoDelay(true);
     const cnx = new LearnerHandlerCnx(id, socket, this.o.maxBuffer_bytes, {
@@ -87,6 +110,9 @@ export class LearnerCnxAcceptor {
     });
     this.cnxs.set(id, cnx);
     this.o.onConnected(id, `${socket.remoteAddress}:${socket.remotePort}`);
+    if (already.length > 0) cnx.onData(already);
+    // Quorum SASL left it paused (quorum-sasl.ts), so that nothing flowed before the handler listened.
+    socket.resume();
   }
 }
 
@@ -179,7 +205,8 @@ class LearnerHandlerCnx {
     this.on.onClosed(reason);
   }
 
-  private onData(chunk: Buffer): void {
+  /** Bytes of the learner's stream (those read past quorum SASL, then each chunk). */
+  onData(chunk: Buffer): void {
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     let at = 0;
     try {

@@ -1,9 +1,11 @@
 // The learner's TCP connection to the leader's quorum port: writes QuorumPackets, reads
 // them back as they arrive (bare jute records, no frame), and after a SNAP reads the
 // snapshot the leader streams behind it before handing the SNAP on. A leader with several
-// quorum addresses (multiAddress) is dialled on each in turn until one answers.
+// quorum addresses (multiAddress) is dialled on each in turn until one answers. With quorum
+// SASL the learner logs in first, before FOLLOWERINFO (Learner.connectToLeader).
 import type { Socket } from 'node:net';
 import { dialFirst, type SocketAddress } from './multiple-addresses';
+import { NO_QUORUM_AUTH, type QuorumAuth } from './quorum-auth';
 import { PLAIN_QUORUM, type QuorumSockets } from './quorum-sockets';
 import { encodePacket, PacketType, readPacket, type QuorumPacket } from './quorum-packet';
 import { SnapshotStreamReader, type StreamedSnapshot } from './snapshot-stream';
@@ -15,6 +17,8 @@ export interface LearnerCnxOptions {
   maxBuffer_bytes: number;
   /** sslQuorum (quorum-sockets.ts); plain when absent. */
   sockets?: QuorumSockets;
+  /** quorum.auth.*: logging in to the leader (none when absent). */
+  auth?: QuorumAuth;
   /** How long the TLS handshake may take: Apache's tickTime * initLimit, the learner socket's timeout. */
   handshakeTimeout_ms: number;
   onPacket(p: QuorumPacket, snapshot?: StreamedSnapshot): void;
@@ -38,6 +42,13 @@ export class LearnerCnx {
   async open(): Promise<SocketAddress> {
     const { socket: raw, address } = await dialFirst(this.o.leader, CONNECT_TIMEOUT_ms, () => this.closed);
     const s = await (this.o.sockets ?? PLAIN_QUORUM).dialled(raw, this.o.handshakeTimeout_ms);
+    let rest: Buffer;
+    try {
+      rest = await (this.o.auth ?? NO_QUORUM_AUTH).learner(s);
+    } catch (e) {
+      s.destroy();
+      throw e;
+    }
     if (this.closed) {
       s.destroy();
       throw new Error('closed');
@@ -47,6 +58,9 @@ export class LearnerCnx {
     s.on('error', (e) => this.close(e.message));
     s.on('close', () => this.close('the leader closed the connection'));
     s.on('data', (d: Buffer) => this.onData(d));
+    if (rest.length > 0) this.onData(rest);
+    // Quorum SASL left it paused (quorum-sasl.ts), so that nothing flowed before we listened.
+    s.resume();
     return address;
   }
 

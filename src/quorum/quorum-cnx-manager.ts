@@ -6,9 +6,11 @@
 // (a newer notification replaces an older one that was never sent, as Apache's
 // SEND_CAPACITY = 1), and the last message sent is sent again on every new connection.
 // A member with several addresses (multiAddress) is listened for on all of ours and dialled
-// on each of its in turn (multiple-addresses.ts).
+// on each of its in turn (multiple-addresses.ts). With quorum SASL (quorum-auth.ts) both ends
+// authenticate right after the initial message, before the challenge is decided, as Apache's.
 import type { Server, Socket } from 'node:net';
 import { dialFirst, formatInetAddr, listenAll, parseAddressList, type SocketAddress } from './multiple-addresses';
+import type { QuorumAuth } from './quorum-auth';
 import { PLAIN_QUORUM, type QuorumSockets } from './quorum-sockets';
 
 export type ElectionAddress = SocketAddress;
@@ -28,6 +30,8 @@ export interface CnxManagerOptions {
   peers: ReadonlyMap<bigint, readonly ElectionAddress[]>;
   /** sslQuorum / portUnification (quorum-sockets.ts); plain when absent. */
   sockets?: QuorumSockets;
+  /** quorum.auth.*: the dialler logs in after its initial message, the acceptor after reading it (none when absent). */
+  auth?: QuorumAuth;
   /**
    * How long a TLS handshake may take: Apache's socket timeout on the election port
    * (QuorumCnxManager.socketTimeout, tickTime * syncLimit), which bounds the handshake there.
@@ -140,16 +144,33 @@ export class QuorumCnxManager {
   }
 
   private connected(sid: bigint, link: PeerLink, s: Socket): void {
-    link.dialing = false;
-    if (this.stopped || link.socket) return void s.destroy();
+    if (this.stopped || link.socket) {
+      link.dialing = false;
+      return void s.destroy();
+    }
     s.on('error', () => s.destroy());
     s.write(this.initialMessage());
-    if (sid > this.o.myid) {
-      // The larger id keeps the connection it dials: ours only told it we are here.
-      s.end();
-      return;
-    }
-    this.adopt(sid, s, Buffer.alloc(0));
+    const loggedIn = (rest: Buffer) => {
+      link.dialing = false;
+      if (this.stopped || link.socket || s.destroyed) return void s.destroy();
+      if (sid > this.o.myid) {
+        // The larger id keeps the connection it dials: ours only told it we are here.
+        s.end();
+        return;
+      }
+      this.adopt(sid, s, rest);
+    };
+    if (!this.o.auth) return loggedIn(Buffer.alloc(0));
+    // Still dialing while we log in: no second dial to the same peer meanwhile.
+    this.o.auth.learner(s).then(
+      loggedIn,
+      (e: Error) => {
+        link.dialing = false;
+        // Apache's initiateConnection: the SaslException closes this connection only.
+        if (!this.stopped) this.o.log.warn(`Exception while connecting, id: ${sid}, addr: /${s.remoteAddress}:${s.remotePort}, closing learner connection: ${e.message}`);
+        s.destroy();
+      },
+    );
   }
 
   private initialMessage(): Buffer {
@@ -182,23 +203,40 @@ export class QuorumCnxManager {
         this.o.log.warn(`election connection from ${s.remoteAddress}: ${parsed}; closing it`);
         return void s.destroy();
       }
-      const { sid, rest, addresses } = parsed;
-      this.accepted.delete(s);
-      if (sid < this.o.myid) {
-        // We win the challenge: drop theirs and dial back.
-        s.destroy();
-        const link = this.link(sid);
-        link.socket?.destroy();
-        // Apache dials back where the initial message says the peer listens, if it says.
-        this.connectOne(sid, addresses && addresses.length > 0 ? addresses : undefined);
-      } else if (sid === this.o.myid) {
-        this.o.log.warn(`an election connection from ${s.remoteAddress} claims our own id ${sid}: a configuration error; closing it`);
-        s.destroy();
-      } else {
-        this.adopt(sid, s, rest);
-      }
+      const { sid, addresses } = parsed;
+      // Without quorum SASL, at once: the bytes after the initial message are read in this same turn.
+      if (!this.o.auth) return this.challenge(s, sid, parsed.rest, addresses);
+      this.o.auth.server(s, parsed.rest).then(
+        (rest) => this.challenge(s, sid, rest, addresses),
+        (e: Error) => {
+          // Apache's receiveConnection: the SaslException closes this connection only.
+          if (!this.stopped) this.o.log.warn(`Exception handling connection, addr: /${s.remoteAddress}:${s.remotePort}, closing server connection: ${e.message}`);
+          s.destroy();
+        },
+      );
     };
     s.on('data', onData);
+  }
+
+  /** The initial message read (and the peer authenticated): the larger id's connection survives. */
+  private challenge(s: Socket, sid: bigint, rest: Buffer, addresses: ElectionAddress[] | undefined): void {
+    this.accepted.delete(s);
+    if (this.stopped) return void s.destroy();
+    if (sid < this.o.myid) {
+      // We win the challenge: drop theirs and dial back.
+      s.destroy();
+      const link = this.link(sid);
+      link.socket?.destroy();
+      // Apache dials back where the initial message says the peer listens, if it says.
+      this.connectOne(sid, addresses && addresses.length > 0 ? addresses : undefined);
+    } else if (sid === this.o.myid) {
+      this.o.log.warn(`an election connection from ${s.remoteAddress} claims our own id ${sid}: a configuration error; closing it`);
+      s.destroy();
+    } else if (s.destroyed) {
+      // It hung up unauthenticated (quorum.auth.serverRequireSasl=false lets that through): nothing to keep.
+    } else {
+      this.adopt(sid, s, rest);
+    }
   }
 
   // --- an established connection
@@ -229,6 +267,8 @@ export class QuorumCnxManager {
     };
     s.on('data', onData);
     if (already.length > 0) onData(Buffer.alloc(0));
+    // Quorum SASL left it paused (quorum-sasl.ts), so that nothing flowed before we listened.
+    s.resume();
     // What we said last may have died with the old connection: say it again, unless
     // something newer waits.
     const next = link.queued ?? link.lastSent;

@@ -23,6 +23,8 @@ import { DataTree } from '../tree/data-tree';
 import { quorumConfigText } from '../config/quorum-verifier';
 import { secureServerOptions } from '../server/tls-context';
 import { quorumSockets, type QuorumSockets } from './quorum-sockets';
+import { saslQuorumAuth, type QuorumAuth } from './quorum-auth';
+import type { QuorumSaslConfig } from '../config/quorum-sasl-config';
 
 export interface RunningPeer {
   peer: QuorumPeer;
@@ -61,6 +63,7 @@ export async function startQuorumPeer(config: ServerConfig, log: Logger): Promis
         serverOptions: options,
         factory,
         ...(config.tls.quorum ? { sockets: quorumSocketsOf(config, log) } : {}),
+        ...(config.quorumSasl ? { auth: quorumAuthOf(config.quorumSasl, log) } : {}),
         log,
         metrics,
         onRole: (mode, zks) => {
@@ -106,4 +109,11 @@ function quorumSocketsOf(config: ServerConfig, log: Logger): QuorumSockets {
   const qlog = log.child('quorum-tls');
   qlog.info(`${q.portUnification ? 'Creating TLS-enabled quorum server sockets (portUnification: TLS and plain)' : 'Creating TLS-only quorum server sockets'}; dialling members over ${q.sslQuorum ? 'TLS' : 'plain TCP'}`);
   return quorumSockets(q, tls, qlog);
+}
+
+/** quorum.auth.enableSasl: the sections were read at start (a ConfigError there); secrets stay out of the log. */
+function quorumAuthOf(cfg: QuorumSaslConfig, log: Logger): QuorumAuth {
+  const qlog = log.child('quorum-sasl');
+  qlog.info(`quorum.auth.enableSasl=true, quorum.auth.learnerRequireSasl=${cfg.learnerRequired}, quorum.auth.serverRequireSasl=${cfg.serverRequired}; logging in to peers as ${cfg.learner.username}`);
+  return saslQuorumAuth(cfg, qlog);
 }

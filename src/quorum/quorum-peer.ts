@@ -22,6 +22,7 @@ import type { LeaderStats } from './leader-stats';
 import { electionAddresses, quorumAddresses } from './multiple-addresses';
 import type { QuorumPeerView, ZabState } from './peer-view';
 import type { ServerMetrics } from '../metrics/server-metrics';
+import type { QuorumAuth } from './quorum-auth';
 import type { QuorumSockets } from './quorum-sockets';
 
 export interface QuorumPeerOptions {
@@ -35,6 +36,8 @@ export interface QuorumPeerOptions {
   factory: ServerCnxnFactory;
   /** sslQuorum / portUnification: the sockets of both quorum ports (plain when absent). */
   sockets?: QuorumSockets;
+  /** quorum.auth.*: SASL on both quorum ports (quorum-auth.ts); none when absent. */
+  auth?: QuorumAuth;
   log: Logger;
   metrics: ServerMetrics;
   /** Told of every role change, for srvr's Mode, mntr's server_state and the admin commands. */
@@ -95,6 +98,7 @@ export class QuorumPeer implements QuorumPeerView {
         multiAddress: e.multiAddressEnabled,
         peers,
         ...(o.sockets ? { sockets: o.sockets } : {}),
+        ...(o.auth ? { auth: o.auth } : {}),
         // QuorumCnxManager's socketTimeout, which bounds a TLS handshake on Apache's election port.
         handshakeTimeout_ms: o.tickTime_ms * o.syncLimit,
         log: o.log.child('election'),
@@ -177,6 +181,7 @@ export class QuorumPeer implements QuorumPeerView {
         configVersion: Number(this.o.ensemble.verifier.version),
         leader: quorumAddresses(leader),
         ...(this.o.sockets ? { sockets: this.o.sockets } : {}),
+        ...(this.o.auth ? { auth: this.o.auth } : {}),
         tickTime_ms: this.o.tickTime_ms,
         maxBuffer_bytes: this.o.maxBuffer_bytes,
         log: this.o.log.child(mode),
@@ -259,6 +264,7 @@ export class QuorumPeer implements QuorumPeerView {
         listen: quorumAddresses(me),
         quorumListenOnAllIPs: e.quorumListenOnAllIPs,
         ...(this.o.sockets ? { sockets: this.o.sockets } : {}),
+        ...(this.o.auth ? { auth: this.o.auth } : {}),
         tickTime_ms: this.o.tickTime_ms,
         maxBuffer_bytes: this.o.maxBuffer_bytes,
         log: this.o.log.child('leader'),

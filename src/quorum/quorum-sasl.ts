@@ -3,8 +3,8 @@
 // before FOLLOWERINFO): QuorumAuthPacket records (magic, status, token) carrying a DIGEST-MD5
 // exchange with protocol "zookeeper-quorum" and server name "zk-quorum-sasl-md5". The
 // dialling member (the learner side) starts with an empty token; the accepting member answers
-// IN_PROGRESS with its challenge, then SUCCESS with its rspauth, or ERROR. Not wired into the
-// connection managers yet: quorum.auth.enableSasl is refused at start (sasl-config.ts).
+// IN_PROGRESS with its challenge, then SUCCESS with its rspauth, or ERROR. Who calls which
+// side, and when, is quorum-auth.ts.
 import type { Socket } from 'node:net';
 import { DigestMd5Client, DigestMd5Server, MAX_DIGEST_TOKEN_bytes, SaslError } from '../sasl/digest-md5';
 
@@ -114,8 +114,12 @@ class PacketReader {
     }
   }
 
-  /** Stops reading; returns the bytes that came after the exchange. */
+  /**
+   * Stops reading; returns the bytes that came after the exchange. The socket is left paused,
+   * so that nothing flows before its next reader is attached: that reader resumes it.
+   */
   release(): Buffer {
+    this.socket.pause();
     this.socket.off('data', this.onData);
     this.socket.off('close', this.onClose);
     return this.pending;
@@ -179,7 +183,15 @@ export interface QuorumServerAuth {
 export function authenticateAsServer(socket: Socket, pending: Buffer, auth: QuorumServerAuth): Promise<{ rest: Buffer; authenticated: boolean }> {
   const reader = new PacketReader(socket, pending);
   const run = async (): Promise<boolean> => {
-    if (!(await reader.nextIsAuth())) {
+    let isAuth: boolean;
+    try {
+      isAuth = await reader.nextIsAuth();
+    } catch (e) {
+      // A peer that hung up unauthenticated: the smaller id of a pair, which only says who it is.
+      if (auth.required) throw e;
+      return false;
+    }
+    if (!isAuth) {
       if (auth.required) throw new SaslError('Learner not trying to authenticate and authentication is required');
       return false;
     }

@@ -17,6 +17,11 @@ export interface MemberSpec {
   addresses?: string;
   /** Apache's JVM only: extra -D flags (e.g. -Dzookeeper.multiAddress.enabled=true, read from the system property alone). */
   jvmFlags?: string[];
+  /**
+   * SERVER_JVMFLAGS for either flavour (e.g. -Djava.security.auth.login.config=FILE): on
+   * Apache's java command line, in our member's environment, where zkServer.sh puts them.
+   */
+  serverJvmFlags?: string[];
 }
 
 /** An ensemble member process, Apache's or ours. */
@@ -114,13 +119,13 @@ export async function startMember(
   const classPath = netty ? [JAVA_CP, ...NETTY_CP].join(':') : JAVA_CP;
   const command =
     flavour === 'apache'
-      ? ['java', '-Xmx256m', ...(runtime.jvmArgs ?? []), ...(me.jvmFlags ?? []), '-Dorg.slf4j.simpleLogger.showDateTime=true', '-cp', classPath, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile]
+      ? ['java', '-Xmx256m', ...(runtime.jvmArgs ?? []), ...(me.jvmFlags ?? []), ...(me.serverJvmFlags ?? []), '-Dorg.slf4j.simpleLogger.showDateTime=true', '-cp', classPath, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile]
       : [process.execPath, ...(runtime.nodeArgs ?? []), BUNDLE, 'server', cfgFile];
   const [program, ...args] = [...(runtime.prefix ?? []), ...command];
   const child: ChildProcess =
     flavour === 'apache'
       ? spawn(program!, args, { stdio: ['ignore', 'ignore', 'pipe'] })
-      : spawn(program!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+      : spawn(program!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '', ...(me.serverJvmFlags ? { SERVER_JVMFLAGS: me.serverJvmFlags.join(' ') } : {}) } });
   let log = '';
   const waiters = new Set<() => void>();
   const keep = (d: Buffer) => {

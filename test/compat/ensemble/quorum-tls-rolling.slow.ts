@@ -15,17 +15,12 @@ import { connect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { after, afterEach, before, test } from 'node:test';
 import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
-import { Code, KeeperError } from '../../../src/jute/keeper-error';
 import { srvrOnceServing, startMember, type Member, type MemberSpec } from '../../support/ensemble';
-import { Session } from '../../support/session';
+import { ackedWriter, assertAckedEverywhere } from '../../support/acked-writer';
 import { makeTlsStores, quorumTlsLines, STORE_PASSWORD, type TlsStores } from '../../support/tls-stores';
 
 const members: MemberSpec[] = [1, 2, 3].map((myid) => ({ myid, host: `127.0.51.${10 + myid}` }));
 const FLAVOUR: Record<number, 'apache' | 'ours'> = { 1: 'apache', 2: 'ours', 3: 'ours' };
-/** A pause between writes: a few hundred writes over the run, enough to see every phase. */
-const WRITE_PAUSE_ms = 20;
-/** How long one write may be retried (a restart of the member the session is on, an election). */
-const WRITE_RETRY_ms = 20_000;
 
 let stores: TlsStores;
 let probeStore: { p12Store: string } | undefined;
@@ -60,40 +55,6 @@ async function start(myid: number, phase: Phase): Promise<Member> {
   const m = await startMember(FLAVOUR[myid]!, members[myid - 1]!, members, linesFor(myid, phase), old?.dir);
   running.set(myid, m);
   return m;
-}
-
-/** One writer session: creates /roll/w-N one after another, each retried until acknowledged. */
-function writer(phase: () => Phase): { acked: Map<string, Phase>; stop(): Promise<void> } {
-  const acked = new Map<string, Phase>();
-  let stopping = false;
-  const loop = (async () => {
-    const s = await Session.open(members.map((m) => `${m.host}:2181`), 10_000);
-    for (let n = 1; !stopping; n++) {
-      const path = `/roll/w-${n}`;
-      const deadline = Date.now() + WRITE_RETRY_ms;
-      for (;;) {
-        try {
-          await (await s.connection()).create(path, Buffer.from(String(n)));
-          break;
-        } catch (e) {
-          // A retry of a create the ensemble applied before the connection went: acknowledged.
-          if (e instanceof KeeperError && e.code === Code.NODEEXISTS) break;
-          if (Date.now() > deadline) throw new Error(`${path} not acknowledged within ${WRITE_RETRY_ms} ms: ${String(e)}`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-      acked.set(path, phase());
-      await new Promise((r) => setTimeout(r, WRITE_PAUSE_ms));
-    }
-    await s.close();
-  })();
-  return {
-    acked,
-    async stop() {
-      stopping = true;
-      await loop;
-    },
-  };
 }
 
 /** A TLS handshake with a certificate of the ensemble's CA: resolves with the protocol, rejects if refused. */
@@ -140,15 +101,9 @@ test('quorum TLS turned on member by member (portUnification, then sslQuorum, th
   await setup.close();
 
   let phase: Phase = 'plain';
-  const w = writer(() => phase);
-  /** Waits (10 s at most) until `n` more writes were acknowledged. */
-  const moreWrites = async (n: number) => {
-    const target = w.acked.size + n;
-    const deadline = Date.now() + 10_000;
-    while (w.acked.size < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  };
+  const w = ackedWriter(members.map((m) => m.host), '/roll', () => phase);
   try {
-    await moreWrites(20);
+    await w.moreWrites(20);
     for (const next of ['portUnification', 'sslQuorum', 'tlsOnly'] as const) {
       phase = next;
       for (const myid of [1, 2, 3]) {
@@ -157,7 +112,7 @@ test('quorum TLS turned on member by member (portUnification, then sslQuorum, th
       }
     }
     // Writes go on a moment in the last phase too.
-    await moreWrites(20);
+    await w.moreWrites(20);
   } finally {
     await w.stop();
   }
@@ -166,15 +121,7 @@ test('quorum TLS turned on member by member (portUnification, then sslQuorum, th
   t.diagnostic(`writes acknowledged: ${[...perPhase].map(([p, n]) => `${p} ${n}`).join(', ')}`);
   for (const p of ['plain', 'portUnification', 'sslQuorum', 'tlsOnly'] as const) assert.ok((perPhase.get(p) ?? 0) > 0, `no write acknowledged in phase ${p}`);
 
-  // Every acknowledged write is on every member.
-  for (const m of members) {
-    const c = await ZooKeeperClient.connect(`${m.host}:2181`, { sessionTimeout_ms: 8000 });
-    await c.sync('/');
-    const children = new Set((await c.getChildren('/roll')).map((name) => `/roll/${name}`));
-    await c.close();
-    const missing = [...w.acked.keys()].filter((p) => !children.has(p));
-    assert.deepEqual(missing, [], `acknowledged writes missing on ${m.host}`);
-  }
+  await assertAckedEverywhere(members.map((m) => m.host), '/roll', w.acked);
 
   // The ports speak TLS now, and TLS only.
   const leader = (await Promise.all(members.map(async (m) => ((await srvrOnceServing(m.host)).includes('Mode: leader') ? m : undefined)))).find((m) => m)!;

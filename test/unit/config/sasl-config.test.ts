@@ -92,10 +92,48 @@ test('superUser and superUser.N; kerberos.remove*FromPrincipal shape the authori
   assert.equal(saslAuthorizedId('zk/host1@EXAMPLE.COM', stripped), 'zk');
 });
 
-test('quorum.auth.*: a require without enableSasl is refused as QuorumPeerConfig refuses it; enableSasl in an ensemble is refused clearly; standalone ignores it', () => {
+test('quorum.auth.*: a require without enableSasl is refused as QuorumPeerConfig refuses it; standalone ignores enableSasl', () => {
   assert.throws(() => parse(undefined, 'quorum.auth.serverRequireSasl=true\n'), /^ConfigError: zoo\.cfg: quorum\.auth\.enableSasl is disabled, so cannot enable quorum\.auth\.serverRequireSasl$/);
   assert.throws(() => parse(undefined, 'quorum.auth.learnerRequireSasl=true\n'), /cannot enable quorum\.auth\.learnerRequireSasl$/);
-  assert.equal(parse(undefined, 'quorum.auth.enableSasl=true\n').standaloneMode, true);
-  const ensemble = 'initLimit=10\nsyncLimit=5\nserver.1=127.0.50.1:2888:3888\nserver.2=127.0.50.2:2888:3888\nserver.3=127.0.50.3:2888:3888\nquorum.auth.enableSasl=true\n';
-  assert.throws(() => parseConfig(ZOO_CFG + ensemble, 'zoo.cfg', () => '1'), /^ConfigError: zoo\.cfg: quorum\.auth\.enableSasl=true: SASL between ensemble members \(QuorumServer\/QuorumLearner\) is not served by zookeeper-ts yet/);
+  const standalone = parse(undefined, 'quorum.auth.enableSasl=true\n');
+  assert.equal(standalone.standaloneMode, true);
+  assert.equal(standalone.quorumSasl, undefined);
+});
+
+const ENSEMBLE = 'initLimit=10\nsyncLimit=5\nserver.1=127.0.50.1:2888:3888\nserver.2=127.0.50.2:2888:3888\nserver.3=127.0.50.3:2888:3888\nquorum.auth.enableSasl=true\n';
+const member = (jaasFile: string | undefined, extra = '') =>
+  parseConfig(ZOO_CFG + ENSEMBLE + extra, 'zoo.cfg', () => '1', readJvmFlags({ SERVER_JVMFLAGS: jaasFile ? `-Djava.security.auth.login.config=${jaasFile}` : '' }));
+const QUORUM_JAAS = `QuorumServer { ${DIGEST} required user_q="pw1"; };\nQuorumLearner { ${DIGEST} required username="q" password="pw1"; };\n`;
+
+test('quorum.auth.enableSasl in an ensemble: the QuorumServer users and the QuorumLearner login, the requires as set', () => {
+  withJaas(QUORUM_JAAS, (file) => {
+    const q = member(file, 'quorum.auth.learnerRequireSasl=true\n').quorumSasl!;
+    assert.deepEqual([...q.credentials], [['q', 'pw1']]);
+    assert.deepEqual(q.learner, { username: 'q', password: 'pw1' });
+    assert.equal(q.learnerRequired, true);
+    assert.equal(q.serverRequired, false);
+  });
+  withJaas(QUORUM_JAAS.replace('QuorumServer', 'QS').replace('QuorumLearner', 'QL'), (file) => {
+    const c = member(file, 'quorum.auth.server.saslLoginContext=QS\nquorum.auth.learner.saslLoginContext=QL\nquorum.auth.kerberos.servicePrincipal=zkquorum/localhost\n');
+    assert.deepEqual(c.quorumSasl!.learner, { username: 'q', password: 'pw1' });
+    // Known keys, not "unknown key"; the Kerberos principal is said to be of no use here.
+    assert.deepEqual(c.warnings.filter((w) => /unknown key/.test(w)), []);
+    assert.ok(c.warnings.some((w) => /quorum\.auth\.kerberos\.servicePrincipal is for Kerberos \(GSSAPI\) only/.test(w)), c.warnings.join('\n'));
+  });
+});
+
+test('quorum.auth.enableSasl: no JAAS file, a missing section, Kerberos or no learner login is refused at start, naming it', () => {
+  assert.throws(() => member(undefined), /quorum\.auth\.enableSasl=true needs a JAAS file .*-Djava\.security\.auth\.login\.config=FILE/);
+  withJaas(`QuorumServer { ${DIGEST} required user_q="pw1"; };\n`, (file) => {
+    assert.throws(() => member(file), /the specified JAAS configuration section 'QuorumLearner' could not be found/);
+  });
+  withJaas(QUORUM_JAAS.replace(`QuorumLearner { ${DIGEST}`, 'QuorumLearner { com.sun.security.auth.module.Krb5LoginModule'), (file) => {
+    assert.throws(() => member(file), /:2: section QuorumLearner asks for com\.sun\.security\.auth\.module\.Krb5LoginModule \(SASL mechanism GSSAPI, Kerberos\)/);
+  });
+  withJaas(QUORUM_JAAS.replace(' password="pw1"', ''), (file) => {
+    assert.throws(
+      (): unknown => member(file),
+      (e: Error) => /section QuorumLearner needs username="\.\.\." and password="\.\.\."/.test(e.message) && !e.message.includes('pw1'),
+    );
+  });
 });
