@@ -57,7 +57,10 @@ install -m 0755 packaging/deb/postinst packaging/deb/prerm packaging/deb/postrm 
 (cd "$deb_root" && find . -path ./DEBIAN -prune -o -type f -print | sed 's|^\./||' | sort | xargs md5sum) > "$deb_root/DEBIAN/md5sums"
 chmod 0644 "$deb_root/DEBIAN/md5sums"
 deb="dist/zookeeper-ts_${version}_amd64.deb"
-dpkg-deb --root-owner-group -Zgzip --build "$deb_root" "$deb" >/dev/null
+# Written aside and renamed into place: a test in another lane reading the .deb while this
+# runs sees the whole old file or the whole new one, never a part.
+dpkg-deb --root-owner-group -Zgzip --build "$deb_root" "$deb.part.$$" >/dev/null
+mv -f "$deb.part.$$" "$deb"
 echo "built $deb"
 fi
 
@@ -73,6 +76,7 @@ rpmbuild -bb --quiet \
   --define "zk_staged $rpm_top/SOURCES/root" \
   packaging/rpm/zookeeper-ts.spec
 rpm="dist/zookeeper-ts-${version}-1.x86_64.rpm"
-cp "$rpm_top/RPMS/x86_64/zookeeper-ts-${version}-1.x86_64.rpm" "$rpm"
+cp "$rpm_top/RPMS/x86_64/zookeeper-ts-${version}-1.x86_64.rpm" "$rpm.part.$$"
+mv -f "$rpm.part.$$" "$rpm"
 echo "built $rpm"
 fi
