@@ -12,8 +12,12 @@ import { fourLetterWord, startServer, type Flavour, type RunningServer } from '.
 const HOSTS: Record<Flavour, string> = { apache: '127.0.1.12', ours: '127.0.1.13' };
 const ADMIN_PORT = 8080;
 const WATCHES = 150_000;
-/** One listing of 150k watches, end to end. */
-const ANSWER_MS_MAX = 4_000;
+/**
+ * One listing of 150k watches, end to end: ~1 s on a quiet machine, 4.1 s seen with npm
+ * test's three lanes on 2 cores; the quadratic listing this guards against gave no answer
+ * in 30 s.
+ */
+const ANSWER_MS_MAX = 10_000;
 /** The worst getData round trip of a bystander while a listing runs. */
 const BYSTANDER_LATENCY_MS_MAX = 1_000;
 

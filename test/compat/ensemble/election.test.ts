@@ -34,10 +34,11 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 test('ours (myid 1) beside Apache members 2 and 3: all settle on 3, which leads Apache 2', { timeout: 120_000 }, async () => {
   const ours = await ourElection(1);
-  // Looking before the JVMs start, and 3 before 2: else, on a loaded machine, ours and
-  // Apache 2 may elect 2 before 3 is up.
+  // Looking before the JVMs start, and 2 only once 3 leads: else, on a loaded machine, ours
+  // and Apache 2 may elect 2 before 3's JVM is up.
   const looking = ours.lookForLeader(0n, 0n);
   const a3 = await apache(3);
+  await a3.waitForLog(/LEADING - LEADER ELECTION TOOK/, 60_000);
   const a2 = await apache(2);
   const result: ElectionResult = await within(looking, 60_000, 'our election');
   assert.equal(result.vote.leader, 3n);
