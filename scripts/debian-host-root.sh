@@ -13,6 +13,11 @@ cache=.cache/debian-bookworm-host.tar
 # What an Ansible-managed host needs beyond the minimal root (python3 for Ansible's modules,
 # sudo for `become`, iproute2 and procps for an operator's look around).
 extras="systemd-sysv dbus openssh-server python3 python3-apt sudo iproute2 procps less"
+# One maker at a time (lanes of npm test start booted hosts at once on a fresh clone); its
+# own lock, as scripts/debian-root.sh, called inside, takes the minimal root's.
+mkdir -p .cache
+exec 9> .cache/debian-host-root.lock
+flock 9
 if [ ! -f "$cache" ]; then
   build=$(bash scripts/debian-root.sh)
   echo "adding $extras to the Debian root (cached afterwards in $cache)" >&2
@@ -26,10 +31,10 @@ if [ ! -f "$cache" ]; then
   rm -f "$build"/etc/ssh/ssh_host_* "$build/etc/machine-id"
   : > "$build/etc/machine-id"
   rm -f "$build/usr/sbin/policy-rc.d"
-  mkdir -p .cache
   tar -C "$build" -cf "$cache.tmp" . && mv "$cache.tmp" "$cache"
   rm -rf "$build"
 fi
+exec 9>&-
 if [ "${1:-}" = --tree ]; then
   tree=$PWD/.cache/debian-bookworm-host.d
   if [ ! -d "$tree" ]; then

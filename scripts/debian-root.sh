@@ -6,6 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # systemd is there for `systemd-analyze verify` of the installed unit, adduser for the .deb.
 cache=.cache/debian-bookworm-minbase-systemd.tar
+# Test files in two lanes of npm test may ask for the root at once on a fresh clone: one
+# makes the cache, the other waits for it (no two debootstraps writing one $cache.tmp).
+mkdir -p .cache
+exec 9> .cache/debian-root.lock
+flock 9
 if [ ! -f "$cache" ]; then
   command -v debootstrap >/dev/null || { echo "debootstrap is missing: apt-get install debootstrap" >&2; exit 1; }
   # The mirror this machine's apt already uses.
@@ -15,10 +20,10 @@ if [ ! -f "$cache" ]; then
   echo "debootstrap bookworm from $mirror (cached afterwards in $cache)" >&2
   debootstrap --variant=minbase --include=adduser,systemd bookworm "$build" "$mirror" >&2 \
     || { echo "debootstrap failed; see $build/debootstrap/debootstrap.log" >&2; exit 1; }
-  mkdir -p .cache
   tar -C "$build" -cf "$cache.tmp" . && mv "$cache.tmp" "$cache"
   rm -rf "$build"
 fi
+exec 9>&-
 root=$(mktemp -d /tmp/zk-debian-root.XXXXXX)
 tar -C "$root" -xf "$cache"
 chmod 755 "$root" # mktemp made it (and the tarball's ".") 0700: the service user must reach /

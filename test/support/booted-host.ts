@@ -254,7 +254,11 @@ async function shutDown(pid: number, child?: ChildProcess): Promise<void> {
   while (!gone() && Date.now() < deadline) await sleep(POLL_MS);
   if (!gone()) {
     try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
-    while (!gone()) await sleep(POLL_MS);
+    const killed = Date.now() + SHUTDOWN_TIMEOUT_MS;
+    while (!gone()) {
+      if (Date.now() > killed) throw new Error(`systemd-nspawn ${pid} still there ${SHUTDOWN_TIMEOUT_MS} ms after SIGKILL`);
+      await sleep(POLL_MS);
+    }
   }
 }
 
@@ -271,16 +275,30 @@ const bridgeName = (net: HostNetwork) => `${net.prefix}-br`;
 const pidDir = (net: HostNetwork) => `/run/${net.prefix}-hosts`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs a command of this machine without blocking the others' boots; throws with its stderr on failure. */
-function command(cmd: string, args: string[]): Promise<string> {
+/**
+ * Bound on one command of this machine: the first call makes the Debian root (debootstrap
+ * and apt-get from the mirror: ~2 min here, a slow mirror far more), the others take seconds.
+ */
+const COMMAND_TIMEOUT_MS = 15 * 60_000;
+
+/** Runs a command of this machine without blocking the others' boots; throws with its stderr on failure or past the bound. */
+function command(cmd: string, args: string[], timeout_ms = COMMAND_TIMEOUT_MS): Promise<string> {
   return new Promise((done, fail) => {
     const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      fail(new Error(`${cmd} ${args.join(' ')} took over ${timeout_ms} ms: ${err.slice(-4000)}`));
+    }, timeout_ms);
     p.stdout.on('data', (b: Buffer) => { out += b.toString(); });
     p.stderr.on('data', (b: Buffer) => { err += b.toString(); });
-    p.on('error', fail);
-    p.on('close', (code) => (code === 0 ? done(out) : fail(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`))));
+    p.on('error', (e) => { clearTimeout(timer); fail(e); });
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) done(out);
+      else fail(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`));
+    });
   });
 }
 

@@ -21,9 +21,11 @@ export interface EnsembleScope {
   /** Stops `r` after the test (members, clients, held addresses). */
   track<T extends { stop(): unknown }>(r: T): T;
   /** startMember, tracked; its log printed if the test fails. */
-  start(flavour: 'apache' | 'ours', me: MemberSpec, members: MemberSpec[], extra?: Record<string, string | number>, reuseDir?: string): Promise<Member>;
+  start(flavour: 'apache' | 'ours', me: MemberSpec, members: MemberSpec[], extra?: Record<string, string | number | undefined>, reuseDir?: string): Promise<Member>;
   /** Stops member `m` keeping its directory, for a restart over it: the scope no longer stops it (that would remove the directory). */
   stopKeepingDir(m: Member): Promise<void>;
+  /** Stops `r` now (a member the test is done with): the scope no longer stops it; a member's log is still printed if the test fails. */
+  stop(r: { stop(): unknown }): Promise<void>;
   /** A client on `connectString`, closed after the test. */
   client(connectString: string, opts?: Parameters<typeof ZooKeeperClient.connect>[1]): Promise<ZooKeeperClient>;
   /** A create through each of `clientAddresses` (host:port), each read back after a sync on every one. */
@@ -62,6 +64,10 @@ export function ensembleScope(): EnsembleScope {
     async stopKeepingDir(m) {
       await m.stop({ keepDir: true });
       running.splice(running.indexOf(m), 1);
+    },
+    async stop(r) {
+      running.splice(running.indexOf(r), 1);
+      await r.stop();
     },
     async writesEverywhere(clientAddresses, tag) {
       const clients = await Promise.all(clientAddresses.map((a) => client(a)));

@@ -15,7 +15,7 @@ import { run, SYSTEM_PYTHON } from '../compat/real-clients/transcript';
 const HOST = '127.0.46.3';
 const SECURE_PORT = 2281;
 const ADMIN_PORT = 8080;
-const DRIVER = join(import.meta.dirname, '../compat/tls/kazoo_tls.py');
+const DRIVER = join(import.meta.dirname, '../support/kazoo_steps.py');
 
 let stores: TlsStores;
 before(() => {
@@ -43,7 +43,7 @@ describe('the secure client port with a PKCS12 key store and its password', () =
   test('kazoo connects with its certificate and gets its x509 id', async () => {
     const alice = stores.client('alice');
     const steps = [{ as: 'alice', cert: alice.certFile, key: alice.keyFile, timeout: 10, do: [['create-x509', '/p12', alice.subject], ['get', '/p12']] }];
-    const { code, output } = await run(SYSTEM_PYTHON, [DRIVER, `${HOST}:${SECURE_PORT}`, stores.caFile, JSON.stringify(steps)], { timeout_ms: 60_000 });
+    const { code, output } = await run(SYSTEM_PYTHON, [DRIVER, `${HOST}:${SECURE_PORT}`, JSON.stringify(steps), stores.caFile], { timeout_ms: 60_000 });
     assert.equal(code, 0, output);
     assert.match(output, /"connect": "ok", "results": \[\["created", \[\["x509", "CN=alice,OU=ops,O=zkts", 31\]\]\], \["get", "secret"\]\]/);
   });

@@ -3,6 +3,7 @@
 // 127.0.5.x:3888) must settle on the leader Apache's members settle on, and Apache's members
 // must accept ours as their leader when the rules say it leads.
 import assert from 'node:assert/strict';
+import { createServer, type Socket } from 'node:net';
 import { afterEach, test } from 'node:test';
 import { Election, type ElectionResult } from '../../../src/quorum/election';
 import { ServerState } from '../../../src/quorum/vote';
@@ -26,6 +27,17 @@ async function apache(myid: number): Promise<ApacheMember> {
   const m = await startApacheMember(members.find((s) => s.myid === myid)!, members);
   running.push(m);
   return m;
+}
+
+/** Listens on host:port, accepts and holds every connection (no bytes), until the test ends. */
+async function holdingListener(host: string, port: number): Promise<void> {
+  const held: Socket[] = [];
+  const server = createServer((s) => {
+    s.on('error', () => {});
+    held.push(s);
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+  running.push({ stop: () => new Promise<void>((r) => { for (const s of held) s.destroy(); server.close(() => r()); }) });
 }
 
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -56,6 +68,10 @@ test('ours (myid 1) beside Apache members 2 and 3: all settle on 3, which leads 
 
 test('ours (myid 3) beside Apache members 1 and 2: ours is elected, and Apache follows it', { timeout: 120_000 }, async () => {
   const ours = await ourElection(3);
+  // A quorum port that takes the followers' connections and says nothing: a member that
+  // decided for 3 before the other JVM was up keeps following it for initLimit ticks, instead
+  // of finding no leader at once, looking again and electing 2 with the late one.
+  await holdingListener('127.0.5.3', 2888);
   // Looking before the JVMs start: else, on a loaded machine, Apache 1 and 2 may elect 2
   // before our vote for 3 reaches them.
   const looking = ours.lookForLeader(0n, 0n);
@@ -64,7 +80,7 @@ test('ours (myid 3) beside Apache members 1 and 2: ours is elected, and Apache f
   const result = await within(looking, 60_000, 'our election');
   assert.deepEqual([result.vote.leader, result.state], [3n, ServerState.LEADING]);
   // Each Apache member decides to follow server 3 (it then dials 127.0.5.3:2888, where no
-  // leader serves yet: that is the quorum protocol's part, not the election's).
+  // leader answers: that is the quorum protocol's part, not the election's).
   for (const a of [a1, a2]) {
     const m = await a.waitForLog(/FOLLOWING - LEADER ELECTION TOOK/, 60_000);
     assert.ok(m);

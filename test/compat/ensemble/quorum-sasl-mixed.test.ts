@@ -11,9 +11,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, before, test } from 'node:test';
-import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
-import { srvrOnceServing, startMember, type Member, type MemberSpec } from '../../support/ensemble';
+import { after, before, test } from 'node:test';
+import { srvrOnceServing, type Member, type MemberSpec } from '../../support/ensemble';
+import { ensembleScope, modeOf as mode } from '../../support/ensemble-scope';
 import { fourLetterWord } from '../../support/servers';
 import { makeTlsStores, quorumTlsLines } from '../../support/tls-stores';
 
@@ -25,8 +25,7 @@ const REQUIRED = { 'quorum.auth.enableSasl': 'true', 'quorum.auth.learnerRequire
 const REFUSAL_WAIT_ms = 30_000;
 
 let dir: string;
-const running: { stop(): unknown }[] = [];
-const started: Member[] = [];
+const scope = ensembleScope();
 
 /** A JAAS file whose QuorumLearner logs in with `learnerPassword`; QuorumServer knows the right one. */
 function jaas(name: string, learnerPassword: string): string {
@@ -44,38 +43,15 @@ before(() => {
   wrong = jaas('wrong', 'not-' + PASSWORD);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
-afterEach(async (t) => {
-  if ((t as { passed?: boolean }).passed === false) for (const m of started) console.error(`--- member ${m.myid}:\n${m.log().split('\n').slice(-40).join('\n')}`);
-  started.length = 0;
-  for (const r of running.splice(0).reverse()) await r.stop();
-});
 
-async function member(flavour: 'apache' | 'ours', myid: number, jaasFile: string | undefined, extra: Record<string, string> = REQUIRED): Promise<Member> {
+function member(flavour: 'apache' | 'ours', myid: number, jaasFile: string | undefined, extra: Record<string, string> = REQUIRED): Promise<Member> {
   const spec = { ...members[myid - 1]!, ...(jaasFile ? { serverJvmFlags: [`-Djava.security.auth.login.config=${jaasFile}`] } : {}) };
-  const m = await startMember(flavour, spec, members, extra);
-  running.push(m);
-  started.push(m);
-  return m;
-}
-
-function mode(srvr: string): string {
-  return /Mode: (\w+)/.exec(srvr)?.[1] ?? `no mode in ${JSON.stringify(srvr)}`;
+  return scope.start(flavour, spec, members, extra);
 }
 
 /** A write through each member of `on`, each read back on every one of them. */
-async function writesEverywhere(tag: string, on: MemberSpec[] = members): Promise<void> {
-  const clients = await Promise.all(
-    on.map(async (m) => {
-      const c = await ZooKeeperClient.connect(`${m.host}:2181`, { sessionTimeout_ms: 8000 });
-      running.push({ stop: () => c.close() });
-      return c;
-    }),
-  );
-  for (const [i, c] of clients.entries()) await c.create(`/${tag}-${i + 1}`, Buffer.from(`${tag} via ${i + 1}`));
-  for (const c of clients) {
-    await c.sync('/');
-    for (let i = 1; i <= on.length; i++) assert.equal((await c.getData(`/${tag}-${i}`)).data?.toString(), `${tag} via ${i}`);
-  }
+function writesEverywhere(tag: string, on: MemberSpec[] = members): Promise<void> {
+  return scope.writesEverywhere(on.map((m) => `${m.host}:2181`), tag);
 }
 
 const LOGGED_IN = /Successfully completed the authentication using SASL\. server addr: \/127\.0\.55\.\d:\d+, status: SUCCESS/;
@@ -131,16 +107,17 @@ test('a member with a wrong QuorumLearner password, ours then Apache, is refused
     await bad.waitForLog(/Authentication failed against server addr: \/127\.0\.55\.[12]:3888/, REFUSAL_WAIT_ms);
     assert.match(await fourLetterWord(members[2]!.host, 2181, 'srvr'), /not currently serving requests/);
     await writesEverywhere(`sasl-refused-${flavour}`, members.slice(0, 2));
-    await bad.stop();
-    running.splice(running.indexOf(bad), 1);
+    await scope.stop(bad);
   }
 });
 
 test('quorum.auth.enableSasl without the requires: an Apache member with no quorum.auth.* joins ours and Apache', { timeout: 120_000 }, async () => {
   const enabled = { 'quorum.auth.enableSasl': 'true' };
+  // 3 looking first: ours and the other JVM would elect 2 before 3's JVM is up.
+  const a3 = await member('apache', 3, undefined, {});
+  await a3.waitForLog(/New election\. My id = 3/, 30_000);
   await member('ours', 1, right, enabled);
   await member('apache', 2, right, enabled);
-  await member('apache', 3, undefined, {});
   assert.equal(mode(await srvrOnceServing(members[2]!.host)), 'leader');
   for (const m of members.slice(0, 2)) assert.equal(mode(await srvrOnceServing(m.host)), 'follower');
   await writesEverywhere('sasl-enabled-only');

@@ -6,11 +6,11 @@
 // be opened stops at start naming the key and the file. Addresses 127.0.51.21-23.
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { after, afterEach, before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { rmSync } from 'node:fs';
-import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
 import { DEFAULT_HANDSHAKE_DETECTION_TIMEOUT_ms } from '../../../src/config/tls-config';
-import { srvrOnceServing, startMember, type Member, type MemberSpec } from '../../support/ensemble';
+import { srvrOnceServing, type Member, type MemberSpec } from '../../support/ensemble';
+import { ensembleScope } from '../../support/ensemble-scope';
 import { makeTlsStores, quorumTlsLines, type TlsStores } from '../../support/tls-stores';
 
 const members: MemberSpec[] = [1, 2, 3].map((myid) => ({ myid, host: `127.0.51.${20 + myid}` }));
@@ -22,22 +22,17 @@ const INIT_LIMIT = 10;
 const SLACK_ms = 4000;
 
 let stores: TlsStores;
-const running: { stop(): unknown }[] = [];
+const scope = ensembleScope();
+/** The members the running test started, for the count of elections they logged. */
 const started: Member[] = [];
 
 before(() => {
   stores = makeTlsStores(members.map((m) => m.host));
 });
 after(() => rmSync(stores.dir, { recursive: true, force: true }));
-afterEach(async (t) => {
-  if ((t as { passed?: boolean }).passed === false) for (const m of started) console.error(`--- member ${m.myid}:\n${m.log().split('\n').slice(-40).join('\n')}`);
-  started.length = 0;
-  for (const r of running.splice(0).reverse()) await r.stop();
-});
 
 async function member(flavour: 'apache' | 'ours', myid: number): Promise<Member> {
-  const m = await startMember(flavour, members[myid - 1]!, members, quorumTlsLines(stores, `m${myid}`, members[myid - 1]!.host));
-  running.push(m);
+  const m = await scope.start(flavour, members[myid - 1]!, members, quorumTlsLines(stores, `m${myid}`, members[myid - 1]!.host));
   started.push(m);
   return m;
 }
@@ -117,24 +112,12 @@ test('garbage, silence and a stalled handshake on the quorum ports close that co
 
   // The ensemble never noticed: no new election anywhere, and a write through each member reads back on each.
   assert.deepEqual(started.map((m) => (m.log().match(/LEADER ELECTION TOOK/g) ?? []).length), electionsBefore);
-  const clients = await Promise.all(
-    members.map(async (m) => {
-      const c = await ZooKeeperClient.connect(`${m.host}:2181`, { sessionTimeout_ms: 8000 });
-      running.push({ stop: () => c.close() });
-      return c;
-    }),
-  );
-  for (const [i, c] of clients.entries()) await c.create(`/after-bad-input-${i + 1}`, Buffer.from(`via ${i + 1}`));
-  for (const c of clients) {
-    await c.sync('/');
-    for (let i = 1; i <= 3; i++) assert.equal((await c.getData(`/after-bad-input-${i}`)).data?.toString(), `via ${i}`);
-  }
+  await scope.writesEverywhere(members.map((m) => `${m.host}:2181`), 'after-bad-input');
 });
 
 test('a member whose quorum key store cannot be opened (wrong password) stops at start naming the key and the file', { timeout: 60_000 }, async () => {
   const lines: Record<string, string> = { ...quorumTlsLines(stores, 'bad-password', members[0]!.host), 'ssl.quorum.keyStore.password': 'not-the-password' };
-  const m = await startMember('ours', members[0]!, members, lines);
-  running.push(m);
+  const m = await scope.start('ours', members[0]!, members, lines);
   const exitLine = await m.waitForLog(/ERROR .*ssl\.quorum\.keyStore\.location (\S+) \(ssl\.quorum\.keyStore\.type PKCS12\) cannot be used: (.*)/, 30_000);
   assert.equal(exitLine[1], lines['ssl.quorum.keyStore.location']);
   assert.match(exitLine[2]!, /wrong password/);

@@ -14,9 +14,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { after, afterEach, before, test } from 'node:test';
-import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
 import { srvrOnceServing, startMember, type Member, type MemberSpec } from '../../support/ensemble';
-import { ackedWriter, assertAckedEverywhere } from '../../support/acked-writer';
+import { rollThroughPhases } from '../../support/acked-writer';
 import { makeTlsStores, quorumTlsLines, STORE_PASSWORD, type TlsStores } from '../../support/tls-stores';
 
 const members: MemberSpec[] = [1, 2, 3].map((myid) => ({ myid, host: `127.0.51.${10 + myid}` }));
@@ -36,7 +35,8 @@ afterEach(async (t) => {
   running.clear();
 });
 
-type Phase = 'plain' | 'portUnification' | 'sslQuorum' | 'tlsOnly';
+const PHASES = ['plain', 'portUnification', 'sslQuorum', 'tlsOnly'] as const;
+type Phase = (typeof PHASES)[number];
 
 function linesFor(myid: number, phase: Phase): Record<string, string> {
   if (phase === 'plain') return {};
@@ -90,38 +90,8 @@ function plainClosed(host: string, port: number): Promise<void> {
 }
 
 test('quorum TLS turned on member by member (portUnification, then sslQuorum, then TLS only) with writes acknowledged all the way', { timeout: 420_000 }, async (t) => {
-  // Plain, as the ensemble runs before: Apache 1 first (the JVM is slowest to start).
-  const a1 = await start(1, 'plain');
-  await a1.waitForLog(/is accepting connections now/, 60_000);
-  await start(3, 'plain');
-  await start(2, 'plain');
-  for (const m of members) assert.match(await srvrOnceServing(m.host, 2181, 60_000), /Mode: (leader|follower)/);
-  const setup = await ZooKeeperClient.connect(`${members[0]!.host}:2181`, { sessionTimeout_ms: 8000 });
-  await setup.create('/roll', null);
-  await setup.close();
-
-  let phase: Phase = 'plain';
-  const w = ackedWriter(members.map((m) => m.host), '/roll', () => phase);
-  try {
-    await w.moreWrites(20);
-    for (const next of ['portUnification', 'sslQuorum', 'tlsOnly'] as const) {
-      phase = next;
-      for (const myid of [1, 2, 3]) {
-        await start(myid, next);
-        assert.match(await srvrOnceServing(members[myid - 1]!.host, 2181, 60_000), /Mode: (leader|follower)/, `member ${myid} serves again in phase ${next}`);
-      }
-    }
-    // Writes go on a moment in the last phase too.
-    await w.moreWrites(20);
-  } finally {
-    await w.stop();
-  }
-  const perPhase = new Map<Phase, number>();
-  for (const p of w.acked.values()) perPhase.set(p, (perPhase.get(p) ?? 0) + 1);
+  const perPhase = await rollThroughPhases(members, PHASES, start);
   t.diagnostic(`writes acknowledged: ${[...perPhase].map(([p, n]) => `${p} ${n}`).join(', ')}`);
-  for (const p of ['plain', 'portUnification', 'sslQuorum', 'tlsOnly'] as const) assert.ok((perPhase.get(p) ?? 0) > 0, `no write acknowledged in phase ${p}`);
-
-  await assertAckedEverywhere(members.map((m) => m.host), '/roll', w.acked);
 
   // The ports speak TLS now, and TLS only.
   const leader = (await Promise.all(members.map(async (m) => ((await srvrOnceServing(m.host)).includes('Mode: leader') ? m : undefined)))).find((m) => m)!;

@@ -8,58 +8,34 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, test } from 'node:test';
-import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
+import { after, before, test } from 'node:test';
 import { srvrOnceServing, startMember, type Member, type MemberSpec } from '../../support/ensemble';
+import { ensembleScope, modeOf as mode } from '../../support/ensemble-scope';
 import { fourLetterWord, fourLetterWordOverTls } from '../../support/servers';
 import { makeTlsStores, quorumTlsLines, type TlsStores } from '../../support/tls-stores';
 import { run, SYSTEM_PYTHON } from '../real-clients/transcript';
 
 const members: MemberSpec[] = [1, 2, 3].map((myid) => ({ myid, host: `127.0.51.${myid}` }));
 let stores: TlsStores;
-const running: { stop(): unknown }[] = [];
-const started: Member[] = [];
+const scope = ensembleScope();
 
 before(() => {
   stores = makeTlsStores(members.map((m) => m.host));
 });
 after(() => rmSync(stores.dir, { recursive: true, force: true }));
-afterEach(async (t) => {
-  if ((t as { passed?: boolean }).passed === false) for (const m of started) console.error(`--- member ${m.myid}:\n${m.log().split('\n').slice(-40).join('\n')}`);
-  started.length = 0;
-  for (const r of running.splice(0).reverse()) await r.stop();
-});
 
 /** Member `myid`'s quorum TLS lines, its certificate signed by `signer`. */
 function quorumTls(myid: number, signer: 'ca' | 'otherca' = 'ca'): Record<string, string> {
   return quorumTlsLines(stores, `m${myid}-${signer}`, members[myid - 1]!.host, signer);
 }
 
-async function member(flavour: 'apache' | 'ours', myid: number, extra: Record<string, string | number | undefined> = quorumTls(myid)): Promise<Member> {
-  const m = await startMember(flavour, members[myid - 1]!, members, extra);
-  running.push(m);
-  started.push(m);
-  return m;
-}
-
-function mode(srvr: string): string {
-  return /Mode: (\w+)/.exec(srvr)?.[1] ?? `no mode in ${JSON.stringify(srvr)}`;
+function member(flavour: 'apache' | 'ours', myid: number, extra: Record<string, string | number | undefined> = quorumTls(myid)): Promise<Member> {
+  return scope.start(flavour, members[myid - 1]!, members, extra);
 }
 
 /** A write through every member (of `on`), each read back on every one of them. */
-async function writesEverywhere(tag: string, on: MemberSpec[] = members): Promise<void> {
-  const clients = await Promise.all(
-    on.map(async (m) => {
-      const c = await ZooKeeperClient.connect(`${m.host}:2181`, { sessionTimeout_ms: 8000 });
-      running.push({ stop: () => c.close() });
-      return c;
-    }),
-  );
-  for (const [i, c] of clients.entries()) await c.create(`/${tag}-${i + 1}`, Buffer.from(`${tag} via ${i + 1}`));
-  for (const c of clients) {
-    await c.sync('/');
-    for (let i = 1; i <= on.length; i++) assert.equal((await c.getData(`/${tag}-${i}`)).data?.toString(), `${tag} via ${i}`);
-  }
+function writesEverywhere(tag: string, on: MemberSpec[] = members): Promise<void> {
+  return scope.writesEverywhere(on.map((m) => `${m.host}:2181`), tag);
 }
 
 /** Every member's election and quorum connections are TLS: each logged a TLS accept or a handshake. */
@@ -69,7 +45,7 @@ function assertTlsLogged(m: Member, flavour: 'apache' | 'ours'): void {
 }
 
 test('{Apache, Apache, ours} over quorum TLS: ours (myid 3) leads two Apache followers', { timeout: 180_000 }, async () => {
-  await member('ours', 3);
+  const o3 = await member('ours', 3);
   const a1 = await member('apache', 1);
   const a2 = await member('apache', 2);
   assert.equal(mode(await srvrOnceServing(members[2]!.host)), 'leader');
@@ -78,7 +54,7 @@ test('{Apache, Apache, ours} over quorum TLS: ours (myid 3) leads two Apache fol
   await writesEverywhere('tls-led-by-ours');
   // Apache's learners dialled our quorum port over TLS (Learner: startHandshake).
   for (const a of [a1, a2]) assertTlsLogged(a, 'apache');
-  assertTlsLogged(started[0]!, 'ours');
+  assertTlsLogged(o3, 'ours');
 });
 
 test('{ours, ours, Apache} over quorum TLS: the Apache member (myid 3) leads two of ours', { timeout: 180_000 }, async () => {
@@ -214,9 +190,9 @@ test('members serving clients on secureClientPort alone (no clientPort), over qu
   }
 });
 
-/** kazoo_tls.py (the secure client port tests' driver) against host:SECURE_PORT. */
+/** kazoo_steps.py over TLS (the secure client port tests' driver) against host:SECURE_PORT. */
 async function kazooTls(host: string, steps: unknown[]): Promise<unknown[]> {
-  const { code, output } = await run(SYSTEM_PYTHON, [join(import.meta.dirname, '../tls/kazoo_tls.py'), `${host}:${SECURE_PORT}`, stores.caFile, JSON.stringify(steps)], { timeout_ms: 60_000 });
+  const { code, output } = await run(SYSTEM_PYTHON, [join(import.meta.dirname, '../../support/kazoo_steps.py'), `${host}:${SECURE_PORT}`, JSON.stringify(steps), stores.caFile], { timeout_ms: 60_000 });
   assert.equal(code, 0, output);
   return output
     .split('\n')

@@ -18,7 +18,7 @@ import { RawConnection, requestFrame } from '../../support/raw-client';
 import { fourLetterWord, startServer, type Flavour, type RunningServer } from '../../support/servers';
 import { run, SYSTEM_PYTHON, ZK_CLI_CP } from '../real-clients/transcript';
 
-const DRIVER = join(import.meta.dirname, 'kazoo_sasl.py');
+const DRIVER = join(import.meta.dirname, '../../support/kazoo_steps.py');
 const FLAVOURS: Flavour[] = ['apache', 'ours'];
 /** JAAS Server section, authProvider sasl, superUser=alice. */
 const SASL_HOST: Record<Flavour, string> = { apache: '127.0.50.1', ours: '127.0.50.2' };

@@ -15,9 +15,9 @@ import { connect, createServer } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
 import { CreateMode } from '../../../src/jute/constants';
-import { startServer, startServers, type Flavour, type RunningServer } from '../../support/servers';
+import type { Flavour, RunningServer } from '../../support/servers';
 import { makeTlsStores, type TlsStores } from '../../support/tls-stores';
-import { CLOSE_DEADLINE_ms, connectRequest, waitForPort } from './tls-clients';
+import { CLOSE_DEADLINE_ms, connectRequest, startSecurePair } from './tls-clients';
 
 const HOST: Record<Flavour, string> = { ours: '127.0.52.3', apache: '127.0.52.4' };
 const RECORDER_HOST = '127.0.52.9';
@@ -45,25 +45,8 @@ function tlsOptions(): ConnectionOptions {
 before(async () => {
   stores = makeTlsStores(Object.values(HOST));
   clientHello = await recordClientHello();
-  const started = await startServers(
-    FLAVOURS.map((f) => () =>
-      startServer(f, {
-        host: HOST[f],
-        netty: true,
-        cfg: {
-          secureClientPort: SECURE_PORT,
-          secureClientPortAddress: HOST[f],
-          serverCnxnFactory: 'org.apache.zookeeper.server.NettyServerCnxnFactory',
-          'authProvider.x509': 'org.apache.zookeeper.server.auth.X509AuthenticationProvider',
-          'ssl.keyStore.location': stores.serverPem,
-          'ssl.trustStore.location': stores.caFile,
-        },
-      }),
-    ),
-  );
-  for (const s of started) servers[s.flavour] = s;
+  Object.assign(servers, await startSecurePair(HOST, SECURE_PORT, () => ({ 'ssl.keyStore.location': stores.serverPem, 'ssl.trustStore.location': stores.caFile })));
   for (const f of FLAVOURS) {
-    await waitForPort(HOST[f], SECURE_PORT);
     const c = await ZooKeeperClient.connect(`${HOST[f]}:${SECURE_PORT}`, { tls: tlsOptions() });
     await c.create('/bystander', Buffer.from('here'), { mode: CreateMode.EPHEMERAL });
     bystanders[f] = c;

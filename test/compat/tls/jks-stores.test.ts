@@ -8,11 +8,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, startServers, type Flavour, type RunningServer } from '../../support/servers';
+import type { Flavour, RunningServer } from '../../support/servers';
 import { makeTlsStores, STORE_PASSWORD, type TlsStores } from '../../support/tls-stores';
 import { OUR_SHELL } from '../real-clients/zkcli-session';
 import { run } from '../real-clients/transcript';
-import { kazooTls, waitForPort, zkCliSession } from './tls-clients';
+import { kazooTls, startSecurePair, zkCliSession } from './tls-clients';
 
 const HOST: Record<Flavour, string> = { ours: '127.0.52.1', apache: '127.0.52.2' };
 const SECURE_PORT = 2281;
@@ -27,27 +27,16 @@ before(async () => {
   stores = makeTlsStores(Object.values(HOST));
   trustStore = join(stores.dir, 'truststore');
   copyFileSync(stores.trustJks(), trustStore);
-  const started = await startServers(
-    FLAVOURS.map((f) => () =>
-      startServer(f, {
-        host: HOST[f],
-        netty: true,
-        cfg: {
-          secureClientPort: SECURE_PORT,
-          secureClientPortAddress: HOST[f],
-          serverCnxnFactory: 'org.apache.zookeeper.server.NettyServerCnxnFactory',
-          'authProvider.x509': 'org.apache.zookeeper.server.auth.X509AuthenticationProvider',
-          'ssl.keyStore.location': stores.serverJks,
-          'ssl.keyStore.password': STORE_PASSWORD,
-          'ssl.trustStore.location': trustStore,
-          'ssl.trustStore.password': STORE_PASSWORD,
-          'ssl.trustStore.type': 'JKS',
-        },
-      }),
-    ),
+  Object.assign(
+    servers,
+    await startSecurePair(HOST, SECURE_PORT, () => ({
+      'ssl.keyStore.location': stores.serverJks,
+      'ssl.keyStore.password': STORE_PASSWORD,
+      'ssl.trustStore.location': trustStore,
+      'ssl.trustStore.password': STORE_PASSWORD,
+      'ssl.trustStore.type': 'JKS',
+    })),
   );
-  for (const s of started) servers[s.flavour] = s;
-  for (const f of FLAVOURS) await waitForPort(HOST[f], SECURE_PORT);
 });
 
 after(async () => {

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { fourLetterWord, fourLetterWordOverTls, startServer, type Flavour, type RunningServer } from '../../support/servers';
+import { fourLetterWord, fourLetterWordOverTls, type Flavour, type RunningServer } from '../../support/servers';
 import { makeTlsStores, type ClientCert, type TlsStores } from '../../support/tls-stores';
-import { CLOSE_DEADLINE_ms, connectRequest, kazooTls, waitForPort, waitUntil, zkCliWhoami, type KazooStep as Step } from './tls-clients';
+import { CLOSE_DEADLINE_ms, connectRequest, kazooTls, startSecurePair, waitUntil, zkCliWhoami, type KazooStep as Step, type SecureLines } from './tls-clients';
 
 const HOST: Record<Flavour, string> = { ours: '127.0.46.1', apache: '127.0.46.2' };
 /** The pair with ssl.clientAuth=want and an x509 super user. */
@@ -25,27 +25,14 @@ const FLAVOURS: Flavour[] = ['apache', 'ours'];
 let stores: TlsStores;
 const servers: Partial<Record<Flavour, RunningServer>> = {};
 
-function tlsCfg(host: string, extra: Record<string, string> = {}): Record<string, string | number> {
-  return {
-    secureClientPort: SECURE_PORT,
-    secureClientPortAddress: host,
-    serverCnxnFactory: 'org.apache.zookeeper.server.NettyServerCnxnFactory',
-    'authProvider.x509': 'org.apache.zookeeper.server.auth.X509AuthenticationProvider',
-    'ssl.keyStore.location': stores.serverPem,
-    'ssl.trustStore.location': stores.caFile,
-    ...extra,
-  };
+/** The server's PEM key store and the CA, with `extra` on top. */
+function storeLines(extra: SecureLines = {}): SecureLines {
+  return { 'ssl.keyStore.location': stores.serverPem, 'ssl.trustStore.location': stores.caFile, ...extra };
 }
 
 before(async () => {
   stores = makeTlsStores([...Object.values(HOST), ...Object.values(WANT_HOST), ...Object.values(TLS_ONLY_HOST), ...Object.values(NO_PROVIDER_HOST)]);
-  await Promise.all(
-    FLAVOURS.map(async (f) => {
-      servers[f] = await startServer(f, { host: HOST[f], netty: true, cfg: tlsCfg(HOST[f]) });
-    }),
-  );
-  // Listening on the client port is no proof for the secure one: wait until it accepts.
-  for (const f of FLAVOURS) await waitForPort(HOST[f], SECURE_PORT);
+  Object.assign(servers, await startSecurePair(HOST, SECURE_PORT, () => storeLines()));
 });
 
 after(async () => {
@@ -153,12 +140,7 @@ describe('ssl.clientAuth=want and X509AuthenticationProvider.superUser, beside A
   const want: Partial<Record<Flavour, RunningServer>> = {};
   before(async () => {
     const extra = { 'ssl.clientAuth': 'want', 'X509AuthenticationProvider.superUser': 'CN=root,OU=ops,O=zkts' };
-    await Promise.all(
-      FLAVOURS.map(async (f) => {
-        want[f] = await startServer(f, { host: WANT_HOST[f], netty: true, cfg: tlsCfg(WANT_HOST[f], extra) });
-      }),
-    );
-    for (const f of FLAVOURS) await waitForPort(WANT_HOST[f], SECURE_PORT);
+    Object.assign(want, await startSecurePair(WANT_HOST, SECURE_PORT, () => storeLines(extra)));
   });
   after(async () => {
     await Promise.all(Object.values(want).map((s) => s?.stop()));
@@ -187,14 +169,7 @@ describe('ssl.clientAuth=want and X509AuthenticationProvider.superUser, beside A
 describe('secureClientPort with no authProvider line, beside Apache', () => {
   const bare: Partial<Record<Flavour, RunningServer>> = {};
   before(async () => {
-    await Promise.all(
-      FLAVOURS.map(async (f) => {
-        const cfg = tlsCfg(NO_PROVIDER_HOST[f]);
-        delete cfg['authProvider.x509'];
-        bare[f] = await startServer(f, { host: NO_PROVIDER_HOST[f], netty: true, cfg });
-      }),
-    );
-    for (const f of FLAVOURS) await waitForPort(NO_PROVIDER_HOST[f], SECURE_PORT);
+    Object.assign(bare, await startSecurePair(NO_PROVIDER_HOST, SECURE_PORT, () => storeLines({ 'authProvider.x509': undefined })));
   });
   after(async () => {
     await Promise.all(Object.values(bare).map((s) => s?.stop()));
@@ -223,11 +198,7 @@ describe('secureClientPort instead of clientPort, beside Apache', () => {
     return { port: SECURE_PORT, ca: readFileSync(stores.caFile), key: readFileSync(alice.keyFile), cert: readFileSync(alice.certFile), checkServerIdentity: () => undefined };
   };
   before(async () => {
-    await Promise.all(
-      FLAVOURS.map(async (f) => {
-        only[f] = await startServer(f, { host: TLS_ONLY_HOST[f], netty: true, cfg: tlsCfg(TLS_ONLY_HOST[f]), tlsOnly: tlsClient() });
-      }),
-    );
+    Object.assign(only, await startSecurePair(TLS_ONLY_HOST, SECURE_PORT, () => storeLines(), tlsClient()));
   });
   after(async () => {
     await Promise.all(Object.values(only).map((s) => s?.stop()));

@@ -1,13 +1,14 @@
-// The TLS clients the tls tests drive against both servers: kazoo over TLS (kazoo_tls.py,
+// The TLS clients the tls tests drive against both servers: kazoo over TLS (test/support/kazoo_steps.py,
 // one JSON line per step), Apache's zkCli with client properties (Netty, key and trust
-// store), and waits bounded by a deadline for a port to accept or a condition to hold.
+// store), the pair of servers (Apache's and ours) on a secure client port, and waits bounded by a deadline for a port to accept or a condition to hold.
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { startServer, startServers, type Flavour, type RunningServer } from '../../support/servers';
 import type { ClientCert } from '../../support/tls-stores';
 import { run, SYSTEM_PYTHON, ZK_CLI_CP } from '../real-clients/transcript';
 
-const DRIVER = join(import.meta.dirname, 'kazoo_tls.py');
+const DRIVER = join(import.meta.dirname, '../../support/kazoo_steps.py');
 /** A server that closes a refused connection does so at once; this bounds the wait for it. */
 export const CLOSE_DEADLINE_ms = 10_000;
 
@@ -22,7 +23,7 @@ export interface KazooStep {
 /** Runs the steps, one kazoo client each, against `target` (host:port); their JSON lines. */
 export async function kazooTls(target: string, caFile: string, steps: KazooStep[]): Promise<unknown[]> {
   const arg = steps.map((s) => ({ as: s.as, cert: s.cert?.certFile ?? null, key: s.cert?.keyFile ?? null, timeout: s.timeout ?? 5, do: s.do }));
-  const { code, output } = await run(SYSTEM_PYTHON, [DRIVER, target, caFile, JSON.stringify(arg)], { timeout_ms: 120_000 });
+  const { code, output } = await run(SYSTEM_PYTHON, [DRIVER, target, JSON.stringify(arg), caFile], { timeout_ms: 120_000 });
   assert.equal(code, 0, output);
   return output
     .split('\n')
@@ -103,4 +104,42 @@ export async function waitUntil(cond: () => boolean | Promise<boolean>, what: st
     if (Date.now() > deadline) throw new Error(`no ${what} within ${deadline_ms} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** zoo.cfg lines for a secure client port, with `lines` on top (the stores; undefined drops a line). */
+export type SecureLines = Record<string, string | number | undefined>;
+
+/**
+ * Apache's server and ours on `port` over TLS, each at its host: Netty (Apache's TLS factory),
+ * X509AuthenticationProvider and `lines(flavour)`; both start or neither stays up
+ * (startServers), and each is waited for until its secure port accepts. `tlsOnly`: no plain
+ * client port, the readiness probe over TLS with those options.
+ */
+export async function startSecurePair(
+  hosts: Record<Flavour, string>,
+  port: number,
+  lines: (flavour: Flavour) => SecureLines,
+  tlsOnly?: Parameters<typeof startServer>[1]['tlsOnly'],
+): Promise<Record<Flavour, RunningServer>> {
+  const flavours: Flavour[] = ['apache', 'ours'];
+  const started = await startServers(
+    flavours.map((f) => () =>
+      startServer(f, {
+        host: hosts[f],
+        netty: true,
+        tlsOnly,
+        cfg: {
+          secureClientPort: port,
+          secureClientPortAddress: hosts[f],
+          serverCnxnFactory: 'org.apache.zookeeper.server.NettyServerCnxnFactory',
+          'authProvider.x509': 'org.apache.zookeeper.server.auth.X509AuthenticationProvider',
+          ...lines(f),
+        },
+      }),
+    ),
+  );
+  const pair = Object.fromEntries(started.map((s) => [s.flavour, s])) as Record<Flavour, RunningServer>;
+  // Listening on the client port is no proof for the secure one: wait until it accepts.
+  for (const f of flavours) await waitForPort(hosts[f], port);
+  return pair;
 }
