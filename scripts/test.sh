@@ -51,8 +51,10 @@ run_lane() {
     sleep "$LANE_BOUND_s"
     kill -0 "$runner" 2>/dev/null || exit 0
     {
-      echo "== the $name lane ran past its bound of $LANE_BOUND_s s (ZKTS_LANE_BOUND_s); it was running:"
-      ps -eo pid,pgid,etimes,args | awk -v g="$runner" 'NR == 1 || $2 == g'
+      local procs
+      procs=$(ps -eo pid,pgid,etimes,args | awk -v g="$runner" 'NR == 1 || $2 == g')
+      echo "== the $name lane ran past its bound of $LANE_BOUND_s s (ZKTS_LANE_BOUND_s) in $(grep -v -- '--test-reporter' <<< "$procs" | grep -oE '[^ ]*test/[^ ]*\.test\.ts' | sort -u | tr '\n' ' ')"
+      echo "$procs"
     } >> "$log"
     kill -TERM -- "-$runner" 2>/dev/null; sleep 15; kill -KILL -- "-$runner" 2>/dev/null
   ) &
