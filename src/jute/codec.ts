@@ -58,7 +58,13 @@ export class Writer {
   /** A jute long held as a bigint: session ids use all 64 bits (server id in the top byte). */
   bigLong(v: bigint): void {
     this.ensure(8);
-    this.buf.writeBigInt64BE(BigInt.asIntN(64, v), this.pos);
+    // Most are 0 (a znode without an owner): no BigInt arithmetic for those.
+    if (v === 0n) {
+      this.buf.writeInt32BE(0, this.pos);
+      this.buf.writeInt32BE(0, this.pos + 4);
+    } else {
+      this.buf.writeBigInt64BE(BigInt.asIntN(64, v), this.pos);
+    }
     this.pos += 8;
   }
 
@@ -71,7 +77,8 @@ export class Writer {
     if (v === null) return this.int(-1);
     this.int(v.length);
     this.ensure(v.length);
-    v.copy(this.buf, this.pos);
+    // TypedArray set: Buffer.copy's checks and view cost more than the copy of small data.
+    this.buf.set(v, this.pos);
     this.pos += v.length;
   }
 

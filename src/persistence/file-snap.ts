@@ -39,39 +39,23 @@ export const SNAPSHOT_SLICE_BYTES = 128 * 1024;
 /**
  * SerializeUtils.serializeSnapshot: the sessions with their timeouts, the ACL map, then the
  * nodes until the path "/" — what a snapshot file holds after its header, and what a leader
- * streams to a learner after a SNAP. Nodes are serialized in slices (SNAPSHOT_SLICE_NODES,
- * SNAPSHOT_SLICE_BYTES), with clients served in between when `yieldBetweenSlices` is given:
- * a fuzzy snapshot, as ZooKeeper's. Nodes may then show changes made after the snapshot's
- * zxid; replaying the log from zxid + 1 over it gives the same tree, since every txn
- * applies the same way twice (see FileTxnSnapLog.restore). The sessions are read after the
- * last slice, so they too are as fuzzy as the nodes, and their txns replay alike.
+ * streams to a learner after a SNAP — as slices made one by one as they are pulled (each
+ * at most SNAPSHOT_SLICE_NODES nodes or about SNAPSHOT_SLICE_BYTES), so that the writer
+ * serves clients between them and holds one slice at a time. Pulled with clients served in
+ * between, the snapshot is fuzzy, as ZooKeeper's: the txns after `zxid` (the tree's when
+ * the snapshot began) are in the log after it (or follow a SNAP to the learner), and
+ * replaying them over it gives the tree (FileTxnSnapLog.restore applies every txn the same
+ * way twice). The sessions and the ACL map come first, so they are taken at the call, as
+ * the tree is at `zxid`; then:
+ * - a node created after `zxid` is left out with everything under it: its create (absolute
+ *   parent cversion included) is among the txns after;
+ * - a node whose ACL list is not in the map (set after `zxid`) is written with the open
+ *   list's index: its setACL is among the txns after, and restores the list;
+ * - a node deleted since its parent was listed is left out (its delete follows).
+ * Data, versions and zxids a node shows from a later txn are what that txn sets again.
+ * `last` is written after the "/" that ends the nodes (the SNAP stream's signature).
  */
-export async function serializeSnapshot(tree: DataTree, sessions: ReadonlyMap<bigint, number>, yieldBetweenSlices?: () => Promise<void>): Promise<Buffer[]> {
-  // The ACL map comes before the nodes but is known only once every node was seen: nodes
-  // are serialized first, into chunks, and the parts put together at the end.
-  // Each node is written with its index in the tree's ACL cache (as ZooKeeper's), and the
-  // map holds exactly the lists the written nodes refer to: none that no node uses, and,
-  // in a fuzzy snapshot, also a list that was dropped or replaced after its node was written.
-  const used = new Map<number, ACL[]>();
-  const chunks: Buffer[] = [];
-  // One buffer for every slice, each copied out at its exact size: a fresh buffer per
-  // slice made the collector's work (and its pauses) grow with the tree.
-  const w = new Writer(SNAPSHOT_SLICE_BYTES + (SNAPSHOT_SLICE_BYTES >> 1));
-  let inSlice = 0;
-  for (const [path, node] of tree.nodesInSnapshotOrder()) {
-    const aclId = tree.aclIndexOf(node.acl);
-    if (aclId !== OPEN_UNSAFE_ACL_ID && !used.has(aclId)) used.set(aclId, node.acl);
-    writeNode(w, path, node.data, node, aclId);
-    if (++inSlice >= SNAPSHOT_SLICE_NODES || w.pos >= SNAPSHOT_SLICE_BYTES) {
-      chunks.push(Buffer.from(w.buf.subarray(0, w.pos)));
-      w.reset();
-      inSlice = 0;
-      if (yieldBetweenSlices) await yieldBetweenSlices();
-    }
-  }
-  w.ustring('/');
-  chunks.push(Buffer.from(w.buf.subarray(0, w.pos)));
-
+export function snapshotSlices(tree: DataTree, sessions: ReadonlyMap<bigint, number>, zxid: number, last?: string): Generator<Buffer> {
   const head = new Writer(1 << 16);
   head.int(sessions.size);
   for (const [id, timeout] of sessions) {
@@ -80,12 +64,33 @@ export async function serializeSnapshot(tree: DataTree, sessions: ReadonlyMap<bi
   }
   // ZooKeeper writes its map in HashMap order; a reader takes entries in any order, and in
   // index order the same tree always gives the same bytes.
-  head.int(used.size);
-  for (const aclId of [...used.keys()].sort((a, b) => a - b)) {
+  const acls = [...tree.aclEntries()].sort((a, b) => a[0] - b[0]);
+  head.int(acls.length);
+  for (const [aclId, acl] of acls) {
     head.long(aclId);
-    R.ACLs.write(head, used.get(aclId)!);
+    R.ACLs.write(head, acl);
   }
-  return [head.toBuffer(), ...chunks];
+  const inMap = new Set(acls.map(([aclId]) => aclId));
+  const first = head.toBuffer();
+  return (function* (): Generator<Buffer> {
+    yield first;
+    // One buffer for every slice, each copied out at its exact size: a fresh buffer per
+    // slice made the collector's work (and its pauses) grow with the tree.
+    const w = new Writer(SNAPSHOT_SLICE_BYTES + (SNAPSHOT_SLICE_BYTES >> 1));
+    let inSlice = 0;
+    for (const [path, node] of tree.nodesInSnapshotOrder((n) => n.czxid > zxid)) {
+      const aclId = tree.aclIndexOf(node.acl);
+      writeNode(w, path, node.data, node, aclId === OPEN_UNSAFE_ACL_ID || inMap.has(aclId) ? aclId : OPEN_UNSAFE_ACL_ID);
+      if (++inSlice >= SNAPSHOT_SLICE_NODES || w.pos >= SNAPSHOT_SLICE_BYTES) {
+        yield Buffer.from(w.buf.subarray(0, w.pos));
+        w.reset();
+        inSlice = 0;
+      }
+    }
+    w.ustring('/');
+    if (last !== undefined) w.ustring(last);
+    yield Buffer.from(w.buf.subarray(0, w.pos));
+  })();
 }
 
 /** One node as a snapshot holds it: path, data, ACL index, StatPersisted (the tree's node is one). */
@@ -100,10 +105,12 @@ export function writeNode(w: Writer, path: string, data: Buffer | null, stat: St
 let tmpSequence = 0;
 
 /**
- * Writes a snapshot file: the file header, the serialized snapshot, and the checksum seal.
- * The parts are checksummed and written one at a time through libuv's pool, so with
- * `yieldBetweenSlices` no step on the event loop grows with the tree; without it the
- * nodes are serialized in one go (a consistent view, at start and at NEWLEADER).
+ * Writes a snapshot file at `zxid` (the tree's last applied txn): the file header, the
+ * snapshot's slices, and the checksum seal. With `yieldBetweenSlices` each slice is made,
+ * checksummed and written through libuv's pool in turn, clients served in between, so no
+ * step on the event loop and no buffer grows with the tree (a fuzzy snapshot, see
+ * snapshotSlices); without it every slice is made before the first write (a consistent
+ * view, at start and at NEWLEADER).
  */
 export async function writeSnapshot(
   dir: string,
@@ -114,14 +121,17 @@ export async function writeSnapshot(
 ): Promise<string> {
   const header = new Writer(32);
   R.FileHeader.write(header, { magic: SNAP_MAGIC, version: FILE_VERSION, dbid: -1 });
-  const parts = [header.toBuffer(), ...(await serializeSnapshot(tree, sessions, yieldBetweenSlices))];
+  const slices = snapshotSlices(tree, sessions, zxid);
+  const parts: Iterable<Buffer> = yieldBetweenSlices ? slices : [...slices];
 
   const name = snapshotFileName(zxid);
   const tmp = join(dir, `.${name}.${++tmpSequence}.tmp`);
   const fh = await open(tmp, 'w');
   try {
-    let checksum = 1;
-    let at = 0;
+    const head = header.toBuffer();
+    let checksum = adler32(head, 1);
+    await writeAll(fh, head, 0);
+    let at = head.length;
     for (const part of parts) {
       checksum = adler32(part, checksum);
       await writeAll(fh, part, at);

@@ -3,10 +3,10 @@
 // timeouts, the ACL cache, the nodes as (path, DataNode) until the path "/", and no file
 // header, checksum or digest. It has no length up front, so it is read element by element
 // as bytes arrive.
-import { JuteError, Reader, Writer } from '../jute/codec';
+import { JuteError, Reader } from '../jute/codec';
 import * as R from '../jute/records';
 import type { ACL } from '../jute/records';
-import { SNAPSHOT_SLICE_BYTES, SNAPSHOT_SLICE_NODES, writeNode } from '../persistence/file-snap';
+import { snapshotSlices } from '../persistence/file-snap';
 import { BUILT_IN_ACL, OPEN_UNSAFE_ACL_ID } from '../tree/acl-cache';
 import type { DataTree, SnapshotNode } from '../tree/data-tree';
 
@@ -112,49 +112,10 @@ function count(r: Reader): number {
 
 /**
  * Our leader's side: the same stream, signature included, as slices made one by one as
- * they are pulled (each at most SNAPSHOT_SLICE_NODES nodes or about SNAPSHOT_SLICE_BYTES),
- * so the sender serves clients between them and holds one slice at a time. As Apache's
- * leader, the snapshot is fuzzy: the txns after `zxid` (the SNAP's) follow it to the
- * learner, and applying them over it gives the leader's tree. The sessions and the ACL map
- * come first, so they are taken at the call, as the tree is at `zxid`; then:
- * - a node created after `zxid` is left out with everything under it: its create (absolute
- *   parent cversion included) is among the txns that follow;
- * - a node whose ACL list is not in the map (set after `zxid`) is written with the open
- *   list's index: its setACL is among the txns that follow, and restores the list;
- * - a node deleted since its parent was listed is left out (its delete follows).
- * Data, versions and zxids a node shows from a later txn are what that txn sets again.
+ * they are pulled (snapshotSlices: fuzzy as Apache's leader's, the txns after `zxid`, the
+ * SNAP's, follow it to the learner), so the sender serves clients between them and holds
+ * one slice at a time.
  */
 export function snapshotStreamSlices(tree: DataTree, sessions: ReadonlyMap<bigint, number>, zxid: number): Generator<Buffer> {
-  const head = new Writer(1 << 16);
-  head.int(sessions.size);
-  for (const [id, timeout] of sessions) {
-    head.bigLong(id);
-    head.int(timeout);
-  }
-  const acls = [...tree.aclEntries()].sort((a, b) => a[0] - b[0]);
-  head.int(acls.length);
-  for (const [aclId, acl] of acls) {
-    head.long(aclId);
-    R.ACLs.write(head, acl);
-  }
-  const inMap = new Set(acls.map(([aclId]) => aclId));
-  const first = head.toBuffer();
-  return (function* (): Generator<Buffer> {
-    yield first;
-    // One buffer for every slice, each copied out at its exact size (as file-snap's).
-    const w = new Writer(SNAPSHOT_SLICE_BYTES + (SNAPSHOT_SLICE_BYTES >> 1));
-    let inSlice = 0;
-    for (const [path, node] of tree.nodesInSnapshotOrder((n) => n.czxid > zxid)) {
-      const aclId = tree.aclIndexOf(node.acl);
-      writeNode(w, path, node.data, node, aclId === OPEN_UNSAFE_ACL_ID || inMap.has(aclId) ? aclId : OPEN_UNSAFE_ACL_ID);
-      if (++inSlice >= SNAPSHOT_SLICE_NODES || w.pos >= SNAPSHOT_SLICE_BYTES) {
-        yield Buffer.from(w.buf.subarray(0, w.pos));
-        w.reset();
-        inSlice = 0;
-      }
-    }
-    w.ustring('/');
-    w.ustring(SNAP_SIGNATURE);
-    yield Buffer.from(w.buf.subarray(0, w.pos));
-  })();
+  return snapshotSlices(tree, sessions, zxid, SNAP_SIGNATURE);
 }

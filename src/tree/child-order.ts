@@ -34,15 +34,19 @@ export function javaHashSetOrder(children: Iterable<string>, capacity: number): 
 export function hashSetOrder<T>(items: T[], hashOf: (item: T) => number, capacity: number): T[] {
   if (items.length < 2) return items;
   const mask = capacity - 1;
-  const buckets = new Int32Array(items.length);
-  const order = new Array<number>(items.length);
-  for (let i = 0; i < items.length; i++) {
+  // One number per item, bucket first and insertion index second, sorted natively: the
+  // comparator sort this replaces was a tenth of a snapshot's time. Exact while
+  // capacity × count < 2^53 (a HashSet's capacity stops at 2^30).
+  const n = items.length;
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
     const h = hashOf(items[i]!);
-    buckets[i] = (h ^ (h >>> 16)) & mask;
-    order[i] = i;
+    keys[i] = ((h ^ (h >>> 16)) & mask) * n + i;
   }
-  order.sort((a, b) => buckets[a]! - buckets[b]! || a - b);
-  return order.map((i) => items[i]!);
+  keys.sort();
+  const out = new Array<T>(n);
+  for (let i = 0; i < n; i++) out[i] = items[keys[i]! % n]!;
+  return out;
 }
 
 /** HashMap.tableSizeFor: the smallest power of two ≥ n. */
