@@ -152,7 +152,14 @@ async function main(): Promise<void> {
       const shape = SHAPES[0]!;
       const phases: Op[] = ['create', 'setData'];
       process.stderr.write('setData while snapshots are taken:\n');
-      const [aNone, oNone, aSnap, oSnap] = await alternate([...pair({ snapCount: 10_000_000 }), ...pair({ snapCount: 10_000 })], shape, phases);
+      // The baseline's two runs too, when given: what a change bought while snapshots are taken.
+      const baseline = (cfg: Record<string, string | number>): Variant[] =>
+        values.baseline ? [{ label: 'baseline', flavour: 'ours', host: BASELINE_HOST, cfg, tls: false, bundle: values.baseline }] : [];
+      const [aNone, oNone, aSnap, oSnap, bNone, bSnap] = await alternate(
+        [...pair({ snapCount: 10_000_000 }), ...pair({ snapCount: 10_000 }), ...baseline({ snapCount: 10_000_000 }), ...baseline({ snapCount: 10_000 })],
+        shape,
+        phases,
+      );
       const row = (label: string, none: ServerRun[], snap: ServerRun[]) => {
         const p = (rs: ServerRun[], k: 'p99_us' | 'p999_us') => median(rs.map((r) => r.results.get('setData')![k]));
         const ops_s = (rs: ServerRun[]) => median(rs.map((r) => r.results.get('setData')!.ops_per_s));
@@ -165,6 +172,7 @@ async function main(): Promise<void> {
         '|---|---|---|---|---|---|',
         row('Apache', aNone!, aSnap!),
         row('ours', oNone!, oSnap!),
+        ...(bNone && bSnap ? [row(`baseline ${values.baseline}`, bNone, bSnap)] : []),
         '',
       );
     }

@@ -10,6 +10,9 @@ export class JuteError extends Error {
 const INITIAL_BYTES = 256;
 
 /** A growable output buffer. One Writer is reused for many records on a hot path. */
+/** The one 0 a Reader hands out for a long read as a bigint. */
+const ZERO_LONG = 0n;
+
 export class Writer {
   buf: Buffer;
   pos = 0;
@@ -140,7 +143,8 @@ export class Reader {
 
   bigLong(): bigint {
     this.need(8);
-    const v = this.buf.readBigInt64BE(this.pos);
+    // Most are 0 (a znode without an owner): no BigInt made for those.
+    const v = this.buf.readInt32BE(this.pos) === 0 && this.buf.readInt32BE(this.pos + 4) === 0 ? ZERO_LONG : this.buf.readBigInt64BE(this.pos);
     this.pos += 8;
     return v;
   }

@@ -98,7 +98,16 @@ export function writeNode(w: Writer, path: string, data: Buffer | null, stat: St
   w.ustring(path);
   w.buffer(data);
   w.long(aclId);
-  R.StatPersisted.write(w, stat);
+  // StatPersisted's fields, in its order (R.StatPersisted's generic write looks each up by name).
+  w.long(stat.czxid);
+  w.long(stat.mzxid);
+  w.long(stat.ctime);
+  w.long(stat.mtime);
+  w.int(stat.version);
+  w.int(stat.cversion);
+  w.int(stat.aversion);
+  w.bigLong(stat.ephemeralOwner);
+  w.long(stat.pzxid);
 }
 
 /** Tells apart the temporary files of snapshots written at once (same zxid, two callers). */
@@ -230,8 +239,10 @@ export function readSnapshot(file: string, zxid: number): LoadedSnapshot {
     // Every node with the same ACL index gets the same array: the tree shares it as is.
     const acls = new Map<number, ACL[]>([[OPEN_UNSAFE_ACL_ID, BUILT_IN_ACL]]);
     for (let n = element((r) => r.int()); n > 0; n--) element((r) => acls.set(r.long(), R.ACLs.read(r)));
-    // One record for every node: the tree copies what it keeps.
-    const record: { path: string | null } & SnapshotNode = { path: null, data: null, acl: BUILT_IN_ACL, stat: undefined as never };
+    // One record (and one Stat) for every node: the tree copies what it keeps. Read field by
+    // field into them, not as a new object per node: a million znodes load faster so.
+    const stat: StatPersisted = { czxid: 0, mzxid: 0, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0 };
+    const record: { path: string | null } & SnapshotNode = { path: null, data: null, acl: BUILT_IN_ACL, stat };
     const readNode = (r: Reader) => {
       record.path = r.ustring();
       if (record.path === '/') return;
@@ -240,7 +251,16 @@ export function readSnapshot(file: string, zxid: number): LoadedSnapshot {
       const acl = acls.get(aclId);
       if (!acl) throw new Error(`${file}: node ${record.path} refers to ACL ${aclId}, which the snapshot does not hold`);
       record.acl = acl;
-      record.stat = R.StatPersisted.read(r);
+      // StatPersisted's fields, in its order.
+      stat.czxid = r.long();
+      stat.mzxid = r.long();
+      stat.ctime = r.long();
+      stat.mtime = r.long();
+      stat.version = r.int();
+      stat.cversion = r.int();
+      stat.aversion = r.int();
+      stat.ephemeralOwner = r.bigLong();
+      stat.pzxid = r.long();
     };
     const nodes = function* (): Generator<[string, SnapshotNode]> {
       try {
