@@ -11,7 +11,7 @@ import { DIGEST_LOGIN_MODULE, KRB5_LOGIN_MODULE, parseJaasConfig } from '../conf
 import { parseProperties, type Property } from '../config/properties';
 import { JAAS_CONFIG_KEY } from '../config/sasl-config';
 import { readStore } from '../config/tls-config';
-import { keyMaterial, trustedCertificates } from '../server/tls-context';
+import { keyMaterial, trustedCertificates } from '../tls/tls-context';
 
 export interface DigestLogin {
   username: string;

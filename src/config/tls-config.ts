@@ -5,7 +5,7 @@
 // clientAuth, the protocols and cipher suites, hostnameVerification, the handshake
 // detection timeout. Besides them secureClientPort(Address) and the x509 auth scheme
 // (authProvider.N, ssl.authProvider, X509AuthenticationProvider.superUser). Only the keys;
-// the stores are read at start (server/tls-context.ts), so that an unreadable store names
+// the stores are read at start (tls/tls-context.ts), so that an unreadable store names
 // its key and file there.
 import { ConfigError } from './config-error';
 import type { Property } from './properties';

@@ -21,7 +21,7 @@ import { ZooKeeperServer } from '../server/zookeeper-server';
 import { QuorumPeer } from './quorum-peer';
 import { DataTree } from '../tree/data-tree';
 import { quorumConfigText } from '../config/quorum-verifier';
-import { secureServerOptions } from '../server/tls-context';
+import { secureServerOptions } from '../tls/tls-context';
 import { quorumSockets, type QuorumSockets } from './quorum-sockets';
 import { saslQuorumAuth, type QuorumAuth } from './quorum-auth';
 import type { QuorumSaslConfig } from '../config/quorum-sasl-config';

@@ -6,7 +6,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAdminServer } from '../admin/admin-server';
 import type { HttpsOptions } from '../admin/https-transport';
-import { storeOptions } from './tls-context';
+import { storeOptions } from '../tls/tls-context';
 import type { AdminContext } from '../admin/commands';
 import type { HttpListener } from '../admin/http-listener';
 import { startMetricsServer } from '../admin/metrics-server';
@@ -21,7 +21,7 @@ import { ALL_WORDS, notServingAnswer, runFourLetterWord } from './four-letter-wo
 import { registerServerGauges } from './server-gauges';
 import { hostGauges } from '../admin/host-facts';
 import { ServerCnxnFactory } from './server-cnxn-factory';
-import { secureServerOptions } from './tls-context';
+import { secureServerOptions } from '../tls/tls-context';
 import { registerServerProvider } from '../tree/auth';
 import { X509AuthenticationProvider } from '../tree/x509-auth';
 import { SaslAuthenticationProvider } from '../tree/sasl-auth';

@@ -59,10 +59,12 @@ const LOGGED_IN = /Successfully completed the authentication using SASL\. server
 const AUTHENTICATED = /Successfully completed the authentication using SASL\. learner addr: \/[\d.]+:\d+/;
 
 test('{Apache, Apache, ours} with quorum SASL required both ways: ours (myid 3) leads, writes replicate', { timeout: 120_000 }, async () => {
+  // 3 and 1 make the first quorum, and 2 joins the leader they have (started together, the
+  // two JVMs may settle on 2 before their logins to 3 are through).
   const ours = await member('ours', 3, right);
   const a1 = await member('apache', 1, right);
-  const a2 = await member('apache', 2, right);
   assert.equal(mode(await srvrOnceServing(members[2]!.host)), 'leader');
+  const a2 = await member('apache', 2, right);
   assert.equal(mode(await srvrOnceServing(members[0]!.host)), 'follower');
   assert.equal(mode(await srvrOnceServing(members[1]!.host)), 'follower');
   await writesEverywhere('sasl-led-by-ours');
@@ -129,8 +131,8 @@ test('sslQuorum and quorum SASL together: {Apache, ours, ours} log in over TLS c
     const tlsAndSasl = (myid: number) => ({ ...quorumTlsLines(stores, `m${myid}`, members[myid - 1]!.host), ...REQUIRED });
     const started3 = await member('ours', 3, right, tlsAndSasl(3));
     const a1 = await member('apache', 1, right, tlsAndSasl(1));
-    const o2 = await member('ours', 2, right, tlsAndSasl(2));
     assert.equal(mode(await srvrOnceServing(members[2]!.host)), 'leader');
+    const o2 = await member('ours', 2, right, tlsAndSasl(2));
     for (const m of members.slice(0, 2)) assert.equal(mode(await srvrOnceServing(m.host)), 'follower');
     await writesEverywhere('sasl-over-tls');
     assert.match(a1.log(), /Accepted TLS connection from|SSL handshake complete with/, 'Apache made no TLS connection');

@@ -1,6 +1,6 @@
-// The TLS settings of the secure client port and of the quorum (X509Settings under ssl. or
-// ssl.quorum.) from their key and trust stores, read once at start:
-// a store that cannot be read (missing, wrong password, no key in it) stops the start with
+// The TLS settings of the secure client port, the quorum, the AdminServer and our shell's
+// client (X509Settings under ssl. or ssl.quorum.) from their key and trust stores, read once
+// at start: a store that cannot be read (missing, wrong password, no key in it) stops the start with
 // a ConfigError naming the zoo.cfg key and the file, never the password.
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type TlsOptions } from 'node:tls';
