@@ -3,9 +3,10 @@
 // (slices with setImmediate in between), and meanwhile a 1 ms timer that records each gap
 // between its runs. Reports the longest gap and the p99 (wall time: on a loaded machine
 // other processes stretch it), the CPU of each step between yields (what the snapshot
-// itself costs the loop, robust to load), its CPU per znode, and the buffers it held (peak
-// above the start, after a collection every few slices). Then the file is loaded back as a
-// start loads it (readSnapshot + DataTree.loadNodes), timed with its CPU.
+// itself costs the loop, robust to load) and its CPU per znode; then the file is loaded back
+// as a start loads it (readSnapshot + DataTree.loadNodes), timed with its CPU. A last,
+// untimed snapshot measures the buffers it held (the peak above the start, after a
+// collection every few slices: collections in the timed runs would be the figure).
 // --src DIR runs the code of another checkout (a baseline: `git worktree add DIR <commit>`),
 // so that before and after are measured on the same machine in one sitting.
 // Run: node --expose-gc --import tsx bench/snapshot-stall.ts [--znodes 300000] [--parents 1000] [--runs 3] [--src DIR]
@@ -57,7 +58,8 @@ async function main(): Promise<void> {
   for (let i = 0; i < ZNODES; i++) create(`/p${i % PARENTS}/n${i}`);
   console.log(`${SRC}: ${ZNODES} znodes under ${PARENTS} parents`);
 
-  for (let run = 1; run <= RUNS; run++) {
+  for (let run = 1; run <= RUNS + 1; run++) {
+    const measureHeld = run > RUNS;
     const dir = mkdtempSync(join(tmpdir(), 'zk-bench-snap-'));
     const gaps: number[] = [];
     let last = performance.now();
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
       last = now;
     }, 1);
     const steps: number[] = [];
-    gc();
+    if (measureHeld) gc();
     const buffersAtStart = process.memoryUsage().arrayBuffers;
     let buffersPeak = buffersAtStart;
     let stepStart = process.cpuUsage();
@@ -75,7 +77,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     const name = await writeSnapshot(dir, tree, new Map(), zxid, async () => {
       steps.push(cpu_ms(stepStart));
-      if (steps.length % GC_EVERY_SLICES === 0) {
+      if (measureHeld && steps.length % GC_EVERY_SLICES === 0) {
         gc();
         buffersPeak = Math.max(buffersPeak, process.memoryUsage().arrayBuffers);
       }
@@ -88,6 +90,11 @@ async function main(): Promise<void> {
     gaps.sort((a, b) => a - b);
     steps.sort((a, b) => a - b);
     const size_MB = statSync(join(dir, name)).size / 2 ** 20;
+    if (measureHeld) {
+      rmSync(dir, { recursive: true, force: true });
+      console.log(`buffers held while a snapshot was written: ${((buffersPeak - buffersAtStart) / 2 ** 20).toFixed(1)} MB at most (of a ${size_MB.toFixed(0)} MB file)`);
+      break;
+    }
 
     const loadCpu = process.cpuUsage();
     const loadStart = performance.now();
@@ -102,7 +109,6 @@ async function main(): Promise<void> {
       `run ${run}: snapshot (${size_MB.toFixed(0)} MB) in ${took.toFixed(0)} ms, ${cpu.toFixed(0)} ms of CPU = ${((cpu * 1000) / ZNODES).toFixed(2)} µs per znode; ` +
         `${steps.length} steps, CPU per step longest ${(steps.at(-1) ?? 0).toFixed(1)} ms, p99 ${percentile(steps, 0.99).toFixed(1)} ms; ` +
         `event loop gap longest ${(gaps.at(-1) ?? 0).toFixed(1)} ms, p99 ${percentile(gaps, 0.99).toFixed(1)} ms; ` +
-        `buffers held ${((buffersPeak - buffersAtStart) / 2 ** 20).toFixed(1)} MB; ` +
         `loaded back in ${loadTook.toFixed(0)} ms, ${loadCpu_ms.toFixed(0)} ms of CPU (${loaded.nodeCount} nodes)`,
     );
   }
