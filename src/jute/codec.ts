@@ -9,10 +9,10 @@ export class JuteError extends Error {
 
 const INITIAL_BYTES = 256;
 
-/** A growable output buffer. One Writer is reused for many records on a hot path. */
 /** The one 0 a Reader hands out for a long read as a bigint. */
 const ZERO_LONG = 0n;
 
+/** A growable output buffer. One Writer is reused for many records on a hot path. */
 export class Writer {
   buf: Buffer;
   pos = 0;
