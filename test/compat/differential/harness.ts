@@ -64,6 +64,11 @@ function isReply(v: unknown): v is Reply<unknown> {
   return typeof v === 'object' && v !== null && 'xid' in v && 'err' in v && 'zxid' in v;
 }
 
+/** Re-attaches tried to close a session a scenario dropped, before its expiry is waited out. */
+const CLOSE_ATTEMPTS = 3;
+/** Past a session's timeout, the time its server may take to expire it (a tick and a little). */
+const EXPIRY_SLACK_ms = 3000;
+
 export class Ctx {
   readonly lines: Line[] = [];
   readonly clients: Recorded[] = [];
@@ -108,11 +113,21 @@ export class Ctx {
         await c.zk.close();
         continue;
       }
-      try {
-        const again = await ZooKeeperClient.connect(this.server.connectString, { sessionId: c.zk.sessionId, passwd: c.zk.passwd });
-        await again.close();
-      } catch {
-        // already expired or closed
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const again = await ZooKeeperClient.connect(this.server.connectString, { sessionId: c.zk.sessionId, passwd: c.zk.passwd });
+          await again.close();
+          break;
+        } catch (e) {
+          // Expired or closed already: its closeSession is behind us.
+          if (e instanceof KeeperError && e.code === Code.SESSIONEXPIRED) break;
+          // Not reached (a loaded machine): it may still be alive, so its expiry is waited
+          // out here, where the txn it spends is no scenario's.
+          if (attempt >= CLOSE_ATTEMPTS) {
+            await sleep(c.zk.negotiatedTimeout_ms + EXPIRY_SLACK_ms);
+            break;
+          }
+        }
       }
     }
   }
