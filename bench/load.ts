@@ -42,6 +42,11 @@ const { values } = parseArgs({
 const [APACHE_HOST, OURS_HOST] = values.hosts.split(',') as [string, string];
 /** The baseline's address: the next one after ours. */
 const BASELINE_HOST = OURS_HOST.replace(/\d+$/, (n) => String(Number(n) + 1));
+
+/** The --baseline build (another bundle of ours) with `cfg`, when one was given. */
+function baselineVariants(cfg: Record<string, string | number>): Variant[] {
+  return values.baseline ? [{ label: 'baseline', flavour: 'ours', host: BASELINE_HOST, cfg, tls: false, bundle: values.baseline }] : [];
+}
 const timing = { seconds: Number(values.seconds), warmup: Number(values.warmup) };
 const REPS = Number(values.reps);
 const SHAPES: Shape[] = parseShapes(values.shape);
@@ -119,12 +124,8 @@ async function main(): Promise<void> {
       process.stderr.write(`${shape.sessions} × ${shape.depth}:\n`);
       // Beside the pair, each measured against ours (default provider, this build) in the same run.
       const extras: { v: Variant; title: string; names: { a: string; o: string } }[] = [];
-      if (values.baseline) {
-        extras.push({
-          v: { label: 'baseline', flavour: 'ours', host: BASELINE_HOST, cfg: {}, tls: false, bundle: values.baseline },
-          title: `The baseline ${values.baseline} (A) against this build (o)`,
-          names: { a: 'baseline', o: 'this build' },
-        });
+      for (const v of baselineVariants({})) {
+        extras.push({ v, title: `The baseline ${values.baseline} (A) against this build (o)`, names: { a: 'baseline', o: 'this build' } });
       }
       if (values.prometheus) {
         const host = BASELINE_HOST.replace(/\d+$/, (n) => String(Number(n) + 1));
@@ -153,10 +154,8 @@ async function main(): Promise<void> {
       const phases: Op[] = ['create', 'setData'];
       process.stderr.write('setData while snapshots are taken:\n');
       // The baseline's two runs too, when given: what a change bought while snapshots are taken.
-      const baseline = (cfg: Record<string, string | number>): Variant[] =>
-        values.baseline ? [{ label: 'baseline', flavour: 'ours', host: BASELINE_HOST, cfg, tls: false, bundle: values.baseline }] : [];
       const [aNone, oNone, aSnap, oSnap, bNone, bSnap] = await alternate(
-        [...pair({ snapCount: 10_000_000 }), ...pair({ snapCount: 10_000 }), ...baseline({ snapCount: 10_000_000 }), ...baseline({ snapCount: 10_000 })],
+        [...pair({ snapCount: 10_000_000 }), ...pair({ snapCount: 10_000 }), ...baselineVariants({ snapCount: 10_000_000 }), ...baselineVariants({ snapCount: 10_000 })],
         shape,
         phases,
       );
