@@ -1,11 +1,12 @@
 // One znode as the DataTree keeps it: its path, data, ACL list and the StatPersisted
-// fields on the node itself (no Stat object of its own), and its children as the child
-// nodes themselves. A leaf holds no collection at all; a child's name is the tail of its
+// numbers in a row of the tree's StatRows (no Stat object, no boxed number per field), and
+// its children as the child nodes themselves. A leaf holds no collection at all; a child's name is the tail of its
 // path, so no name strings are stored beside the paths; data loaded from a snapshot sits in
 // shared slabs (DataSlabs), with no Buffer object per node. At a million znodes every
 // object and string per node is tens of megabytes and seconds of garbage collection at start.
 import type { ACL } from '../jute/records';
 import { capacityAfterAdd, hashSetOrder, INITIAL_CHILD_CAPACITY, javaStringHash } from './child-order';
+import { AVERSION, CTIME, CVERSION, CZXID, MTIME, MZXID, PZXID, type StatRow, type StatRows, VERSION } from './stat-rows';
 
 export interface StatPersisted {
   czxid: number;
@@ -59,16 +60,11 @@ export class DataSlabs {
   }
 }
 
-export class DataNode implements StatPersisted {
-  czxid: number;
-  mzxid: number;
-  ctime: number;
-  mtime: number;
-  version: number;
-  cversion: number;
-  aversion: number;
+export class DataNode implements StatPersisted, StatRow {
+  /** The row of the tree's StatRows holding this node's numbers (see stat-rows.ts). */
+  statChunk!: Float64Array;
+  statAt!: number;
   ephemeralOwner: bigint;
-  pzxid: number;
   /** The capacity the Java HashSet of children would have now (it orders them; see child-order.ts). */
   childCapacity = INITIAL_CHILD_CAPACITY;
   /** The children in insertion order; null while there are none yet. */
@@ -85,8 +81,10 @@ export class DataNode implements StatPersisted {
     data: Buffer | null,
     public acl: ACL[],
     s: StatPersisted,
+    rows: StatRows,
     slabs?: DataSlabs,
   ) {
+    rows.place(this);
     if (slabs && data !== null && data.length > 0) {
       const { slab, offset } = slabs.copy(data);
       this.bytes = slab;
@@ -95,15 +93,66 @@ export class DataNode implements StatPersisted {
     } else {
       this.data = data;
     }
-    this.czxid = s.czxid;
-    this.mzxid = s.mzxid;
-    this.ctime = s.ctime;
-    this.mtime = s.mtime;
-    this.version = s.version;
-    this.cversion = s.cversion;
-    this.aversion = s.aversion;
+    const row = this.statChunk;
+    const at = this.statAt;
+    row[at + CZXID] = s.czxid;
+    row[at + MZXID] = s.mzxid;
+    row[at + CTIME] = s.ctime;
+    row[at + MTIME] = s.mtime;
+    row[at + VERSION] = s.version;
+    row[at + CVERSION] = s.cversion;
+    row[at + AVERSION] = s.aversion;
+    row[at + PZXID] = s.pzxid;
     this.ephemeralOwner = s.ephemeralOwner === NO_OWNER ? NO_OWNER : s.ephemeralOwner;
-    this.pzxid = s.pzxid;
+  }
+
+  get czxid(): number {
+    return this.statChunk[this.statAt + CZXID]!;
+  }
+  set czxid(v: number) {
+    this.statChunk[this.statAt + CZXID] = v;
+  }
+  get mzxid(): number {
+    return this.statChunk[this.statAt + MZXID]!;
+  }
+  set mzxid(v: number) {
+    this.statChunk[this.statAt + MZXID] = v;
+  }
+  get ctime(): number {
+    return this.statChunk[this.statAt + CTIME]!;
+  }
+  set ctime(v: number) {
+    this.statChunk[this.statAt + CTIME] = v;
+  }
+  get mtime(): number {
+    return this.statChunk[this.statAt + MTIME]!;
+  }
+  set mtime(v: number) {
+    this.statChunk[this.statAt + MTIME] = v;
+  }
+  get version(): number {
+    return this.statChunk[this.statAt + VERSION]!;
+  }
+  set version(v: number) {
+    this.statChunk[this.statAt + VERSION] = v;
+  }
+  get cversion(): number {
+    return this.statChunk[this.statAt + CVERSION]!;
+  }
+  set cversion(v: number) {
+    this.statChunk[this.statAt + CVERSION] = v;
+  }
+  get aversion(): number {
+    return this.statChunk[this.statAt + AVERSION]!;
+  }
+  set aversion(v: number) {
+    this.statChunk[this.statAt + AVERSION] = v;
+  }
+  get pzxid(): number {
+    return this.statChunk[this.statAt + PZXID]!;
+  }
+  set pzxid(v: number) {
+    this.statChunk[this.statAt + PZXID] = v;
   }
 
   /** The data, as a Buffer (a view into its slab when it was loaded from a snapshot). */

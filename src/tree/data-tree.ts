@@ -10,6 +10,7 @@ import { capacityAfterAdd, javaHashSetCloneOrder, javaHashSetOrder } from './chi
 import { DataNode, DataSlabs, type SnapshotNode, type StatPersisted } from './data-node';
 import { parentOf } from './path';
 import { QuotaStats } from './quota-stats';
+import { StatRows } from './stat-rows';
 import type { TxnBody, TxnHeader } from './txn';
 import { TreeWatches } from './tree-watches';
 import type { Watcher } from './watch-manager';
@@ -33,6 +34,8 @@ const TTL_VALUE_MASK = 0x000000ffffffffffn;
 
 export class DataTree extends TreeWatches {
   private readonly nodes = new Map<string, DataNode>();
+  /** The nodes' Stat numbers (a load starts afresh: nodes of the tree before keep theirs). */
+  private rows = new StatRows();
   /** Counts nodes leaving the map (a delete, a load over the tree): a slice-by-slice walk looks again only after one. */
   private removals = 0;
   /** session → its ephemeral paths, with the Java HashSet capacity for their order. */
@@ -62,10 +65,10 @@ export class DataTree extends TreeWatches {
     // read-only "/zookeeper/config" (its aversion -1 from the setACL that made it so).
     // The first three carry ZooKeeper's null ACL (index -1); the config node's list is the
     // cache's first entry, as its setACL in ZooKeeper makes it.
-    this.putNode(emptyNode('/', BUILT_IN_ACL));
-    this.addChildNode(this.nodes.get('/')!, emptyNode('/zookeeper', BUILT_IN_ACL));
-    this.addChildNode(this.nodes.get('/zookeeper')!, emptyNode('/zookeeper/quota', BUILT_IN_ACL));
-    const config = emptyNode('/zookeeper/config', READ_ACL_UNSAFE.map((a) => ({ perms: a.perms, id: { ...a.id } })));
+    this.putNode(emptyNode('/', BUILT_IN_ACL, this.rows));
+    this.addChildNode(this.nodes.get('/')!, emptyNode('/zookeeper', BUILT_IN_ACL, this.rows));
+    this.addChildNode(this.nodes.get('/zookeeper')!, emptyNode('/zookeeper/quota', BUILT_IN_ACL, this.rows));
+    const config = emptyNode('/zookeeper/config', READ_ACL_UNSAFE.map((a) => ({ perms: a.perms, id: { ...a.id } })), this.rows);
     config.aversion = -1;
     this.addChildNode(this.nodes.get('/zookeeper')!, config);
   }
@@ -132,6 +135,7 @@ export class DataTree extends TreeWatches {
   ): void {
     this.aclCache.load(acls);
     this.nodes.clear();
+    this.rows = new StatRows();
     this.removals++;
     this.ephemerals.clear();
     this.containers.clear();
@@ -145,7 +149,7 @@ export class DataTree extends TreeWatches {
     let lastParent: DataNode | undefined;
     for (const [rawPath, n] of entries) {
       if (rawPath === '') {
-        this.putNode(new DataNode('/', n.data, n.acl, n.stat, slabs));
+        this.putNode(new DataNode('/', n.data, n.acl, n.stat, this.rows, slabs));
         continue;
       }
       const slash = rawPath.lastIndexOf('/');
@@ -156,7 +160,7 @@ export class DataTree extends TreeWatches {
         if (!parent) throw new Error(`invalid snapshot: no parent ${parentName} for ${rawPath}`);
         lastParent = parent;
       }
-      const node = new DataNode(rawPath, n.data, n.acl, n.stat, slabs);
+      const node = new DataNode(rawPath, n.data, n.acl, n.stat, this.rows, slabs);
       this.addChildNode(parent, node);
       this.registerOwner(rawPath, node.ephemeralOwner);
     }
@@ -380,7 +384,7 @@ export class DataTree extends TreeWatches {
       parent.pzxid = zxid;
     }
     const stat = { czxid: zxid, mzxid: zxid, ctime: time, mtime: time, version: 0, cversion: 0, aversion: 0, ephemeralOwner, pzxid: zxid };
-    const node = new DataNode(path, data, acl, stat);
+    const node = new DataNode(path, data, acl, stat, this.rows);
     this.addChildNode(parent, node);
     this.registerOwner(path, ephemeralOwner);
     this.quotas.created(path, data?.length ?? 0);
@@ -412,6 +416,7 @@ export class DataTree extends TreeWatches {
     if (zxid > parent.pzxid) parent.pzxid = zxid;
     if (!node) throw new KeeperError(Code.NONODE, path);
     this.nodes.delete(path);
+    this.rows.release(node);
     this.removals++;
     this.aclCache.removeUsage(node.acl);
     this.dataSize -= path.length + node.dataLength;
@@ -521,6 +526,6 @@ export function ttlOwner(ttl: number): bigint {
   return BigInt.asIntN(64, EXTENDED_MASK | BigInt(ttl));
 }
 
-function emptyNode(path: string, acl: ACL[]): DataNode {
-  return new DataNode(path, Buffer.alloc(0), acl, { czxid: 0, mzxid: 0, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0 });
+function emptyNode(path: string, acl: ACL[], rows: StatRows): DataNode {
+  return new DataNode(path, Buffer.alloc(0), acl, { czxid: 0, mzxid: 0, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0 }, rows);
 }

@@ -27,13 +27,16 @@ const PARENTS = 20;
 const BYTES_PER_ZNODE_MAX = 500;
 /** The chunked read's test: 1000-byte znodes, a file of 20 MB. */
 const LARGE_ZNODES = 20_000;
+/** The first zxid of epoch 1. */
+const EPOCH_1 = 2 ** 32;
 /** What reading may hold beyond the data it loads: the reused chunk, and some slack. */
 const READ_BUFFERS_BYTES_MAX = 4 * LOG_READ_CHUNK_BYTES;
 
 async function snapshotOf(znodes: number, dataBytes: number): Promise<{ dir: string; file: string; zxid: number }> {
   const tree = new DataTree();
   const acl = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
-  let zxid = 0;
+  // A server's zxids carry its epoch in the high 32 bits: past V8's small integers, as in any real tree.
+  let zxid = EPOCH_1;
   const create = (path: string, data: Buffer) =>
     tree.processTxn({ clientId: 1n, cxid: 0, zxid: ++zxid, time: 1_700_000_000_000, type: OpCode.create }, { kind: 'create', path, data, acl, ephemeral: false, parentCVersion: -1 });
   for (let p = 0; p < PARENTS; p++) create(`/p${p}`, Buffer.alloc(0));
@@ -66,7 +69,7 @@ test(`a tree of ${ZNODES} 100-byte znodes loaded from a snapshot holds at most $
     assert.ok(perZnode <= BYTES_PER_ZNODE_MAX, `${perZnode.toFixed(0)} bytes per znode (bound ${BYTES_PER_ZNODE_MAX})`);
     // Still the same tree: data, Stat, children.
     assert.deepEqual(tree.getData('/p3/n12343').data, Buffer.alloc(100, 12343));
-    assert.equal(tree.getData('/p3/n12343').stat.mzxid, PARENTS + 12343 + 1);
+    assert.equal(tree.getData('/p3/n12343').stat.mzxid, EPOCH_1 + PARENTS + 12343 + 1);
     assert.equal(tree.getChildren('/p7').children.length, ZNODES / PARENTS);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,71 @@
+// The StatPersisted numbers of a tree's znodes, one row of eight doubles per znode in
+// shared Float64Array chunks. A zxid (epoch << 32 | counter) and a time in ms do not fit
+// V8's small integers, so as fields of the node object each was a boxed number of its own:
+// 24 bytes for each of five fields, a million objects more to allocate at a load and to
+// trace at every full collection. In a row they cost 8 bytes each and nothing to trace.
+// The owner (a 64-bit session id) stays a BigInt on the node: a double cannot hold it.
+
+/** Where each field sits in its row. */
+export const CZXID = 0;
+export const MZXID = 1;
+export const CTIME = 2;
+export const MTIME = 3;
+export const VERSION = 4;
+export const CVERSION = 5;
+export const AVERSION = 6;
+export const PZXID = 7;
+export const STAT_ROW_FIELDS = 8;
+
+/**
+ * Rows per chunk: 4096 rows of 64 bytes, 256 KiB. A chunk is never moved or grown, so a
+ * node keeps its chunk and offset for life, and a tree wastes at most one chunk's free rows.
+ */
+export const STAT_ROWS_PER_CHUNK = 4096;
+
+/** A node's row: the chunk it is in and where in it the row starts. */
+export interface StatRow {
+  statChunk: Float64Array;
+  statAt: number;
+}
+
+/**
+ * The rows of one tree. Rows of deleted nodes are handed out again (newest freed first); a
+ * deleted node that is still referenced (a reply, a snapshot slice) was given a row of its
+ * own by `detached` first, so a reused row never shows through it.
+ */
+export class StatRows {
+  private chunk = new Float64Array(0);
+  private used = 0;
+  /** Freed rows as chunk and offset, one entry in each array per row (bound: the rows ever handed out). */
+  private readonly freeChunks: Float64Array[] = [];
+  private readonly freeAt: number[] = [];
+
+  /** Gives `node` a row (its fields are zero or a freed node's: the node sets them all). */
+  place(node: StatRow): void {
+    const chunk = this.freeChunks.pop();
+    if (chunk !== undefined) {
+      node.statChunk = chunk;
+      node.statAt = this.freeAt.pop()!;
+      return;
+    }
+    if (this.used === this.chunk.length) {
+      this.chunk = new Float64Array(STAT_ROWS_PER_CHUNK * STAT_ROW_FIELDS);
+      this.used = 0;
+    }
+    node.statChunk = this.chunk;
+    node.statAt = this.used;
+    this.used += STAT_ROW_FIELDS;
+  }
+
+  /**
+   * Takes back the row of a node that left the tree; the node keeps a copy of its own,
+   * so whoever still holds it reads its last Stat, never the next node's.
+   */
+  release(node: StatRow): void {
+    const { statChunk, statAt } = node;
+    node.statChunk = statChunk.slice(statAt, statAt + STAT_ROW_FIELDS);
+    node.statAt = 0;
+    this.freeChunks.push(statChunk);
+    this.freeAt.push(statAt);
+  }
+}
