@@ -47,8 +47,13 @@ run_lane() {
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=./scripts/test-times.mjs --test-reporter-destination=stdout "$@" > "$log" 2>&1 &
   local runner=$!
+  # The watchdog's sleep must not outlive it, nor hold the caller's stdout: `npm test | tail`
+  # would otherwise wait the whole bound after the tests ended.
   (
-    sleep "$LANE_BOUND_s"
+    sleep "$LANE_BOUND_s" &
+    local sleeper=$!
+    trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+    wait "$sleeper"
     kill -0 "$runner" 2>/dev/null || exit 0
     {
       local procs
@@ -57,7 +62,7 @@ run_lane() {
       echo "$procs"
     } >> "$log"
     kill -TERM -- "-$runner" 2>/dev/null; sleep 15; kill -KILL -- "-$runner" 2>/dev/null
-  ) &
+  ) > /dev/null 2>&1 &
   local watchdog=$!
   local rc=0
   wait "$runner" || rc=$?
