@@ -7,7 +7,6 @@
 import type { Socket } from 'node:net';
 import { JuteError, Reader, Writer, type Codec } from '../jute/codec';
 import { KeeperState, OpCode, Xid } from '../jute/constants';
-import { Latency } from './latency';
 import { Code } from '../jute/keeper-error';
 import * as R from '../jute/records';
 import type { Id } from '../jute/records';
@@ -16,6 +15,7 @@ import { NO_SASL, type SaslConfig } from '../config/sasl-config';
 import { authenticationEnforced, SaslNegotiation, type SaslLog } from './sasl-negotiation';
 import type { Watcher, WatchedEvent } from '../tree/watch-manager';
 import { decodeRequestBody, type Request } from './request';
+import { ServerCnxnStats } from './server-cnxn-stats';
 import type { ServerCnxn, ZooKeeperServer } from './zookeeper-server';
 
 export interface CnxnLimits {
@@ -57,7 +57,7 @@ export type FourLetterWordHandler = (word: string, cnxn: ClientCnxn) => string |
 
 let nextCnxnId = 1;
 
-export class ClientCnxn implements ServerCnxn, Watcher {
+export class ClientCnxn extends ServerCnxnStats implements ServerCnxn, Watcher {
   readonly id = nextCnxnId++;
   sessionId = 0n;
   sessionTimeout_ms = 0;
@@ -67,18 +67,8 @@ export class ClientCnxn implements ServerCnxn, Watcher {
   readonly queue = { writesInFlight: 0, held: [] as Request[] };
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly established = new Date();
-  packetsReceived = 0;
-  packetsSent = 0;
-  /** For `cons`: when the connection came, and its last answered request. */
-  readonly established_ms = Date.now();
   /** When the client last sent something: where the connection sits in the expiry queue (dump). */
   lastActivity_ms = Date.now();
-  lastOp = 'NA';
-  lastCxid = -1;
-  lastResponse_ms = 0;
-  readonly latency = new Latency();
-  lastZxid = -1;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   /** The ConnectRequest has come: what follows are requests. */
@@ -106,6 +96,7 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     private readonly fourLetterWord: FourLetterWordHandler,
     private readonly onClose: (cnxn: ClientCnxn) => void,
   ) {
+    super();
     this.remoteAddress = normaliseAddress(socket.remoteAddress ?? '');
     this.remotePort = socket.remotePort ?? 0;
     this.authInfo = [{ scheme: 'ip', id: this.remoteAddress }];
@@ -464,61 +455,9 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     this.updateReading();
     this.scheduleRead();
   }
-
-  updateStatsForResponse(cxid: number, type: number, now_ms: number, latency_ms: number): void {
-    // Special xids (pings, auth, setWatches) do not count as the client's last cxid.
-    if (cxid >= 0) this.lastCxid = cxid;
-    this.lastOp = LAST_OP[type] ?? 'NA';
-    this.lastResponse_ms = Math.floor(now_ms);
-    this.latency.add(latency_ms);
-  }
-
-  /** crst: zero the per-connection counters. */
-  resetStats(): void {
-    this.lastOp = 'NA';
-    this.lastCxid = -1;
-    this.lastZxid = -1;
-    this.lastResponse_ms = 0;
-    this.latency.reset();
-    this.packetsReceived = 0;
-    this.packetsSent = 0;
-  }
 }
 
 /** "::ffff:127.0.0.1" → "127.0.0.1", as Java reports an IPv4 peer. */
 function normaliseAddress(addr: string): string {
   return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
 }
-
-/** The abbreviations `cons` shows as a connection's last operation (lop=), by opcode. */
-const LAST_OP: Record<number, string> = {
-  [OpCode.ping]: 'PING',
-  [OpCode.createSession]: 'SESS',
-  [OpCode.multi]: 'MULT',
-  [OpCode.multiRead]: 'MLTR',
-  [OpCode.create]: 'CREA',
-  [OpCode.create2]: 'CREA',
-  [OpCode.createTTL]: 'CREA',
-  [OpCode.createContainer]: 'CREA',
-  [OpCode.delete]: 'DELE',
-  [OpCode.deleteContainer]: 'DELE',
-  [OpCode.setData]: 'SETD',
-  [OpCode.reconfig]: 'RECO',
-  [OpCode.setACL]: 'SETA',
-  [OpCode.closeSession]: 'CLOS',
-  [OpCode.sync]: 'SYNC',
-  [OpCode.check]: 'CHEC',
-  [OpCode.exists]: 'EXIS',
-  [OpCode.getData]: 'GETD',
-  [OpCode.setWatches]: 'SETW',
-  [OpCode.setWatches2]: 'STW2',
-  [OpCode.addWatch]: 'ADDW',
-  [OpCode.getACL]: 'GETA',
-  [OpCode.getChildren]: 'GETC',
-  [OpCode.getChildren2]: 'GETC',
-  [OpCode.getAllChildrenNumber]: 'GETACN',
-  [OpCode.checkWatches]: 'CHKW',
-  [OpCode.removeWatches]: 'REMW',
-  [OpCode.whoAmI]: 'HOMI',
-  [OpCode.getEphemerals]: 'GETE',
-};
