@@ -1,11 +1,11 @@
-// ServerCnxn: one client TCP connection. Frames packets (4-byte length, bounded by
-// jute.maxbuffer), answers a four-letter word sent instead of a ConnectRequest, decodes
+// ServerCnxn: one client TCP connection. Takes packets as its IncomingBuffer frames them
+// (cnxn-buffers.ts), answers a four-letter word sent instead of a ConnectRequest, decodes
 // requests for the pipeline, and writes replies and watch events. Bad bytes, and any
 // error while answering, close this connection only. Reading stops while the session is
 // not yet established, while too much is outstanding, and while too many replies are
 // unsent: what the client sent waits in its socket, not in our memory.
 import type { Socket } from 'node:net';
-import { JuteError, Reader, Writer, type Codec } from '../jute/codec';
+import { JuteError, Reader, type Codec, type Writer } from '../jute/codec';
 import { KeeperState, OpCode, Xid } from '../jute/constants';
 import { Code } from '../jute/keeper-error';
 import * as R from '../jute/records';
@@ -15,6 +15,7 @@ import { NO_SASL, type SaslConfig } from '../config/sasl-config';
 import { authenticationEnforced, SaslNegotiation, type SaslLog } from './sasl-negotiation';
 import type { Watcher, WatchedEvent } from '../tree/watch-manager';
 import { decodeRequestBody, type Request } from './request';
+import { IncomingBuffer, MAX_UNSENT_HARD_bytes, OutgoingBuffers } from './cnxn-buffers';
 import { ServerCnxnStats } from './server-cnxn-stats';
 import type { ServerCnxn, ZooKeeperServer } from './zookeeper-server';
 
@@ -33,25 +34,6 @@ export interface CnxnLimits {
   debug?(line: string): void;
 }
 
-/**
- * Unsent replies (the socket's writableLength) past this stop reading from the connection
- * and answering its held requests until the socket drains. 4 MiB is four replies of the
- * largest node jute.maxbuffer allows (1 MiB): enough to keep a client that reads at
- * loopback speed busy between two drains, small enough that thousands of connections
- * that do not read cost only a few GiB together.
- */
-export const MAX_UNSENT_SOFT_bytes = 4 * 1024 * 1024;
-
-/**
- * Unsent replies past this close the connection. Past the soft bound nothing more is read
- * or released from the held queue, so what still comes is write replies (a Stat each,
- * at most globalOutstandingLimit of them) and watch events; 64 MiB is far beyond that for
- * a client that reads at all. A single reply (a multiRead, a getChildren) larger than this
- * fails to encode and closes the connection too: no client with a sane jute.maxbuffer
- * could read it.
- */
-export const MAX_UNSENT_HARD_bytes = 64 * 1024 * 1024;
-
 /** Answers a four-letter word, or undefined if `word` is not one. */
 export type FourLetterWordHandler = (word: string, cnxn: ClientCnxn) => string | Promise<string> | undefined;
 
@@ -69,23 +51,21 @@ export class ClientCnxn extends ServerCnxnStats implements ServerCnxn, Watcher {
   readonly remotePort: number;
   /** When the client last sent something: where the connection sits in the expiry queue (dump). */
   lastActivity_ms = Date.now();
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private readonly incoming: IncomingBuffer;
+  private readonly outgoing: OutgoingBuffers;
   /** The ConnectRequest has come: what follows are requests. */
   private connected = false;
   /** The ConnectResponse with a session is sent: requests may be answered. */
   private sessionEstablished = false;
   /** Unsent replies passed MAX_UNSENT_SOFT_bytes: waiting for the socket to drain. */
   private throttled = false;
-  /** A readPackets is scheduled for what waits in `pending`. */
+  /** A readPackets is scheduled for what waits in `incoming`. */
   private readScheduled = false;
   private closing = false;
-  private corked = false;
   /** Why we closed the connection, for the DEBUG line when it is gone. */
   private closeReason: string | undefined;
   /** A four-letter word's answer is being computed: the socket stays open for it. */
   private answering = false;
-  private readonly writer = new Writer(4096, MAX_UNSENT_HARD_bytes);
   /** This connection's SASL exchange, from its first sasl packet. */
   private sasl: SaslNegotiation | undefined;
 
@@ -97,6 +77,8 @@ export class ClientCnxn extends ServerCnxnStats implements ServerCnxn, Watcher {
     private readonly onClose: (cnxn: ClientCnxn) => void,
   ) {
     super();
+    this.incoming = new IncomingBuffer(limits.maxBuffer_bytes);
+    this.outgoing = new OutgoingBuffers(socket);
     this.remoteAddress = normaliseAddress(socket.remoteAddress ?? '');
     this.remotePort = socket.remotePort ?? 0;
     this.authInfo = [{ scheme: 'ip', id: this.remoteAddress }];
@@ -160,8 +142,7 @@ export class ClientCnxn extends ServerCnxnStats implements ServerCnxn, Watcher {
 
   private onData(chunk: Buffer): void {
     if (this.closing) return;
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
+    this.incoming.add(chunk);
     // Any bytes count as activity, as ZooKeeper touches a connection on every read.
     this.lastActivity_ms = Date.now();
     this.zks.metrics.BYTES_RECEIVED_COUNT.add(chunk.length);
@@ -190,7 +171,7 @@ export class ClientCnxn extends ServerCnxnStats implements ServerCnxn, Watcher {
 
   /**
    * The socket reads only while packets may be taken: otherwise what the client sends
-   * stays in the kernel's buffers (TCP's window stops it), and `pending` holds at most
+   * stays in the kernel's buffers (TCP's window stops it), and `incoming` holds at most
    * what was read before the pause (one chunk, at most the stream's 64 KiB read size).
    */
   private updateReading(): void {
@@ -199,7 +180,7 @@ export class ClientCnxn extends ServerCnxnStats implements ServerCnxn, Watcher {
     else this.socket.pause();
   }
 
-  /** Takes what waits in `pending`, on a later turn: never inside the pipeline's own loops. */
+  /** Takes what waits in `incoming`, on a later turn: never inside the pipeline's own loops. */
   private scheduleRead(): void {
     if (this.readScheduled || this.closing) return;
     this.readScheduled = true;
@@ -218,15 +199,15 @@ export class ClientCnxn extends ServerCnxnStats implements ServerCnxn, Watcher {
   }
 
   private readPackets(): void {
-    while (!this.closing && this.pendingBytes >= 4 && this.mayTakeRequests) {
-      const head = this.peek(4);
+    while (!this.closing && this.incoming.hasLength && this.mayTakeRequests) {
+      const head = this.incoming.head();
       if (!this.connected && this.packetsReceived === 0 && this.answerFourLetterWord(head.toString('latin1'))) return;
       const len = head.readInt32BE(0);
-      if (len < 0 || len > this.limits.maxBuffer_bytes) {
-        return this.close(`packet length ${len} is out of range (jute.maxbuffer is ${this.limits.maxBuffer_bytes})`);
+      if (!this.incoming.inBounds(len)) {
+        return this.close(`packet length ${len} is out of range (jute.maxbuffer is ${this.incoming.maxBuffer_bytes})`);
       }
-      if (this.pendingBytes < 4 + len) return;
-      const packet = this.take(4 + len);
+      const packet = this.incoming.take(len);
+      if (packet === undefined) return;
       this.packetsReceived++;
       this.handlePacket(new Reader(packet, 4));
     }
@@ -333,21 +314,6 @@ export class ClientCnxn extends ServerCnxnStats implements ServerCnxn, Watcher {
     this.authInfo.splice(0, ordered.length, ...ordered);
   }
 
-  private peek(n: number): Buffer {
-    if (this.pending[0]!.length < n) this.pending = [Buffer.concat(this.pending)];
-    return this.pending[0]!.subarray(0, n);
-  }
-
-  private take(n: number): Buffer {
-    if (this.pending[0]!.length < n) this.pending = [Buffer.concat(this.pending)];
-    const first = this.pending[0]!;
-    const out = first.subarray(0, n);
-    if (first.length === n) this.pending.shift();
-    else this.pending[0] = first.subarray(n);
-    this.pendingBytes -= n;
-    return out;
-  }
-
   // --- writing
 
   /** A session id other than 0 establishes the session: what the client sent after its ConnectRequest is taken now. */
@@ -379,44 +345,28 @@ export class ClientCnxn extends ServerCnxnStats implements ServerCnxn, Watcher {
   private sendFrame(what: string, encode: (w: Writer) => void): void {
     if (this.closing) return;
     this.answer(what, () => {
-      const w = this.writer.reset();
-      w.int(0); // the length, patched below
-      encode(w);
-      this.flushFrame(w);
+      const frame = this.outgoing.encode(encode);
+      this.packetsSent++;
+      this.zks.stats.packetSent();
+      this.zks.metrics.RESPONSE_BYTES.add(frame.length);
+      this.outgoing.send(frame);
+      this.checkUnsent();
     });
-  }
-
-  private flushFrame(w: Writer): void {
-    w.buf.writeInt32BE(w.pos - 4, 0);
-    this.packetsSent++;
-    this.zks.stats.packetSent();
-    this.zks.metrics.RESPONSE_BYTES.add(w.pos);
-    if (!this.corked) {
-      // Replies of one event-loop turn leave in one write.
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(w.toBuffer());
-    this.checkUnsent();
   }
 
   /** Past the soft bound: stop reading until the socket drains. Past the hard bound: drop the connection. */
   private checkUnsent(): void {
-    const unsent_bytes = this.socket.writableLength;
-    if (unsent_bytes > MAX_UNSENT_HARD_bytes) {
+    const unsent = this.outgoing.unsent();
+    if (unsent === 'hard') {
       this.limits.log(
         `closing connection from ${this.remoteAddress}:${this.remotePort} (session 0x${this.sessionId.toString(16)}): ` +
-          `${unsent_bytes} bytes of replies unsent, more than ${MAX_UNSENT_HARD_bytes}; the client does not read them`,
+          `${this.outgoing.unsent_bytes} bytes of replies unsent, more than ${MAX_UNSENT_HARD_bytes}; the client does not read them`,
       );
       this.closeReason = 'too many unsent replies';
       this.destroy();
       return;
     }
-    if (unsent_bytes > MAX_UNSENT_SOFT_bytes && !this.throttled) {
+    if (unsent === 'soft' && !this.throttled) {
       // The socket emits 'drain' once it is empty: its write() has returned false by now.
       this.throttled = true;
       this.updateReading();
