@@ -1,21 +1,21 @@
 // ServerCnxn: one client TCP connection. Takes packets as its IncomingBuffer frames them
 // (cnxn-buffers.ts), answers a four-letter word sent instead of a ConnectRequest, decodes
-// requests for the pipeline, and writes replies and watch events. Bad bytes, and any
-// error while answering, close this connection only. Reading stops while the session is
-// not yet established, while too much is outstanding, and while too many replies are
-// unsent: what the client sent waits in its socket, not in our memory.
+// requests for the pipeline (auth and sasl packets go to its CnxnAuth, cnxn-auth.ts), and
+// writes replies and watch events. Bad bytes, and any error while answering, close this
+// connection only. Reading stops while the session is not yet established, while too much
+// is outstanding, and while too many replies are unsent: what the client sent waits in its
+// socket, not in our memory.
 import type { Socket } from 'node:net';
 import { JuteError, Reader, type Codec, type Writer } from '../jute/codec';
 import { KeeperState, OpCode, Xid } from '../jute/constants';
-import { Code } from '../jute/keeper-error';
 import * as R from '../jute/records';
 import type { Id } from '../jute/records';
-import { authenticate, inJavaSetOrder, serverProvider } from '../tree/auth';
-import { NO_SASL, type SaslConfig } from '../config/sasl-config';
-import { authenticationEnforced, SaslNegotiation, type SaslLog } from './sasl-negotiation';
+import type { SaslConfig } from '../config/sasl-config';
+import type { SaslLog } from './sasl-negotiation';
 import type { Watcher, WatchedEvent } from '../tree/watch-manager';
 import { decodeRequestBody, type Request } from './request';
 import { IncomingBuffer, MAX_UNSENT_HARD_bytes, OutgoingBuffers } from './cnxn-buffers';
+import { CnxnAuth } from './cnxn-auth';
 import { ServerCnxnStats } from './server-cnxn-stats';
 import type { ServerCnxn, ZooKeeperServer } from './zookeeper-server';
 
@@ -43,7 +43,6 @@ export class ClientCnxn extends ServerCnxnStats implements ServerCnxn, Watcher {
   readonly id = nextCnxnId++;
   sessionId = 0n;
   sessionTimeout_ms = 0;
-  readonly authInfo: Id[];
   /** What the TLS handshake's certificate proved (x509, and super for its super user); none on the plain port. */
   certificateIds: Id[] = [];
   readonly queue = { writesInFlight: 0, held: [] as Request[] };
@@ -66,8 +65,8 @@ export class ClientCnxn extends ServerCnxnStats implements ServerCnxn, Watcher {
   private closeReason: string | undefined;
   /** A four-letter word's answer is being computed: the socket stays open for it. */
   private answering = false;
-  /** This connection's SASL exchange, from its first sasl packet. */
-  private sasl: SaslNegotiation | undefined;
+  /** What the connection proved (authInfo), and the auth and sasl packets that prove it. */
+  private readonly auth: CnxnAuth;
 
   constructor(
     private readonly socket: Socket,
@@ -81,7 +80,7 @@ export class ClientCnxn extends ServerCnxnStats implements ServerCnxn, Watcher {
     this.outgoing = new OutgoingBuffers(socket);
     this.remoteAddress = normaliseAddress(socket.remoteAddress ?? '');
     this.remotePort = socket.remotePort ?? 0;
-    this.authInfo = [{ scheme: 'ip', id: this.remoteAddress }];
+    this.auth = new CnxnAuth(this, limits, zks.stats);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.drained());
@@ -98,6 +97,16 @@ export class ClientCnxn extends ServerCnxnStats implements ServerCnxn, Watcher {
       if (this.connected) this.zks.connectionClosed(this);
       this.onClose(this);
     });
+  }
+
+  /** ServerCnxn.authInfo: the ids this connection has (its address's ip id and what it proved). */
+  get authInfo(): Id[] {
+    return this.auth.authInfo;
+  }
+
+  /** ServerCnxn.addAuthInfo: ids proven by an auth packet or by the TLS handshake's certificate. */
+  addAuthInfo(ids: Id[]): void {
+    this.auth.addAuthInfo(ids);
   }
 
   get watcher(): Watcher {
@@ -247,71 +256,15 @@ export class ClientCnxn extends ServerCnxnStats implements ServerCnxn, Watcher {
       return;
     }
     const h = R.RequestHeader.read(r);
-    if (h.type === OpCode.auth) return this.handleAuth(h.xid, R.AuthPacket.read(r));
-    if (h.type === OpCode.sasl) return this.handleSasl(h.xid, R.GetSASLRequest.read(r).token ?? Buffer.alloc(0));
-    const sasl = this.limits.sasl;
-    if (sasl && !authenticationEnforced(sasl.enforceAuth, this.authInfo, this.saslLog)) {
-      // As Apache: the reply header alone, then the connection closes (the session lives on until it expires).
-      this.sendResponse(h.xid, 0, Code.SESSIONCLOSEDREQUIRESASLAUTH);
-      return this.close(`authentication is enforced and it proved none of ${sasl.enforceAuth.schemes.join(', ')}`);
-    }
+    if (h.type === OpCode.auth) return this.auth.processAuth(h.xid, R.AuthPacket.read(r));
+    if (h.type === OpCode.sasl) return this.auth.processSasl(h.xid, R.GetSASLRequest.read(r).token ?? Buffer.alloc(0));
+    if (!this.auth.enforceAuthentication(h.xid)) return;
     const start = r.pos;
     const body = decodeRequestBody(h.type, r);
     const request: Request = { xid: h.xid, type: h.type, body, owner: this, received_ms: performance.now() };
     // A learner forwards its clients' writes to the leader as the bytes they came in.
     if (this.zks.forwardsRequests) request.raw = Buffer.from(r.buf.subarray(start, r.end));
     this.zks.submit(request, this);
-  }
-
-  private handleAuth(xid: number, auth: R.AuthPacket): void {
-    // x509 (addauth x509): X509AuthenticationProvider takes the connection's certificate, not
-    // the packet's data; without one (the plain port, none shown) it fails, as there.
-    const ids =
-      auth.scheme === 'x509' ? (serverProvider('x509') && this.certificateIds.length > 0 ? this.certificateIds : undefined)
-      : authenticate(auth.scheme, auth.auth ?? Buffer.alloc(0), this.remoteAddress, this.limits.superDigest);
-    if (ids === undefined) {
-      this.zks.stats.authFailed++;
-      this.sendResponse(xid, 0, Code.AUTHFAILED);
-      return this.close(`authentication failed for scheme ${auth.scheme}`);
-    }
-    this.addAuthInfo(ids);
-    this.sendResponse(xid, 0, Code.OK);
-  }
-
-  private get saslLog(): SaslLog {
-    const log = this.limits.log;
-    return this.limits.saslLog ?? { info: () => undefined, warn: log, error: log };
-  }
-
-  /** ZooKeeperServer.processSasl: one step of the connection's SASL exchange. */
-  private handleSasl(xid: number, token: Buffer): void {
-    this.sasl ??= new SaslNegotiation(this.limits.sasl ?? NO_SASL, this.saslLog);
-    const step = this.sasl.step(token, `/${this.remoteAddress}:${this.remotePort}`, this.sessionId.toString(16));
-    if (step.kind === 'failed') {
-      // Not counted in auth_failed_count: Apache counts failed TLS handshakes there, not logins.
-      // SetSASLResponse(null) follows the error header, as Apache writes it.
-      this.sendResponseRecord(xid, step.err, R.SetSASLResponse, { token: null });
-      return this.close('SASL authentication failed');
-    }
-    if (step.ids.length > 0) this.addAuthInfo(step.ids);
-    this.sendResponse(xid, 0, Code.OK, R.SetSASLResponse, { token: step.token });
-  }
-
-  /** A reply whose record is written whatever the error code (ZooKeeper's sendResponse with a record). */
-  private sendResponseRecord<T>(xid: number, err: number, codec: Codec<T>, value: T): void {
-    this.lastZxid = 0;
-    this.sendFrame('a reply', (w) => {
-      R.ReplyHeader.write(w, { xid, zxid: 0, err });
-      codec.write(w, value);
-      this.zks.stats.responseSize(w.pos - 4);
-    });
-  }
-
-  /** ServerCnxn.addAuthInfo: ids proven by an auth packet or by the TLS handshake's certificate. */
-  addAuthInfo(ids: Id[]): void {
-    for (const id of ids) if (!this.authInfo.some((a) => a.scheme === id.scheme && a.id === id.id)) this.authInfo.push(id);
-    const ordered = inJavaSetOrder(this.authInfo);
-    this.authInfo.splice(0, ordered.length, ...ordered);
   }
 
   // --- writing
@@ -330,6 +283,16 @@ export class ClientCnxn extends ServerCnxnStats implements ServerCnxn, Watcher {
       R.ReplyHeader.write(w, { xid, zxid, err });
       if (codec && value !== undefined && err === 0) codec.write(w, value);
       if (xid !== Xid.ping) this.zks.stats.responseSize(w.pos - 4);
+    });
+  }
+
+  /** A reply whose record is written whatever the error code (ZooKeeper's sendResponse with a record). */
+  sendResponseRecord<T>(xid: number, err: number, codec: Codec<T>, value: T): void {
+    this.lastZxid = 0;
+    this.sendFrame('a reply', (w) => {
+      R.ReplyHeader.write(w, { xid, zxid: 0, err });
+      codec.write(w, value);
+      this.zks.stats.responseSize(w.pos - 4);
     });
   }
 
