@@ -1,21 +1,22 @@
-// ServerCnxn: one client TCP connection. Frames packets (4-byte length, bounded by
-// jute.maxbuffer), answers a four-letter word sent instead of a ConnectRequest, decodes
-// requests for the pipeline, and writes replies and watch events. Bad bytes, and any
-// error while answering, close this connection only. Reading stops while the session is
-// not yet established, while too much is outstanding, and while too many replies are
-// unsent: what the client sent waits in its socket, not in our memory.
+// ServerCnxn: one client TCP connection. Takes packets as its IncomingBuffer frames them
+// (cnxn-buffers.ts), answers a four-letter word sent instead of a ConnectRequest, decodes
+// requests for the pipeline (auth and sasl packets go to its CnxnAuth, cnxn-auth.ts), and
+// writes replies and watch events. Bad bytes, and any error while answering, close this
+// connection only. Reading stops while the session is not yet established, while too much
+// is outstanding, and while too many replies are unsent: what the client sent waits in its
+// socket, not in our memory.
 import type { Socket } from 'node:net';
-import { JuteError, Reader, Writer, type Codec } from '../jute/codec';
+import { JuteError, Reader, type Codec, type Writer } from '../jute/codec';
 import { KeeperState, OpCode, Xid } from '../jute/constants';
-import { Latency } from './latency';
-import { Code } from '../jute/keeper-error';
 import * as R from '../jute/records';
 import type { Id } from '../jute/records';
-import { authenticate, inJavaSetOrder, serverProvider } from '../tree/auth';
-import { NO_SASL, type SaslConfig } from '../config/sasl-config';
-import { authenticationEnforced, SaslNegotiation, type SaslLog } from './sasl-negotiation';
+import type { SaslConfig } from '../config/sasl-config';
+import type { SaslLog } from './sasl-negotiation';
 import type { Watcher, WatchedEvent } from '../tree/watch-manager';
 import { decodeRequestBody, type Request } from './request';
+import { IncomingBuffer, MAX_UNSENT_HARD_bytes, OutgoingBuffers } from './cnxn-buffers';
+import { CnxnAuth } from './cnxn-auth';
+import { ServerCnxnStats } from './server-cnxn-stats';
 import type { ServerCnxn, ZooKeeperServer } from './zookeeper-server';
 
 export interface CnxnLimits {
@@ -33,71 +34,39 @@ export interface CnxnLimits {
   debug?(line: string): void;
 }
 
-/**
- * Unsent replies (the socket's writableLength) past this stop reading from the connection
- * and answering its held requests until the socket drains. 4 MiB is four replies of the
- * largest node jute.maxbuffer allows (1 MiB): enough to keep a client that reads at
- * loopback speed busy between two drains, small enough that thousands of connections
- * that do not read cost only a few GiB together.
- */
-export const MAX_UNSENT_SOFT_bytes = 4 * 1024 * 1024;
-
-/**
- * Unsent replies past this close the connection. Past the soft bound nothing more is read
- * or released from the held queue, so what still comes is write replies (a Stat each,
- * at most globalOutstandingLimit of them) and watch events; 64 MiB is far beyond that for
- * a client that reads at all. A single reply (a multiRead, a getChildren) larger than this
- * fails to encode and closes the connection too: no client with a sane jute.maxbuffer
- * could read it.
- */
-export const MAX_UNSENT_HARD_bytes = 64 * 1024 * 1024;
-
 /** Answers a four-letter word, or undefined if `word` is not one. */
 export type FourLetterWordHandler = (word: string, cnxn: ClientCnxn) => string | Promise<string> | undefined;
 
 let nextCnxnId = 1;
 
-export class ClientCnxn implements ServerCnxn, Watcher {
+export class ClientCnxn extends ServerCnxnStats implements ServerCnxn, Watcher {
   readonly id = nextCnxnId++;
   sessionId = 0n;
   sessionTimeout_ms = 0;
-  readonly authInfo: Id[];
   /** What the TLS handshake's certificate proved (x509, and super for its super user); none on the plain port. */
   certificateIds: Id[] = [];
   readonly queue = { writesInFlight: 0, held: [] as Request[] };
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly established = new Date();
-  packetsReceived = 0;
-  packetsSent = 0;
-  /** For `cons`: when the connection came, and its last answered request. */
-  readonly established_ms = Date.now();
   /** When the client last sent something: where the connection sits in the expiry queue (dump). */
   lastActivity_ms = Date.now();
-  lastOp = 'NA';
-  lastCxid = -1;
-  lastResponse_ms = 0;
-  readonly latency = new Latency();
-  lastZxid = -1;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private readonly incoming: IncomingBuffer;
+  private readonly outgoing: OutgoingBuffers;
   /** The ConnectRequest has come: what follows are requests. */
   private connected = false;
   /** The ConnectResponse with a session is sent: requests may be answered. */
   private sessionEstablished = false;
   /** Unsent replies passed MAX_UNSENT_SOFT_bytes: waiting for the socket to drain. */
   private throttled = false;
-  /** A readPackets is scheduled for what waits in `pending`. */
+  /** A readPackets is scheduled for what waits in `incoming`. */
   private readScheduled = false;
   private closing = false;
-  private corked = false;
   /** Why we closed the connection, for the DEBUG line when it is gone. */
   private closeReason: string | undefined;
   /** A four-letter word's answer is being computed: the socket stays open for it. */
   private answering = false;
-  private readonly writer = new Writer(4096, MAX_UNSENT_HARD_bytes);
-  /** This connection's SASL exchange, from its first sasl packet. */
-  private sasl: SaslNegotiation | undefined;
+  /** What the connection proved (authInfo), and the auth and sasl packets that prove it. */
+  private readonly auth: CnxnAuth;
 
   constructor(
     private readonly socket: Socket,
@@ -106,9 +75,12 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     private readonly fourLetterWord: FourLetterWordHandler,
     private readonly onClose: (cnxn: ClientCnxn) => void,
   ) {
+    super();
+    this.incoming = new IncomingBuffer(limits.maxBuffer_bytes);
+    this.outgoing = new OutgoingBuffers(socket);
     this.remoteAddress = normaliseAddress(socket.remoteAddress ?? '');
     this.remotePort = socket.remotePort ?? 0;
-    this.authInfo = [{ scheme: 'ip', id: this.remoteAddress }];
+    this.auth = new CnxnAuth(this, limits, zks.stats);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.drained());
@@ -125,6 +97,16 @@ export class ClientCnxn implements ServerCnxn, Watcher {
       if (this.connected) this.zks.connectionClosed(this);
       this.onClose(this);
     });
+  }
+
+  /** ServerCnxn.authInfo: the ids this connection has (its address's ip id and what it proved). */
+  get authInfo(): Id[] {
+    return this.auth.authInfo;
+  }
+
+  /** ServerCnxn.addAuthInfo: ids proven by an auth packet or by the TLS handshake's certificate. */
+  addAuthInfo(ids: Id[]): void {
+    this.auth.addAuthInfo(ids);
   }
 
   get watcher(): Watcher {
@@ -169,8 +151,7 @@ export class ClientCnxn implements ServerCnxn, Watcher {
 
   private onData(chunk: Buffer): void {
     if (this.closing) return;
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
+    this.incoming.add(chunk);
     // Any bytes count as activity, as ZooKeeper touches a connection on every read.
     this.lastActivity_ms = Date.now();
     this.zks.metrics.BYTES_RECEIVED_COUNT.add(chunk.length);
@@ -199,7 +180,7 @@ export class ClientCnxn implements ServerCnxn, Watcher {
 
   /**
    * The socket reads only while packets may be taken: otherwise what the client sends
-   * stays in the kernel's buffers (TCP's window stops it), and `pending` holds at most
+   * stays in the kernel's buffers (TCP's window stops it), and `incoming` holds at most
    * what was read before the pause (one chunk, at most the stream's 64 KiB read size).
    */
   private updateReading(): void {
@@ -208,7 +189,7 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     else this.socket.pause();
   }
 
-  /** Takes what waits in `pending`, on a later turn: never inside the pipeline's own loops. */
+  /** Takes what waits in `incoming`, on a later turn: never inside the pipeline's own loops. */
   private scheduleRead(): void {
     if (this.readScheduled || this.closing) return;
     this.readScheduled = true;
@@ -227,15 +208,15 @@ export class ClientCnxn implements ServerCnxn, Watcher {
   }
 
   private readPackets(): void {
-    while (!this.closing && this.pendingBytes >= 4 && this.mayTakeRequests) {
-      const head = this.peek(4);
+    while (!this.closing && this.incoming.hasLength && this.mayTakeRequests) {
+      const head = this.incoming.head();
       if (!this.connected && this.packetsReceived === 0 && this.answerFourLetterWord(head.toString('latin1'))) return;
       const len = head.readInt32BE(0);
-      if (len < 0 || len > this.limits.maxBuffer_bytes) {
-        return this.close(`packet length ${len} is out of range (jute.maxbuffer is ${this.limits.maxBuffer_bytes})`);
+      if (!this.incoming.inBounds(len)) {
+        return this.close(`packet length ${len} is out of range (jute.maxbuffer is ${this.incoming.maxBuffer_bytes})`);
       }
-      if (this.pendingBytes < 4 + len) return;
-      const packet = this.take(4 + len);
+      const packet = this.incoming.take(len);
+      if (packet === undefined) return;
       this.packetsReceived++;
       this.handlePacket(new Reader(packet, 4));
     }
@@ -275,86 +256,15 @@ export class ClientCnxn implements ServerCnxn, Watcher {
       return;
     }
     const h = R.RequestHeader.read(r);
-    if (h.type === OpCode.auth) return this.handleAuth(h.xid, R.AuthPacket.read(r));
-    if (h.type === OpCode.sasl) return this.handleSasl(h.xid, R.GetSASLRequest.read(r).token ?? Buffer.alloc(0));
-    const sasl = this.limits.sasl;
-    if (sasl && !authenticationEnforced(sasl.enforceAuth, this.authInfo, this.saslLog)) {
-      // As Apache: the reply header alone, then the connection closes (the session lives on until it expires).
-      this.sendResponse(h.xid, 0, Code.SESSIONCLOSEDREQUIRESASLAUTH);
-      return this.close(`authentication is enforced and it proved none of ${sasl.enforceAuth.schemes.join(', ')}`);
-    }
+    if (h.type === OpCode.auth) return this.auth.processAuth(h.xid, R.AuthPacket.read(r));
+    if (h.type === OpCode.sasl) return this.auth.processSasl(h.xid, R.GetSASLRequest.read(r).token ?? Buffer.alloc(0));
+    if (!this.auth.enforceAuthentication(h.xid)) return;
     const start = r.pos;
     const body = decodeRequestBody(h.type, r);
     const request: Request = { xid: h.xid, type: h.type, body, owner: this, received_ms: performance.now() };
     // A learner forwards its clients' writes to the leader as the bytes they came in.
     if (this.zks.forwardsRequests) request.raw = Buffer.from(r.buf.subarray(start, r.end));
     this.zks.submit(request, this);
-  }
-
-  private handleAuth(xid: number, auth: R.AuthPacket): void {
-    // x509 (addauth x509): X509AuthenticationProvider takes the connection's certificate, not
-    // the packet's data; without one (the plain port, none shown) it fails, as there.
-    const ids =
-      auth.scheme === 'x509' ? (serverProvider('x509') && this.certificateIds.length > 0 ? this.certificateIds : undefined)
-      : authenticate(auth.scheme, auth.auth ?? Buffer.alloc(0), this.remoteAddress, this.limits.superDigest);
-    if (ids === undefined) {
-      this.zks.stats.authFailed++;
-      this.sendResponse(xid, 0, Code.AUTHFAILED);
-      return this.close(`authentication failed for scheme ${auth.scheme}`);
-    }
-    this.addAuthInfo(ids);
-    this.sendResponse(xid, 0, Code.OK);
-  }
-
-  private get saslLog(): SaslLog {
-    const log = this.limits.log;
-    return this.limits.saslLog ?? { info: () => undefined, warn: log, error: log };
-  }
-
-  /** ZooKeeperServer.processSasl: one step of the connection's SASL exchange. */
-  private handleSasl(xid: number, token: Buffer): void {
-    this.sasl ??= new SaslNegotiation(this.limits.sasl ?? NO_SASL, this.saslLog);
-    const step = this.sasl.step(token, `/${this.remoteAddress}:${this.remotePort}`, this.sessionId.toString(16));
-    if (step.kind === 'failed') {
-      // Not counted in auth_failed_count: Apache counts failed TLS handshakes there, not logins.
-      // SetSASLResponse(null) follows the error header, as Apache writes it.
-      this.sendResponseRecord(xid, step.err, R.SetSASLResponse, { token: null });
-      return this.close('SASL authentication failed');
-    }
-    if (step.ids.length > 0) this.addAuthInfo(step.ids);
-    this.sendResponse(xid, 0, Code.OK, R.SetSASLResponse, { token: step.token });
-  }
-
-  /** A reply whose record is written whatever the error code (ZooKeeper's sendResponse with a record). */
-  private sendResponseRecord<T>(xid: number, err: number, codec: Codec<T>, value: T): void {
-    this.lastZxid = 0;
-    this.sendFrame('a reply', (w) => {
-      R.ReplyHeader.write(w, { xid, zxid: 0, err });
-      codec.write(w, value);
-      this.zks.stats.responseSize(w.pos - 4);
-    });
-  }
-
-  /** ServerCnxn.addAuthInfo: ids proven by an auth packet or by the TLS handshake's certificate. */
-  addAuthInfo(ids: Id[]): void {
-    for (const id of ids) if (!this.authInfo.some((a) => a.scheme === id.scheme && a.id === id.id)) this.authInfo.push(id);
-    const ordered = inJavaSetOrder(this.authInfo);
-    this.authInfo.splice(0, ordered.length, ...ordered);
-  }
-
-  private peek(n: number): Buffer {
-    if (this.pending[0]!.length < n) this.pending = [Buffer.concat(this.pending)];
-    return this.pending[0]!.subarray(0, n);
-  }
-
-  private take(n: number): Buffer {
-    if (this.pending[0]!.length < n) this.pending = [Buffer.concat(this.pending)];
-    const first = this.pending[0]!;
-    const out = first.subarray(0, n);
-    if (first.length === n) this.pending.shift();
-    else this.pending[0] = first.subarray(n);
-    this.pendingBytes -= n;
-    return out;
   }
 
   // --- writing
@@ -376,6 +286,16 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     });
   }
 
+  /** A reply whose record is written whatever the error code (ZooKeeper's sendResponse with a record). */
+  sendResponseRecord<T>(xid: number, err: number, codec: Codec<T>, value: T): void {
+    this.lastZxid = 0;
+    this.sendFrame('a reply', (w) => {
+      R.ReplyHeader.write(w, { xid, zxid: 0, err });
+      codec.write(w, value);
+      this.zks.stats.responseSize(w.pos - 4);
+    });
+  }
+
   /** Watcher: a triggered watch becomes a notification (xid -1) on this connection. */
   process(event: WatchedEvent): void {
     this.sendFrame('a watch event', (w) => {
@@ -388,44 +308,28 @@ export class ClientCnxn implements ServerCnxn, Watcher {
   private sendFrame(what: string, encode: (w: Writer) => void): void {
     if (this.closing) return;
     this.answer(what, () => {
-      const w = this.writer.reset();
-      w.int(0); // the length, patched below
-      encode(w);
-      this.flushFrame(w);
+      const frame = this.outgoing.encode(encode);
+      this.packetsSent++;
+      this.zks.stats.packetSent();
+      this.zks.metrics.RESPONSE_BYTES.add(frame.length);
+      this.outgoing.send(frame);
+      this.checkUnsent();
     });
-  }
-
-  private flushFrame(w: Writer): void {
-    w.buf.writeInt32BE(w.pos - 4, 0);
-    this.packetsSent++;
-    this.zks.stats.packetSent();
-    this.zks.metrics.RESPONSE_BYTES.add(w.pos);
-    if (!this.corked) {
-      // Replies of one event-loop turn leave in one write.
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(w.toBuffer());
-    this.checkUnsent();
   }
 
   /** Past the soft bound: stop reading until the socket drains. Past the hard bound: drop the connection. */
   private checkUnsent(): void {
-    const unsent_bytes = this.socket.writableLength;
-    if (unsent_bytes > MAX_UNSENT_HARD_bytes) {
+    const unsent = this.outgoing.unsent();
+    if (unsent === 'hard') {
       this.limits.log(
         `closing connection from ${this.remoteAddress}:${this.remotePort} (session 0x${this.sessionId.toString(16)}): ` +
-          `${unsent_bytes} bytes of replies unsent, more than ${MAX_UNSENT_HARD_bytes}; the client does not read them`,
+          `${this.outgoing.unsent_bytes} bytes of replies unsent, more than ${MAX_UNSENT_HARD_bytes}; the client does not read them`,
       );
       this.closeReason = 'too many unsent replies';
       this.destroy();
       return;
     }
-    if (unsent_bytes > MAX_UNSENT_SOFT_bytes && !this.throttled) {
+    if (unsent === 'soft' && !this.throttled) {
       // The socket emits 'drain' once it is empty: its write() has returned false by now.
       this.throttled = true;
       this.updateReading();
@@ -464,61 +368,9 @@ export class ClientCnxn implements ServerCnxn, Watcher {
     this.updateReading();
     this.scheduleRead();
   }
-
-  updateStatsForResponse(cxid: number, type: number, now_ms: number, latency_ms: number): void {
-    // Special xids (pings, auth, setWatches) do not count as the client's last cxid.
-    if (cxid >= 0) this.lastCxid = cxid;
-    this.lastOp = LAST_OP[type] ?? 'NA';
-    this.lastResponse_ms = Math.floor(now_ms);
-    this.latency.add(latency_ms);
-  }
-
-  /** crst: zero the per-connection counters. */
-  resetStats(): void {
-    this.lastOp = 'NA';
-    this.lastCxid = -1;
-    this.lastZxid = -1;
-    this.lastResponse_ms = 0;
-    this.latency.reset();
-    this.packetsReceived = 0;
-    this.packetsSent = 0;
-  }
 }
 
 /** "::ffff:127.0.0.1" → "127.0.0.1", as Java reports an IPv4 peer. */
 function normaliseAddress(addr: string): string {
   return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
 }
-
-/** The abbreviations `cons` shows as a connection's last operation (lop=), by opcode. */
-const LAST_OP: Record<number, string> = {
-  [OpCode.ping]: 'PING',
-  [OpCode.createSession]: 'SESS',
-  [OpCode.multi]: 'MULT',
-  [OpCode.multiRead]: 'MLTR',
-  [OpCode.create]: 'CREA',
-  [OpCode.create2]: 'CREA',
-  [OpCode.createTTL]: 'CREA',
-  [OpCode.createContainer]: 'CREA',
-  [OpCode.delete]: 'DELE',
-  [OpCode.deleteContainer]: 'DELE',
-  [OpCode.setData]: 'SETD',
-  [OpCode.reconfig]: 'RECO',
-  [OpCode.setACL]: 'SETA',
-  [OpCode.closeSession]: 'CLOS',
-  [OpCode.sync]: 'SYNC',
-  [OpCode.check]: 'CHEC',
-  [OpCode.exists]: 'EXIS',
-  [OpCode.getData]: 'GETD',
-  [OpCode.setWatches]: 'SETW',
-  [OpCode.setWatches2]: 'STW2',
-  [OpCode.addWatch]: 'ADDW',
-  [OpCode.getACL]: 'GETA',
-  [OpCode.getChildren]: 'GETC',
-  [OpCode.getChildren2]: 'GETC',
-  [OpCode.getAllChildrenNumber]: 'GETACN',
-  [OpCode.checkWatches]: 'CHKW',
-  [OpCode.removeWatches]: 'REMW',
-  [OpCode.whoAmI]: 'HOMI',
-  [OpCode.getEphemerals]: 'GETE',
-};
