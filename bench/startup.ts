@@ -1,7 +1,9 @@
 // The appliance's figures beside Apache ZooKeeper 3.8's, on this machine, in one run:
 // executable size, time from start to serving (first `srvr` answer) on an empty dataDir and
-// on one holding --znodes znodes, idle RSS after start, and snapshot size.
-//   node --import tsx bench/startup.ts [--runs 5] [--znodes 100000]
+// on one holding --znodes znodes, idle RSS after start (2 s after, and once settled: the
+// collectors of both free what loading left only some seconds later), and snapshot size.
+// --baseline another executable of ours: started on ours' dataDirs too, to show what a change bought.
+//   node --import tsx bench/startup.ts [--runs 5] [--znodes 100000] [--settle 30] [--baseline OTHER-EXE]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,22 +12,30 @@ import { parseArgs } from 'node:util';
 import { ZooKeeperClient } from '../src/client/zookeeper-client';
 import { fourLetterWord } from '../test/support/servers';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, znodes: { type: 'string', default: '100000' } } });
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    znodes: { type: 'string', default: '100000' },
+    settle: { type: 'string', default: '30' },
+    baseline: { type: 'string' },
+  },
+});
 const RUNS = Number(values.runs);
 const ZNODES = Number(values.znodes);
+/** When the settled RSS is read, in seconds after the last start (the first is read at 2 s). */
+const SETTLE_s = Number(values.settle);
 const REPO = resolve(import.meta.dirname, '..');
 const EXE = join(REPO, 'dist/zookeeper-ts');
 const HOST = '127.0.54.91';
 const JAVA_CP = ['/etc/zookeeper/conf', '/usr/share/java/zookeeper.jar', '/usr/share/java/slf4j-nop.jar'].join(':');
 
-type Flavour = 'apache' | 'ours';
+type Flavour = 'apache' | 'ours' | 'baseline';
 
 function launch(flavour: Flavour, dataDir: string): ChildProcess {
   const cfg = join(dataDir, '..', `${flavour}.cfg`);
   writeFileSync(cfg, `tickTime=2000\ndataDir=${dataDir}\nclientPort=2181\nclientPortAddress=${HOST}\nadmin.enableServer=false\n`);
-  return flavour === 'apache'
-    ? spawn('java', ['-Xmx2g', '-cp', JAVA_CP, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfg], { stdio: 'ignore' })
-    : spawn(EXE, ['server', cfg], { stdio: 'ignore' });
+  if (flavour === 'apache') return spawn('java', ['-Xmx2g', '-cp', JAVA_CP, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfg], { stdio: 'ignore' });
+  return spawn(flavour === 'baseline' ? values.baseline! : EXE, ['server', cfg], { stdio: 'ignore' });
 }
 
 async function untilServing(): Promise<void> {
@@ -46,10 +56,18 @@ async function stop(child: ChildProcess): Promise<void> {
   await new Promise((r) => child.once('exit', r));
 }
 
-/** Start-to-serving ms (median of RUNS) and idle RSS (MB) 2 s after the last start. */
-async function measureStart(flavour: Flavour, dataDir: string): Promise<{ start_ms: number; rss_MB: number }> {
+interface StartFigures {
+  start_ms: number;
+  /** Idle RSS 2 s after the last start, and SETTLE_s after it. */
+  rss_MB: number;
+  settled_MB: number;
+}
+
+/** Start-to-serving ms (median of RUNS) and idle RSS (MB) after the last start. */
+async function measureStart(flavour: Flavour, dataDir: string): Promise<StartFigures> {
   const times: number[] = [];
   let rss = 0;
+  let settled = 0;
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
     const child = launch(flavour, dataDir);
@@ -58,11 +76,13 @@ async function measureStart(flavour: Flavour, dataDir: string): Promise<{ start_
     if (i === RUNS - 1) {
       await new Promise((r) => setTimeout(r, 2000));
       rss = rss_kB(child.pid!) / 1024;
+      await new Promise((r) => setTimeout(r, Math.max(0, SETTLE_s - 2) * 1000));
+      settled = rss_kB(child.pid!) / 1024;
     }
     await stop(child);
   }
   times.sort((a, b) => a - b);
-  return { start_ms: times[Math.floor(times.length / 2)]!, rss_MB: rss };
+  return { start_ms: times[Math.floor(times.length / 2)]!, rss_MB: rss, settled_MB: settled };
 }
 
 /** Fills a dataDir with ZNODES znodes (written by the flavour itself), leaves a snapshot. */
@@ -98,8 +118,8 @@ async function main(): Promise<void> {
 const rows: string[] = [];
 const base = mkdtempSync(join(tmpdir(), 'zk-bench-start-'));
 try {
-  const results: Record<Flavour, { empty: Awaited<ReturnType<typeof measureStart>>; full: Awaited<ReturnType<typeof measureStart>>; snap: number }> =
-    {} as never;
+  type Figures = { empty: StartFigures; full: StartFigures; snap: number };
+  const results: Partial<Record<Flavour, Figures>> = {};
   for (const flavour of ['apache', 'ours'] as const) {
     const empty = join(base, `${flavour}-empty`);
     const full = join(base, `${flavour}-full`);
@@ -108,19 +128,36 @@ try {
     const f = await measureStart(flavour, full);
     results[flavour] = { empty: e, full: f, snap };
   }
-  const a = results.apache;
-  const o = results.ours;
+  // The baseline on ours' dataDirs (nothing to replay there: a start leaves them as they are).
+  if (values.baseline) {
+    const empty = await measureStart('baseline', join(base, 'ours-empty'));
+    const full = await measureStart('baseline', join(base, 'ours-full'));
+    results.baseline = { empty, full, snap: results.ours!.snap };
+  }
+  const a = results.apache!;
+  const o = results.ours!;
+  const b = results.baseline;
   const ratio = (x: number, y: number) => (x / y).toFixed(2);
   const exeSize = statSync(EXE).size / 1e6;
-  rows.push('| figure | Apache ZooKeeper 3.8 | zookeeper-ts | ours / Apache |', '|---|---|---|---|');
-  rows.push(`| start to serving, empty dataDir (median of ${RUNS}) | ${a.empty.start_ms.toFixed(0)} ms | ${o.empty.start_ms.toFixed(0)} ms | ${ratio(o.empty.start_ms, a.empty.start_ms)} |`);
-  rows.push(`| start to serving, ${ZNODES} znodes on disk | ${a.full.start_ms.toFixed(0)} ms | ${o.full.start_ms.toFixed(0)} ms | ${ratio(o.full.start_ms, a.full.start_ms)} |`);
-  rows.push(`| idle RSS after start, empty | ${a.empty.rss_MB.toFixed(0)} MB | ${o.empty.rss_MB.toFixed(0)} MB | ${ratio(o.empty.rss_MB, a.empty.rss_MB)} |`);
-  rows.push(`| idle RSS after start, ${ZNODES} znodes | ${a.full.rss_MB.toFixed(0)} MB | ${o.full.rss_MB.toFixed(0)} MB | ${ratio(o.full.rss_MB, a.full.rss_MB)} |`);
-  const perZnode = (r: (typeof results)[Flavour]) => (((r.full.rss_MB - r.empty.rss_MB) * 1024 * 1024) / ZNODES).toFixed(0);
-  rows.push(`| idle RSS per znode (full less empty) | ${perZnode(a)} bytes | ${perZnode(o)} bytes | ${ratio(Number(perZnode(o)), Number(perZnode(a)))} |`);
-  rows.push(`| snapshot size, ${ZNODES} znodes | ${(a.snap / 1e6).toFixed(1)} MB | ${(o.snap / 1e6).toFixed(1)} MB | ${ratio(o.snap, a.snap)} |`);
-  rows.push(`| what runs | JVM + zookeeper.jar (Debian's package, JDK ${process.env.JAVA_VERSION ?? '17'}) | one file, ${exeSize.toFixed(0)} MB | |`);
+  const perZnode = (r: Figures, at: keyof StartFigures) => ((r.full[at] - r.empty[at]) * 1024 * 1024) / ZNODES;
+  const bHead = b ? ` baseline ${values.baseline} | this build / baseline |` : '';
+  const bSep = b ? '---|---|' : '';
+  rows.push(`| figure | Apache ZooKeeper 3.8 | zookeeper-ts | ours / Apache |${bHead}`, `|---|---|---|---|${bSep}`);
+  const row = (figure: string, unit: string, pick: (r: Figures) => number, digits = 0) => {
+    const cells = [figure, `${pick(a).toFixed(digits)} ${unit}`, `${pick(o).toFixed(digits)} ${unit}`, ratio(pick(o), pick(a))];
+    if (b) cells.push(`${pick(b).toFixed(digits)} ${unit}`, ratio(pick(o), pick(b)));
+    rows.push(`| ${cells.join(' | ')} |`);
+  };
+  row(`start to serving, empty dataDir (median of ${RUNS})`, 'ms', (r) => r.empty.start_ms);
+  row(`start to serving, ${ZNODES} znodes on disk (median of ${RUNS})`, 'ms', (r) => r.full.start_ms);
+  row('idle RSS 2 s after start, empty', 'MB', (r) => r.empty.rss_MB);
+  row(`idle RSS 2 s after start, ${ZNODES} znodes`, 'MB', (r) => r.full.rss_MB);
+  row('idle RSS per znode at 2 s (full less empty)', 'bytes', (r) => perZnode(r, 'rss_MB'));
+  row(`idle RSS ${SETTLE_s} s after start, empty`, 'MB', (r) => r.empty.settled_MB);
+  row(`idle RSS ${SETTLE_s} s after start, ${ZNODES} znodes`, 'MB', (r) => r.full.settled_MB);
+  row(`idle RSS per znode at ${SETTLE_s} s (full less empty)`, 'bytes', (r) => perZnode(r, 'settled_MB'));
+  rows.push(`| snapshot size, ${ZNODES} znodes | ${(a.snap / 1e6).toFixed(1)} MB | ${(o.snap / 1e6).toFixed(1)} MB | ${ratio(o.snap, a.snap)} |${b ? ' | |' : ''}`);
+  rows.push(`| what runs | JVM + zookeeper.jar (Debian's package, JDK ${process.env.JAVA_VERSION ?? '17'}) | one file, ${exeSize.toFixed(0)} MB | |${b ? ' | |' : ''}`);
   console.log(rows.join('\n'));
 } finally {
   rmSync(base, { recursive: true, force: true });

@@ -15,6 +15,9 @@ import { OpCode, Xid } from '../jute/constants';
 import { Code, KeeperError } from '../jute/keeper-error';
 import * as R from '../jute/records';
 
+/** How long a handshake waits for its ConnectResponse unless told (ClientOptions.connectTimeout_ms). */
+const CONNECT_TIMEOUT_DEFAULT_ms = 10_000;
+
 export interface ClientOptions {
   /** Requested session timeout; the server clamps it to [minSessionTimeout, maxSessionTimeout]. */
   sessionTimeout_ms?: number;
@@ -100,11 +103,12 @@ export class ClientCnxnSocket extends EventEmitter<{ watch: [WatchedEvent]; clos
 
   /** Sends the ConnectRequest; resolves once the session is up, rejects when it is not. */
   handshake(opts: ClientOptions = {}): Promise<void> {
+    const timeout_ms = opts.connectTimeout_ms ?? CONNECT_TIMEOUT_DEFAULT_ms;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.socket.destroy();
-        reject(new Error(`no ConnectResponse from ${this.host}:${this.port} within ${opts.connectTimeout_ms ?? 10_000} ms`));
-      }, opts.connectTimeout_ms ?? 10_000);
+        reject(new Error(`no ConnectResponse from ${this.host}:${this.port} within ${timeout_ms} ms`));
+      }, timeout_ms);
       this.onConnect = (e) => {
         clearTimeout(timer);
         if (e) return reject(e);

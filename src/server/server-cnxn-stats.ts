@@ -6,7 +6,6 @@ import { OpCode } from '../jute/constants';
 import { Latency } from './latency';
 
 export class ServerCnxnStats {
-  readonly established = new Date();
   packetsReceived = 0;
   packetsSent = 0;
   /** For `cons`: when the connection came, and its last answered request. */
