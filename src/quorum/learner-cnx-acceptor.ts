@@ -5,6 +5,7 @@
 // it listens on each of them. With quorum SASL a learner is authenticated first, before any
 // of its packets is read (LearnerHandler.run).
 import type { Server, Socket } from 'node:net';
+import { TickCork } from '../server/tick-cork';
 import { listenAll, type SocketAddress } from './multiple-addresses';
 import type { QuorumAuth } from './quorum-auth';
 import { PLAIN_QUORUM, type QuorumSockets } from './quorum-sockets';
@@ -122,6 +123,8 @@ class LearnerHandlerCnx {
   /** While a snapshot stream is being sent, what comes after it waits here (at most MAX_UNSENT_bytes). */
   private held: Buffer[] | undefined;
   private heldBytes = 0;
+  /** A txn's PROPOSAL and COMMIT and the others of one event-loop turn leave in one write. */
+  private readonly cork: TickCork;
 
   constructor(
     readonly id: LearnerId,
@@ -129,6 +132,7 @@ class LearnerHandlerCnx {
     private readonly maxBuffer_bytes: number,
     private readonly on: { onPacket(p: QuorumPacket): void; onClosed(reason: string): void },
   ) {
+    this.cork = new TickCork(socket);
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('error', (e) => this.close(e.message));
     socket.on('close', () => this.close('the learner closed the connection'));
@@ -144,7 +148,7 @@ class LearnerHandlerCnx {
       return void this.held.push(b);
     }
     if (this.socket.writableLength > MAX_UNSENT_bytes) return this.close(`more than ${MAX_UNSENT_bytes} bytes unsent: the learner does not read`);
-    this.socket.write(b);
+    this.cork.write(b);
   }
 
   sendSnapshot(snap: Buffer, stream: Iterator<Buffer>, sent?: (s: SnapshotSent) => void): void {

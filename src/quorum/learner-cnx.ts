@@ -4,6 +4,7 @@
 // quorum addresses (multiAddress) is dialled on each in turn until one answers. With quorum
 // SASL the learner logs in first, before FOLLOWERINFO (Learner.connectToLeader).
 import type { Socket } from 'node:net';
+import { TickCork } from '../server/tick-cork';
 import { dialFirst, type SocketAddress } from './multiple-addresses';
 import { NO_QUORUM_AUTH, type QuorumAuth } from './quorum-auth';
 import { PLAIN_QUORUM, type QuorumSockets } from './quorum-sockets';
@@ -32,6 +33,8 @@ const ELEMENT_SLACK_bytes = 64 * 1024;
 
 export class LearnerCnx {
   private socket: Socket | undefined;
+  /** ACKs and forwarded requests of one event-loop turn leave in one write. */
+  private cork: TickCork | undefined;
   private pending: Buffer = Buffer.alloc(0);
   private snap: { packet: QuorumPacket; reader: SnapshotStreamReader } | undefined;
   private closed = false;
@@ -54,6 +57,7 @@ export class LearnerCnx {
       throw new Error('closed');
     }
     this.socket = s;
+    this.cork = new TickCork(s);
     s.setNoDelay(true);
     s.on('error', (e) => this.close(e.message));
     s.on('close', () => this.close('the leader closed the connection'));
@@ -65,7 +69,7 @@ export class LearnerCnx {
   }
 
   send(p: QuorumPacket): void {
-    if (!this.closed) this.socket?.write(encodePacket(p));
+    if (!this.closed) this.cork?.write(encodePacket(p));
   }
 
   close(reason: string): void {

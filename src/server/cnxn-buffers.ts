@@ -5,6 +5,7 @@
 // What to do at each bound (stop reading, close) is the connection's to decide.
 import type { Socket } from 'node:net';
 import { Writer } from '../jute/codec';
+import { TickCork } from './tick-cork';
 
 /**
  * Unsent replies (the socket's writableLength) past this stop reading from the connection
@@ -84,9 +85,12 @@ export type Unsent = 'under' | 'soft' | 'hard';
 export class OutgoingBuffers {
   /** One encoder for every frame: a frame is copied out before the next is written. Past the hard bound encoding fails. */
   private readonly writer = new Writer(4096, MAX_UNSENT_HARD_bytes);
-  private corked = false;
+  /** Replies of one event-loop turn leave in one write. */
+  private readonly cork: TickCork;
 
-  constructor(private readonly socket: Socket) {}
+  constructor(private readonly socket: Socket) {
+    this.cork = new TickCork(socket);
+  }
 
   /** One frame: what `encode` writes, after its length. */
   encode(encode: (w: Writer) => void): Buffer {
@@ -99,16 +103,7 @@ export class OutgoingBuffers {
 
   /** Queues a frame on the socket. */
   send(frame: Buffer): void {
-    if (!this.corked) {
-      // Replies of one event-loop turn leave in one write.
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(frame);
+    this.cork.write(frame);
   }
 
   /** Bytes queued on the socket and not yet sent. */
