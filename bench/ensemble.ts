@@ -32,6 +32,8 @@ const { values } = parseArgs({
     // bench/load.ts gives Apache 2 GB too; test/support's default (256 MB) would cap its RSS.
     'apache-heap': { type: 'string', default: '2g' },
     'cpu-prof': { type: 'string' },
+    // Another bundle of ours, run as a third flavour in every round: what a change bought.
+    baseline: { type: 'string' },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -40,9 +42,14 @@ const DEPTH = Number(values.depth);
 const SECONDS = Number(values.seconds);
 const WARMUP = Number(values.warmup);
 const CPU_PROF = values['cpu-prof'];
-const HOSTS = { ours: ['127.0.14.1', '127.0.14.2', '127.0.14.3'], apache: ['127.0.14.11', '127.0.14.12', '127.0.14.13'] } as const;
+const HOSTS = {
+  ours: ['127.0.14.1', '127.0.14.2', '127.0.14.3'],
+  apache: ['127.0.14.11', '127.0.14.12', '127.0.14.13'],
+  baseline: ['127.0.14.21', '127.0.14.22', '127.0.14.23'],
+} as const;
 type Flavour = keyof typeof HOSTS;
-const FLAVOURS: Flavour[] = ['apache', 'ours'];
+const BASELINE = values.baseline;
+const FLAVOURS: Flavour[] = BASELINE ? ['apache', 'ours', 'baseline'] : ['apache', 'ours'];
 /** How long an ensemble gets to elect, and a failover to end, before the round is given up: two busy cores. */
 const GIVE_UP_ms = 60_000;
 /** One failover write attempt (connect + create) gets this long before the next member is tried. */
@@ -158,9 +165,10 @@ async function failover(leader: Member, survivors: Member[]): Promise<number> {
 
 async function round(flavour: Flavour): Promise<Round> {
   const specs: MemberSpec[] = HOSTS[flavour].map((host, i) => ({ myid: i + 1, host }));
-  const runtime: RuntimeArgs = flavour === 'apache' ? { jvmArgs: [`-Xmx${values['apache-heap']}`] } : CPU_PROF ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] } : {};
+  const runtime: RuntimeArgs =
+    flavour === 'apache' ? { jvmArgs: [`-Xmx${values['apache-heap']}`] } : { ...(CPU_PROF ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] } : {}), ...(flavour === 'baseline' ? { bundle: BASELINE } : {}) };
   const t0 = performance.now();
-  const members = await Promise.all(specs.map((s) => startMember(flavour, s, specs, {}, undefined, runtime)));
+  const members = await Promise.all(specs.map((s) => startMember(flavour === 'apache' ? 'apache' : 'ours', s, specs, {}, undefined, runtime)));
   try {
     const { leader, at_ms } = await untilServing(members, flavour);
     const followers = members.filter((m) => m !== leader);
@@ -196,7 +204,7 @@ function loadavg(): string {
 }
 
 async function main(): Promise<void> {
-  const runs: Record<Flavour, Round[]> = { apache: [], ours: [] };
+  const runs: Record<Flavour, Round[]> = { apache: [], ours: [], baseline: [] };
   const loads: string[] = [loadavg()];
   const rounds = CPU_PROF ? 1 : ROUNDS;
   for (let r = 0; r < rounds; r++) {
@@ -216,14 +224,15 @@ async function main(): Promise<void> {
   const row = (name: string, unit: string, get: (x: Round) => number, d = 0) => {
     const a = m('apache', get);
     const o = m('ours', get);
-    return `| ${name} | ${f(a, d)}${unit} | ${f(o, d)}${unit} | ${f(o / a, 2)} |`;
+    const b = BASELINE ? m('baseline', get) : NaN;
+    return `| ${name} | ${f(a, d)}${unit} | ${f(o, d)}${unit} | ${f(o / a, 2)} |` + (BASELINE ? ` ${f(b, d)}${unit} | ${f(o / b, 2)} |` : '');
   };
   const lines = [
-    `${ROUNDS} rounds (Apache, ours, Apache, ours, ...), 3 members each on fresh dataDirs; ${CONNECTIONS} connections (${CONNECTIONS / 3} per member) × ${DEPTH} in flight,`,
+    `${ROUNDS} rounds (${FLAVOURS.join(', ')}, then again), 3 members each on fresh dataDirs; ${CONNECTIONS} connections (${CONNECTIONS / 3} per member) × ${DEPTH} in flight,`,
     `${WARMUP} s warm-up + ${SECONDS} s per op, 100-byte data, fsync on; Apache -Xmx${values['apache-heap']}. Medians over the rounds. Load average (1/5/15 min) at the start and after each round: ${loads.join('; ')}.`,
     '',
-    '| figure | Apache ×3 | ours ×3 | ours / Apache |',
-    '|---|---|---|---|',
+    '| figure | Apache ×3 | ours ×3 | ours / Apache |' + (BASELINE ? ` baseline ${BASELINE} ×3 | ours / baseline |` : ''),
+    '|---|---|---|---|' + (BASELINE ? '---|---|' : ''),
     row('write (setData) ops/s', '', (x) => x.write.ops_per_s),
     row('write p50', ' ms', (x) => x.write.p50_ms, 2),
     row('write p99', ' ms', (x) => x.write.p99_ms, 2),

@@ -78,6 +78,8 @@ export interface RuntimeArgs {
    * are the member's own.
    */
   prefix?: string[];
+  /** The bundle our member runs (default dist/zookeeper-ts.cjs): a benchmark's baseline build. */
+  bundle?: string;
 }
 
 const BUNDLE = join(import.meta.dirname, '../../dist/zookeeper-ts.cjs');
@@ -94,7 +96,8 @@ export async function startMember(
   if (flavour === 'apache' && (!existsSync('/usr/share/java/zookeeper.jar') || !existsSync('/usr/share/java/slf4j-simple.jar'))) {
     throw new Error('Apache ZooKeeper (zookeeper.jar, slf4j-simple.jar) is missing: run scripts/install-test-deps.sh');
   }
-  if (flavour === 'ours' && !existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`node scripts/build.mjs\``);
+  const bundle = runtime.bundle ?? BUNDLE;
+  if (flavour === 'ours' && !existsSync(bundle)) throw new Error(`${bundle} is missing: run \`node scripts/build.mjs\``);
   const dir = reuseDir ?? mkdtempSync(join(tmpdir(), `zk-${flavour}-${me.myid}-`));
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir, { recursive: true });
@@ -120,7 +123,7 @@ export async function startMember(
   const command =
     flavour === 'apache'
       ? ['java', '-Xmx256m', ...(runtime.jvmArgs ?? []), ...(me.jvmFlags ?? []), ...(me.serverJvmFlags ?? []), '-Dorg.slf4j.simpleLogger.showDateTime=true', '-cp', classPath, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile]
-      : [process.execPath, ...(runtime.nodeArgs ?? []), BUNDLE, 'server', cfgFile];
+      : [process.execPath, ...(runtime.nodeArgs ?? []), bundle, 'server', cfgFile];
   const [program, ...args] = [...(runtime.prefix ?? []), ...command];
   const child: ChildProcess =
     flavour === 'apache'
