@@ -94,7 +94,8 @@ function run(flavour: Flavour, args: string[], cwd: string): Promise<{ code: num
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_ms);
     child.on('error', rej);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': the process can exit before its last output has been read.
+    child.on('close', (code) => {
       clearTimeout(timer);
       res({ code, stdout, stderr });
     });
