@@ -78,7 +78,7 @@ const SHELL_SCRIPT = [
   'setquota -n 1 /missing',
 ];
 
-/** zkCli's connect event comes from its event thread, racing the first answers. */
+/** zkCli's connect event comes from its event thread, racing the first answers: dropped wherever it lands. */
 const CONNECTED_EVENT = /\nWATCHER::\n\nWatchedEvent state:SyncConnected type:None path:null\n/;
 
 async function shellRun(flavour: Flavour, shell: Shell): Promise<string> {
@@ -86,7 +86,7 @@ async function shellRun(flavour: Flavour, shell: Shell): Promise<string> {
   try {
     const r = await run(...shell(server.connectString), { input: SHELL_SCRIPT.join('\n') + '\n' });
     const quotaMetrics = await mntrQuota(server);
-    return normalise(r.output.replace(CONNECTED_EVENT, '\n'), server) + `--- exit ${r.code}\n--- mntr\n${quotaMetrics}`;
+    return normalise(r.output.replace(CONNECTED_EVENT, ''), server) + `--- exit ${r.code}\n--- mntr\n${quotaMetrics}`;
   } finally {
     await server.stop();
   }

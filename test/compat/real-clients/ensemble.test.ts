@@ -122,7 +122,7 @@ async function zkCliFailover(ensemble: Ensemble, t: ClientTarget): Promise<strin
     await step('get /failover/eph');
     await step('ls /failover');
     await step('deleteall /failover');
-    await cli.send('quit', /state:Closed/);
+    await cli.quit();
   } finally {
     transcript += `--- zkCli exit code ${await cli.end()}\n`;
   }

@@ -112,7 +112,7 @@ async function promptsAcrossARestart(shell: Shell, host: string): Promise<string
     server = await startServer('ours', { host, dataDir });
     await cli.waitFor(/state:SyncConnected/, from, 60_000);
     await cli.send('', prompt);
-    await cli.send('quit', /state:Closed/);
+    await cli.quit();
     return prompts(cli.transcript);
   } finally {
     await cli.end(5000);

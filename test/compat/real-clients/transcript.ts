@@ -74,6 +74,9 @@ export function normalise(text: string, server: ClientTarget): string {
  * A client process driven line by line: every line it writes (stdout and stderr, in the order
  * they arrive) is collected, and `send` waits until the answer to a command has shown up.
  */
+/** What zkCli prints as its session closes at `quit`. */
+const CLOSED_EVENT = '\nWATCHER::\n\nWatchedEvent state:Closed type:None path:null\n';
+
 export class Conversation {
   private out = '';
   private readonly child: ChildProcess;
@@ -90,7 +93,8 @@ export class Conversation {
       this.out += d.toString();
       this.lastData_ms = Date.now();
     });
-    this.exited = new Promise((res) => this.child.once('exit', (code) => res(code)));
+    // 'close', not 'exit': the process can exit before its last output has been read.
+    this.exited = new Promise((res) => this.child.once('close', (code) => res(code)));
   }
 
   get transcript(): string {
@@ -119,6 +123,20 @@ export class Conversation {
     const from = this.out.length;
     this.child.stdin?.write(line + '\n');
     await this.waitFor(until, from, timeout_ms);
+  }
+
+  /**
+   * zkCli's `quit`: waits for the exit (killing it past `timeout_ms`) and returns what it
+   * printed after the command, less its Closed event, which zkCli's event thread prints
+   * racing the JVM's exit (one run in many exits first).
+   */
+  async quit(timeout_ms = 15_000): Promise<string> {
+    const from = this.out.length;
+    this.child.stdin?.write('quit\n');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeout_ms);
+    await this.exited;
+    clearTimeout(timer);
+    return this.out.slice(from).replace(CLOSED_EVENT, '');
   }
 
   /** Closes stdin (and, failing an exit within `timeout_ms`, kills) and returns the exit code. */

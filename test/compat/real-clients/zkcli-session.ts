@@ -83,9 +83,7 @@ export async function zkCliSession(
   transcript += cli.transcript.slice(from);
 
   for (const command of after) await step(command);
-  const last = cli.transcript.length;
-  await cli.send('quit', /state:Closed/);
-  transcript += `> quit\n${cli.transcript.slice(last)}`;
+  transcript += `> quit\n${await cli.quit()}`;
   // zkCli exits with the code of its last failed command: part of what is compared.
   transcript += `--- zkCli exit code ${await cli.end()}\n`;
   return normalise(transcript, server);
