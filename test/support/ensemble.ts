@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reapOnExit } from './reap';
 import { fourLetterWord } from './servers';
 import { Election } from '../../src/quorum/election';
 
@@ -129,6 +130,7 @@ export async function startMember(
     flavour === 'apache'
       ? spawn(program!, args, { stdio: ['ignore', 'ignore', 'pipe'] })
       : spawn(program!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '', ...(me.serverJvmFlags ? { SERVER_JVMFLAGS: me.serverJvmFlags.join(' ') } : {}) } });
+  reapOnExit(child);
   let log = '';
   const waiters = new Set<() => void>();
   const keep = (d: Buffer) => {

@@ -7,6 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { reapOnExit } from './reap';
 
 export type Flavour = 'apache' | 'ours';
 
@@ -109,6 +110,7 @@ export async function startServer(flavour: Flavour, opts: ServerOptions): Promis
     // Its stdout (INFO lines) too, for log().
     child = spawn(process.execPath, [...(opts.nodeFlags ?? []), bundle, 'server', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'], env });
   }
+  reapOnExit(child);
   let stderr = '';
   const collect = (d: Buffer) => {
     stderr += d.toString();
