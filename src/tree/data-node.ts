@@ -1,8 +1,8 @@
 // One znode as the DataTree keeps it: its path, data, ACL list and the StatPersisted
 // numbers in a row of the tree's StatRows (no Stat object, no boxed number per field), and
-// its children as the child nodes themselves. A leaf holds no collection at all; a child's name is the tail of its
-// path, so no name strings are stored beside the paths; data loaded from a snapshot sits in
-// shared slabs (DataSlabs), with no Buffer object per node. At a million znodes every
+// its children as the child nodes themselves. A leaf holds no collection at all; a child's
+// name is the tail of its path, so no name strings are stored beside the paths; data loaded
+// from a snapshot sits in shared slabs (DataSlabs), with no Buffer object per node. At a million znodes every
 // object and string per node is tens of megabytes and seconds of garbage collection at start.
 import type { ACL } from '../jute/records';
 import { capacityAfterAdd, hashSetOrder, INITIAL_CHILD_CAPACITY, javaStringHash } from './child-order';

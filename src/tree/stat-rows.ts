@@ -30,8 +30,8 @@ export interface StatRow {
 
 /**
  * The rows of one tree. Rows of deleted nodes are handed out again (newest freed first); a
- * deleted node that is still referenced (a reply, a snapshot slice) was given a row of its
- * own by `detached` first, so a reused row never shows through it.
+ * deleted node that is still referenced (a reply, a snapshot slice) was given a copy of its
+ * row by `release`, so a reused row never shows through it.
  */
 export class StatRows {
   private chunk = new Float64Array(0);

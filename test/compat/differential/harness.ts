@@ -109,27 +109,26 @@ export class Ctx {
    */
   async closeAll(): Promise<void> {
     for (const c of this.clients) {
-      if (c.zk.isConnected) {
-        await c.zk.close();
-        continue;
-      }
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const again = await ZooKeeperClient.connect(this.server.connectString, { sessionId: c.zk.sessionId, passwd: c.zk.passwd });
-          await again.close();
-          break;
-        } catch (e) {
-          // Expired or closed already: its closeSession is behind us.
-          if (e instanceof KeeperError && e.code === Code.SESSIONEXPIRED) break;
-          // Not reached (a loaded machine): it may still be alive, so its expiry is waited
-          // out here, where the txn it spends is no scenario's.
-          if (attempt >= CLOSE_ATTEMPTS) {
-            await sleep(c.zk.negotiatedTimeout_ms + EXPIRY_SLACK_ms);
-            break;
-          }
-        }
+      if (c.zk.isConnected) await c.zk.close();
+      else await this.closeDropped(c.zk);
+    }
+  }
+
+  /** Closes a session whose connection a scenario dropped, by re-attaching to it. */
+  private async closeDropped(zk: ZooKeeperClient): Promise<void> {
+    for (let attempt = 1; attempt <= CLOSE_ATTEMPTS; attempt++) {
+      try {
+        const again = await ZooKeeperClient.connect(this.server.connectString, { sessionId: zk.sessionId, passwd: zk.passwd });
+        await again.close();
+        return;
+      } catch (e) {
+        // Expired or closed already: its closeSession is behind us.
+        if (e instanceof KeeperError && e.code === Code.SESSIONEXPIRED) return;
       }
     }
+    // Not reached (a loaded machine): it may still be alive, so its expiry is waited out
+    // here, where the txn it spends is no scenario's.
+    await sleep(zk.negotiatedTimeout_ms + EXPIRY_SLACK_ms);
   }
 
   /** The normalised name of a session id. */

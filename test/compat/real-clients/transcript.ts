@@ -133,9 +133,7 @@ export class Conversation {
   async quit(timeout_ms = 15_000): Promise<string> {
     const from = this.out.length;
     this.child.stdin?.write('quit\n');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeout_ms);
-    await this.exited;
-    clearTimeout(timer);
+    await this.end(timeout_ms);
     return this.out.slice(from).replace(CLOSED_EVENT, '');
   }
 
