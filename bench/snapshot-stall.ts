@@ -43,7 +43,8 @@ async function main(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with node --expose-gc (the buffers held are measured after a collection)');
   const { OpCode } = (await import(join(SRC, 'src/jute/constants.ts'))) as typeof import('../src/jute/constants');
-  const { readSnapshot, writeSnapshot } = (await import(join(SRC, 'src/persistence/file-snap.ts'))) as typeof import('../src/persistence/file-snap');
+  const { writeSnapshot } = (await import(join(SRC, 'src/persistence/file-snap.ts'))) as typeof import('../src/persistence/file-snap');
+  const { readSnapshot } = (await import(join(SRC, 'src/persistence/snapshot-reader.ts'))) as typeof import('../src/persistence/snapshot-reader');
   const { DataTree } = (await import(join(SRC, 'src/tree/data-tree.ts'))) as typeof import('../src/tree/data-tree');
 
   const tree = new DataTree();
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
     const loadStart = performance.now();
     const loaded = new DataTree();
     const snap = readSnapshot(join(dir, name), zxid);
-    loaded.loadNodes(snap.nodes, snap.zxid, snap.acls);
+    loaded.loadNodes(snap.batches, snap.zxid, snap.acls);
     const loadTook = performance.now() - loadStart;
     const loadCpu_ms = cpu_ms(loadCpu);
     rmSync(dir, { recursive: true, force: true });

@@ -12,6 +12,19 @@ const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const { version } = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'));
 const bundleOnly = process.argv.includes('--bundle-only');
 
+// The snapshot reader's worker (src/persistence/snapshot-reader.ts) runs from text the
+// bundle carries: a single executable has no second file to start a worker from.
+const worker = await build({
+  entryPoints: [`${root}/src/persistence/snapshot-reader-worker.ts`],
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  // One expression: the worker's start wraps it in a try.
+  format: 'iife',
+  write: false,
+  logLevel: 'warning',
+});
+
 await build({
   entryPoints: [`${root}/src/cli/main.ts`],
   bundle: true,
@@ -19,11 +32,16 @@ await build({
   target: 'node20',
   format: 'cjs',
   outfile: `${root}/dist/zookeeper-ts.cjs`,
-  define: { ZOOKEEPER_TS_VERSION: JSON.stringify(version) },
+  define: {
+    ZOOKEEPER_TS_VERSION: JSON.stringify(version),
+    SNAPSHOT_READER_WORKER_SOURCE: JSON.stringify(worker.outputFiles[0].text),
+  },
   banner: { js: '#!/usr/bin/env node' },
   // node-cron's ESM build looks up import.meta.url at load time, which a CommonJS bundle
   // does not have; its CommonJS build does the same with __dirname.
   alias: { 'node-cron': './node_modules/node-cron/dist/node-cron.cjs' },
+  // Only the sources, run through tsx, start the snapshot reader's worker with it.
+  external: ['tsx'],
   sourcemap: false,
   logLevel: 'warning',
 });

@@ -124,6 +124,12 @@ export class Reader {
     }
   }
 
+  /** Steps over `bytes` bytes, which must be there: the caller reads them in place. */
+  skip(bytes: number): void {
+    this.need(bytes);
+    this.pos += bytes;
+  }
+
   int(): number {
     this.need(4);
     const v = this.buf.readInt32BE(this.pos);

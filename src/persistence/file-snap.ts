@@ -8,15 +8,14 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { JuteError, Reader, Writer } from '../jute/codec';
+import { Writer } from '../jute/codec';
 import * as R from '../jute/records';
-import type { ACL } from '../jute/records';
-import { BUILT_IN_ACL, OPEN_UNSAFE_ACL_ID } from '../tree/acl-cache';
-import type { DataTree, SnapshotNode, StatPersisted } from '../tree/data-tree';
-import { adler32, adler32Of } from './adler32';
-import { ChunkedFile, FILE_VERSION, listDataFiles } from './file-txn-log';
+import { OPEN_UNSAFE_ACL_ID } from '../tree/acl-cache';
+import type { DataTree, StatPersisted } from '../tree/data-tree';
+import { adler32 } from './adler32';
+import { FILE_VERSION, listDataFiles } from './file-txn-log';
+import { SNAP_MAGIC } from './snapshot-file-parser';
 
-export const SNAP_MAGIC = 0x5a4b534e; // "ZKSN"
 
 export function snapshotFileName(zxid: number): string {
   return `snapshot.${zxid.toString(16)}`;
@@ -181,102 +180,6 @@ export const SNAPSHOT_TMP_FILE = /^\.snapshot\.[0-9a-f]+(\.[0-9]+)?\.tmp$/;
 async function writeAll(fh: import('node:fs/promises').FileHandle, buf: Buffer, position: number): Promise<void> {
   let done = 0;
   while (done < buf.length) done += (await fh.write(buf, done, buf.length - done, position + done)).bytesWritten;
-}
-
-export interface LoadedSnapshot {
-  zxid: number;
-  sessions: Map<bigint, number>;
-  /**
-   * The nodes, decoded as they are consumed (a million nodes are not held twice); the seal
-   * is checked after the last, and a mismatch throws there. One record is handed out again
-   * for every node, its data a view valid until the next: copy what is kept.
-   */
-  nodes: Iterable<[string, SnapshotNode]>;
-  /** The ACL map, index → list; each node holds the very array of its index. */
-  acls: Map<number, ACL[]>;
-}
-
-/**
- * What is tried first for one element (a session, an ACL list, a node) of a snapshot read
- * in chunks: most nodes are far smaller; a larger one is retried with twice the window.
- */
-const SNAPSHOT_ELEMENT_WINDOW_BYTES = 64 * 1024;
-
-/**
- * Reads one snapshot, through one reused buffer (ChunkedFile, LOG_READ_CHUNK_BYTES): a
- * file of a million nodes is not held whole (and left for the collector) while its nodes
- * go into the tree. A node's data is a view of that buffer, valid until the next node is
- * pulled: DataTree.loadNodes copies it. Throws if the file is not whole (bad magic, short,
- * checksum mismatch), at the end for the checksum.
- */
-export function readSnapshot(file: string, zxid: number): LoadedSnapshot {
-  const f = new ChunkedFile(file);
-  /** The file offset of r.buf[0]; r reads the window of the file the buffer holds. */
-  let base = 0;
-  let r = new Reader(f.window(0, SNAPSHOT_ELEMENT_WINDOW_BYTES));
-  let checksum = 1;
-  /** One element read at r.pos, its bytes added to the checksum (when `sealed`). */
-  function element<T>(read: (r: Reader) => T, sealed = true): T {
-    for (let window = SNAPSHOT_ELEMENT_WINDOW_BYTES; ; window *= 2) {
-      const start = r.pos;
-      try {
-        const v = read(r);
-        if (sealed) checksum = adler32Of(r.buf, start, r.pos, checksum);
-        return v;
-      } catch (e) {
-        // Cut short by the window, or by the end of the file (then it is not whole).
-        if (!(e instanceof JuteError) || base + r.buf.length >= f.size) throw e;
-        base += start;
-        r = new Reader(f.window(base, window));
-      }
-    }
-  }
-  try {
-    const header = element((r) => R.FileHeader.read(r));
-    if (header.magic !== SNAP_MAGIC) throw new Error(`${file}: not a snapshot (magic 0x${(header.magic >>> 0).toString(16)})`);
-    const sessions = new Map<bigint, number>();
-    for (let n = element((r) => r.int()); n > 0; n--) element((r) => sessions.set(r.bigLong(), r.int()));
-    // Every node with the same ACL index gets the same array: the tree shares it as is.
-    const acls = new Map<number, ACL[]>([[OPEN_UNSAFE_ACL_ID, BUILT_IN_ACL]]);
-    for (let n = element((r) => r.int()); n > 0; n--) element((r) => acls.set(r.long(), R.ACLs.read(r)));
-    // One record (and one Stat) for every node: the tree copies what it keeps. Read field by
-    // field into them, not as a new object per node: a million znodes load faster so.
-    const stat: StatPersisted = { czxid: 0, mzxid: 0, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0 };
-    const record: { path: string | null } & SnapshotNode = { path: null, data: null, acl: BUILT_IN_ACL, stat };
-    const readNode = (r: Reader) => {
-      record.path = r.ustring();
-      if (record.path === '/') return;
-      record.data = r.bufferView();
-      const aclId = r.long();
-      const acl = acls.get(aclId);
-      if (!acl) throw new Error(`${file}: node ${record.path} refers to ACL ${aclId}, which the snapshot does not hold`);
-      record.acl = acl;
-      // StatPersisted's fields, in its order.
-      stat.czxid = r.long();
-      stat.mzxid = r.long();
-      stat.ctime = r.long();
-      stat.mtime = r.long();
-      stat.version = r.int();
-      stat.cversion = r.int();
-      stat.aversion = r.int();
-      stat.ephemeralOwner = r.bigLong();
-      stat.pzxid = r.long();
-    };
-    const nodes = function* (): Generator<[string, SnapshotNode]> {
-      try {
-        for (element(readNode); record.path !== '/'; element(readNode)) yield [record.path ?? '', record];
-        const sealed = checksum;
-        const written = element((r) => r.long(), false);
-        if (written !== sealed) throw new Error(`${file}: checksum mismatch (file says ${written}, contents give ${sealed})`);
-      } finally {
-        f.close();
-      }
-    };
-    return { zxid, sessions, nodes: nodes(), acls };
-  } catch (e) {
-    f.close();
-    throw e;
-  }
 }
 
 /** Makes a rename or a new file in `dir` itself durable. */

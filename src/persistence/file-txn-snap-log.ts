@@ -10,7 +10,8 @@ import type { DataTree } from '../tree/data-tree';
 import type { Txn } from '../tree/txn';
 import { listLogs, readLogFile, FileTxnLog } from './file-txn-log';
 import { prepareVersionDir } from './data-dirs';
-import { fsyncDir, listSnapshots, readSnapshot, SNAPSHOT_TMP_FILE, writeSnapshot } from './file-snap';
+import { fsyncDir, listSnapshots, SNAPSHOT_TMP_FILE, writeSnapshot } from './file-snap';
+import { readSnapshot } from './snapshot-reader';
 import { lastLoggedZxid, readTxnLog, truncateLog, type Truncated, type TxnLogRange } from './file-txn-iterator';
 
 export interface PersistenceOptions {
@@ -37,6 +38,8 @@ export interface Restored {
   txnsReplayed: number;
   snapLoad_ms: number;
   txnsLoad_ms: number;
+  /** Where the snapshot file was parsed when not simply here (snapshot-reader.ts), for the log line. */
+  snapshotParsedOn: string | undefined;
 }
 
 export class FileTxnSnapLog {
@@ -67,6 +70,7 @@ export class FileTxnSnapLog {
     const logs = listLogs(this.logDir);
     let sessions = new Map<bigint, number>();
     let snapshotZxid = 0;
+    let snapshotParsedOn: string | undefined;
     if (snaps.length === 0) {
       if (logs.length > 0) {
         throw new Error(`${this.logDir} holds transaction logs but ${this.snapDir} no snapshot: refusing to start from a partial history`);
@@ -76,9 +80,11 @@ export class FileTxnSnapLog {
       for (const s of snaps) {
         try {
           const snap = readSnapshot(join(this.snapDir, s.name), s.zxid);
-          tree.loadNodes(snap.nodes, snap.zxid, snap.acls);
+          tree.loadNodes(snap.batches, snap.zxid, snap.acls);
           sessions = snap.sessions;
           snapshotZxid = snap.zxid;
+          if (snap.readOn === 'worker') snapshotParsedOn = 'a worker thread';
+          else if (snap.workerFailure !== undefined) snapshotParsedOn = `the serving thread, for want of a worker thread (${snap.workerFailure})`;
           this.lastSnapshot = { zxid: snap.zxid, timestamp_s: Math.floor(statSync(join(this.snapDir, s.name)).mtimeMs / 1000) };
           loaded = true;
           break;
@@ -120,6 +126,7 @@ export class FileTxnSnapLog {
       txnsReplayed: replayed,
       snapLoad_ms: snapLoaded - started,
       txnsLoad_ms: performance.now() - snapLoaded,
+      snapshotParsedOn,
     };
   }
 

@@ -213,7 +213,7 @@ export class ZKDatabase implements LearnerDatabase {
     this.snapLog.truncateLog(zxid);
     this.logFailure = undefined;
     this.window.clear();
-    this.tree.loadNodes(snapshot.nodes, zxid, snapshot.acls);
+    this.tree.loadNodes(snapshot.batches, zxid, snapshot.acls);
     this.initConfigNode();
     this.sessionsWithTimeouts = new Map(snapshot.sessions);
     this.lastQueuedZxid = zxid;

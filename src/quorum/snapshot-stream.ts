@@ -8,15 +8,15 @@ import * as R from '../jute/records';
 import type { ACL } from '../jute/records';
 import { snapshotSlices } from '../persistence/file-snap';
 import { BUILT_IN_ACL, OPEN_UNSAFE_ACL_ID } from '../tree/acl-cache';
-import type { DataTree, SnapshotNode } from '../tree/data-tree';
+import type { DataTree } from '../tree/data-tree';
+import { type NodeBatch, NodeBatchBuilder } from '../tree/node-batch';
 
 export const SNAP_SIGNATURE = 'BenWasHere';
 
-export type StreamedNode = [string, SnapshotNode];
-
 export interface StreamedSnapshot {
   sessions: Map<bigint, number>;
-  nodes: StreamedNode[];
+  /** The nodes, as DataTree.loadNodes takes them. */
+  batches: NodeBatch[];
   /** The leader's ACL map, index → list, as DataTree.loadNodes takes it. */
   acls: Map<number, ACL[]>;
 }
@@ -33,7 +33,8 @@ export class SnapshotStreamReader {
   private left = 0;
   private readonly sessions = new Map<bigint, number>();
   private readonly acls = new Map<number, ACL[]>([[OPEN_UNSAFE_ACL_ID, BUILT_IN_ACL]]);
-  private readonly nodes: StreamedNode[] = [];
+  private readonly batches: NodeBatch[] = [];
+  private readonly builder = new NodeBatchBuilder((id) => this.acls.has(id), 'snapshot stream');
 
   constructor(private readonly maxElement_bytes: number) {}
 
@@ -55,7 +56,7 @@ export class SnapshotStreamReader {
       }
       at = r.pos;
     }
-    return { next: at, snapshot: { sessions: this.sessions, nodes: this.nodes, acls: this.acls } };
+    return { next: at, snapshot: { sessions: this.sessions, batches: this.batches, acls: this.acls } };
   }
 
   private element(r: Reader): void {
@@ -78,20 +79,13 @@ export class SnapshotStreamReader {
         if (--this.left === 0) this.stage = 'nodes';
         return;
       }
-      case 'nodes': {
-        const path = r.ustring();
-        if (path === '/') {
+      case 'nodes':
+        if (this.builder.full) this.batches.push(this.builder.take());
+        if (!this.builder.readNode(r)) {
+          if (this.builder.count > 0) this.batches.push(this.builder.take());
           this.stage = 'signature';
-          return;
         }
-        const data = r.buffer();
-        const aclId = r.long();
-        const stat = R.StatPersisted.read(r);
-        const acl = this.acls.get(aclId);
-        if (!acl) throw new Error(`snapshot stream: node ${path} refers to ACL ${aclId}, which the stream did not carry`);
-        this.nodes.push([path ?? '', { data, acl, stat }]);
         return;
-      }
       case 'signature': {
         const s = r.ustring();
         if (s !== SNAP_SIGNATURE) throw new Error(`snapshot stream: missing signature (got ${JSON.stringify(s)})`);

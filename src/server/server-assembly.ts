@@ -138,7 +138,7 @@ export function recordStartupLoad(metrics: ServerMetrics, log: Logger, restored:
   metrics.STARTUP_TXNS_LOAD_TIME.add(restored.txnsLoad_ms);
   metrics.STARTUP_TXNS_LOADED.add(restored.txnsReplayed);
   log.info(
-    `loaded snapshot 0x${restored.snapshotZxid.toString(16)} and ${restored.txnsReplayed} txns up to zxid 0x${restored.lastZxid.toString(16)}, ` +
+    `loaded snapshot 0x${restored.snapshotZxid.toString(16)}${restored.snapshotParsedOn === undefined ? '' : ` (parsed on ${restored.snapshotParsedOn})`} and ${restored.txnsReplayed} txns up to zxid 0x${restored.lastZxid.toString(16)}, ` +
       `${extra}, in ${took_ms.toFixed(0)} ms`,
   );
 }

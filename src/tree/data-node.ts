@@ -2,7 +2,7 @@
 // numbers in a row of the tree's StatRows (no Stat object, no boxed number per field), and
 // its children as the child nodes themselves. A leaf holds no collection at all; a child's
 // name is the tail of its path, so no name strings are stored beside the paths; data loaded
-// from a snapshot sits in shared slabs (DataSlabs), with no Buffer object per node. At a million znodes every
+// from a snapshot sits in shared slabs (node-batch.ts), with no Buffer object per node. At a million znodes every
 // object and string per node is tens of megabytes and seconds of garbage collection at start.
 import type { ACL } from '../jute/records';
 import { capacityAfterAdd, hashSetOrder, INITIAL_CHILD_CAPACITY, javaStringHash } from './child-order';
@@ -27,74 +27,52 @@ export interface SnapshotNode {
   stat: StatPersisted;
 }
 
-/** Shared by every node without an owner: a BigInt read from a file is a fresh object each time. */
-const NO_OWNER = 0n;
 /** Shared by every node with empty data (a Buffer of length 0 cannot be written into). */
-const EMPTY_DATA = Buffer.alloc(0);
-
-/**
- * A slab that loaded data is copied into, node after node. 64 KiB holds ~600 nodes of 100
- * bytes (the slab's own objects are then under a byte per node), and is the most one node
- * can keep alive once the others of its slab changed their data or went.
- */
-export const DATA_SLAB_BYTES = 64 * 1024;
-/** Data larger than this gets a Buffer of its own: a slab is not left a quarter empty. */
-const SLAB_DATA_BYTES_MAX = DATA_SLAB_BYTES / 4;
-
-/** Where the data of nodes being loaded is copied to (one per load: the file's buffer can then go). */
-export class DataSlabs {
-  private slab: Buffer = EMPTY_DATA;
-  private used = 0;
-
-  /** Copies `src` into a slab; returns that slab and where in it the copy starts. */
-  copy(src: Uint8Array): { slab: Buffer; offset: number } {
-    if (src.length > SLAB_DATA_BYTES_MAX) return { slab: Buffer.from(src), offset: 0 };
-    if (this.used + src.length > this.slab.length) {
-      this.slab = Buffer.allocUnsafeSlow(DATA_SLAB_BYTES);
-      this.used = 0;
-    }
-    const offset = this.used;
-    this.slab.set(src, offset);
-    this.used += src.length;
-    return { slab: this.slab, offset };
-  }
-}
+export const EMPTY_DATA = Buffer.alloc(0);
 
 export class DataNode implements StatPersisted, StatRow {
   /** The row of the tree's StatRows holding this node's numbers (see stat-rows.ts). */
-  statChunk!: Float64Array;
-  statAt!: number;
+  statChunk: Float64Array;
+  statAt: number;
   ephemeralOwner: bigint;
   /** The capacity the Java HashSet of children would have now (it orders them; see child-order.ts). */
   childCapacity = INITIAL_CHILD_CAPACITY;
   /** The children in insertion order; null while there are none yet. */
   private kids: Set<DataNode> | null = null;
   /** The data: all of `bytes`, or, loaded into a slab, `length` bytes of it from `offset`. */
-  private bytes: Buffer | null = null;
-  private offset = 0;
+  private bytes: Buffer | null;
+  private offset: number;
   /** The data's length (0 for null data). */
-  dataLength = 0;
+  dataLength: number;
 
+  /**
+   * A node with its row placed (`statChunk`, `statAt`) and filled: by `fresh`, or by a load,
+   * whose batches come with their rows (node-batch.ts). Its data is all of `bytes`, or,
+   * loaded into a slab, `dataLength` bytes of it from `offset`.
+   */
   constructor(
     /** The node's path, also its key in the tree ("/" for the root). */
     readonly path: string,
-    data: Buffer | null,
     public acl: ACL[],
-    s: StatPersisted,
-    rows: StatRows,
-    slabs?: DataSlabs,
+    statChunk: Float64Array,
+    statAt: number,
+    ephemeralOwner: bigint,
+    bytes: Buffer | null,
+    offset: number,
+    dataLength: number,
   ) {
-    rows.place(this);
-    if (slabs && data !== null && data.length > 0) {
-      const { slab, offset } = slabs.copy(data);
-      this.bytes = slab;
-      this.offset = offset;
-      this.dataLength = data.length;
-    } else {
-      this.data = data;
-    }
-    const row = this.statChunk;
-    const at = this.statAt;
+    this.statChunk = statChunk;
+    this.statAt = statAt;
+    this.ephemeralOwner = ephemeralOwner;
+    this.bytes = bytes;
+    this.offset = offset;
+    this.dataLength = dataLength;
+  }
+
+  /** A node given a row of `rows`, holding `s`. */
+  static fresh(path: string, data: Buffer | null, acl: ACL[], s: StatPersisted, rows: StatRows): DataNode {
+    const row = rows.nextRow();
+    const at = rows.nextRowAt;
     row[at + CZXID] = s.czxid;
     row[at + MZXID] = s.mzxid;
     row[at + CTIME] = s.ctime;
@@ -103,7 +81,7 @@ export class DataNode implements StatPersisted, StatRow {
     row[at + CVERSION] = s.cversion;
     row[at + AVERSION] = s.aversion;
     row[at + PZXID] = s.pzxid;
-    this.ephemeralOwner = s.ephemeralOwner === NO_OWNER ? NO_OWNER : s.ephemeralOwner;
+    return new DataNode(path, acl, row, at, s.ephemeralOwner, data !== null && data.length === 0 ? EMPTY_DATA : data, 0, data === null ? 0 : data.length);
   }
 
   get czxid(): number {

@@ -5,12 +5,13 @@
 import { EventType, OpCode, READ_ACL_UNSAFE } from '../jute/constants';
 import { Code, KeeperError } from '../jute/keeper-error';
 import type { ACL, Stat } from '../jute/records';
+import { DATA_AT, DATA_LENGTH, DATA_SLAB, EMPTY_DATA_SLAB, NODE_INTS, type NodeBatch, NULL_DATA, PATH_END } from './node-batch';
 import { AclCache, BUILT_IN_ACL } from './acl-cache';
 import { capacityAfterAdd, javaHashSetCloneOrder, javaHashSetOrder } from './child-order';
-import { DataNode, DataSlabs, type SnapshotNode, type StatPersisted } from './data-node';
+import { DataNode, EMPTY_DATA, type StatPersisted } from './data-node';
 import { parentOf } from './path';
 import { QuotaStats } from './quota-stats';
-import { StatRows } from './stat-rows';
+import { STAT_ROW_FIELDS, StatRows } from './stat-rows';
 import type { TxnBody, TxnHeader } from './txn';
 import { TreeWatches } from './tree-watches';
 import type { Watcher } from './watch-manager';
@@ -128,11 +129,7 @@ export class DataTree extends TreeWatches {
    * Replaces the whole tree by nodes read from a snapshot, parents before children. `acls`
    * is the snapshot's ACL map, whose arrays the nodes hold; lists no node uses are dropped.
    */
-  loadNodes(
-    entries: Iterable<[string, SnapshotNode]>,
-    lastProcessedZxid: number,
-    acls: Map<number, ACL[]>,
-  ): void {
+  loadNodes(batches: Iterable<NodeBatch>, lastProcessedZxid: number, acls: Map<number, ACL[]>): void {
     this.aclCache.load(acls);
     this.nodes.clear();
     this.rows = new StatRows();
@@ -141,28 +138,47 @@ export class DataTree extends TreeWatches {
     this.containers.clear();
     this.ttls.clear();
     this.dataSize = 0;
-    // The data is copied into slabs: the reader's buffers (views of the file, or of the
-    // stream's chunks) are not kept alive, and no Buffer object stays per node.
-    const slabs = new DataSlabs();
     // Depth first, siblings come one after another: the last parent is most often the next
     // node's too, and then no lookup (nor parent path string) is needed.
     let lastParent: DataNode | undefined;
-    for (const [rawPath, n] of entries) {
-      if (rawPath === '') {
-        this.putNode(new DataNode('/', n.data, n.acl, n.stat, this.rows, slabs));
-        continue;
+    for (const b of batches) {
+      // The batch's rows become a chunk of the tree's, its slabs the nodes' data: nothing is copied.
+      this.rows.adopt(b.rows, b.count);
+      const slabs = b.slabs.map((s) => Buffer.from(s.buffer, s.byteOffset, s.byteLength));
+      const paths = Buffer.from(b.pathBytes.buffer, b.pathBytes.byteOffset, b.pathBytes.byteLength);
+      const ints = b.ints;
+      let owned = 0;
+      let lastAclId = Number.NaN;
+      let acl: ACL[] = BUILT_IN_ACL;
+      for (let i = 0, pathAt = 0; i < b.count; i++) {
+        const at = i * NODE_INTS;
+        const pathEnd = ints[at + PATH_END]!;
+        const rawPath = pathAt === pathEnd ? '' : paths.toString('utf8', pathAt, pathEnd);
+        pathAt = pathEnd;
+        const aclId = b.aclIds[i]!;
+        if (aclId !== lastAclId) {
+          acl = acls.get(aclId)!;
+          lastAclId = aclId;
+        }
+        const owner = owned < b.ownedCount && b.owned[owned] === i ? b.owners[owned++]! : 0n;
+        const slab = ints[at + DATA_SLAB]!;
+        const bytes = slab === NULL_DATA ? null : slab === EMPTY_DATA_SLAB ? EMPTY_DATA : slabs[slab]!;
+        const node = new DataNode(rawPath === '' ? '/' : rawPath, acl, b.rows, i * STAT_ROW_FIELDS, owner, bytes, ints[at + DATA_AT]!, ints[at + DATA_LENGTH]!);
+        if (rawPath === '') {
+          this.putNode(node);
+          continue;
+        }
+        const slash = rawPath.lastIndexOf('/');
+        let parent = lastParent;
+        if (parent === undefined || !isParentOf(parent.path, rawPath, slash)) {
+          const parentName = slash === 0 ? '/' : rawPath.substring(0, slash);
+          parent = this.nodes.get(parentName);
+          if (!parent) throw new Error(`invalid snapshot: no parent ${parentName} for ${rawPath}`);
+          lastParent = parent;
+        }
+        this.addChildNode(parent, node);
+        if (owner !== 0n) this.registerOwner(rawPath, owner);
       }
-      const slash = rawPath.lastIndexOf('/');
-      let parent = lastParent;
-      if (parent === undefined || !isParentOf(parent.path, rawPath, slash)) {
-        const parentName = slash === 0 ? '/' : rawPath.substring(0, slash);
-        parent = this.nodes.get(parentName);
-        if (!parent) throw new Error(`invalid snapshot: no parent ${parentName} for ${rawPath}`);
-        lastParent = parent;
-      }
-      const node = new DataNode(rawPath, n.data, n.acl, n.stat, this.rows, slabs);
-      this.addChildNode(parent, node);
-      this.registerOwner(rawPath, node.ephemeralOwner);
     }
     if (!this.nodes.has('/')) throw new Error('invalid snapshot: no root node');
     this.aclCache.purgeUnused();
@@ -384,7 +400,7 @@ export class DataTree extends TreeWatches {
       parent.pzxid = zxid;
     }
     const stat = { czxid: zxid, mzxid: zxid, ctime: time, mtime: time, version: 0, cversion: 0, aversion: 0, ephemeralOwner, pzxid: zxid };
-    const node = new DataNode(path, data, acl, stat, this.rows);
+    const node = DataNode.fresh(path, data, acl, stat, this.rows);
     this.addChildNode(parent, node);
     this.registerOwner(path, ephemeralOwner);
     this.quotas.created(path, data?.length ?? 0);
@@ -527,5 +543,5 @@ export function ttlOwner(ttl: number): bigint {
 }
 
 function emptyNode(path: string, acl: ACL[], rows: StatRows): DataNode {
-  return new DataNode(path, Buffer.alloc(0), acl, { czxid: 0, mzxid: 0, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0 }, rows);
+  return DataNode.fresh(path, Buffer.alloc(0), acl, { czxid: 0, mzxid: 0, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0 }, rows);
 }

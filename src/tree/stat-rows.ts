@@ -34,27 +34,39 @@ export interface StatRow {
  * row by `release`, so a reused row never shows through it.
  */
 export class StatRows {
-  private chunk = new Float64Array(0);
+  private chunk: Float64Array = new Float64Array(0);
   private used = 0;
   /** Freed rows as chunk and offset, one entry in each array per row (bound: the rows ever handed out). */
   private readonly freeChunks: Float64Array[] = [];
   private readonly freeAt: number[] = [];
 
-  /** Gives `node` a row (its fields are zero or a freed node's: the node sets them all). */
-  place(node: StatRow): void {
+  /** Where in the chunk `nextRow` returned the row starts. */
+  nextRowAt = 0;
+
+  /** A row for a new node: the chunk it is in (returned) and its offset (`nextRowAt`). Its fields are zero or a freed node's. */
+  nextRow(): Float64Array {
     const chunk = this.freeChunks.pop();
     if (chunk !== undefined) {
-      node.statChunk = chunk;
-      node.statAt = this.freeAt.pop()!;
-      return;
+      this.nextRowAt = this.freeAt.pop()!;
+      return chunk;
     }
     if (this.used === this.chunk.length) {
       this.chunk = new Float64Array(STAT_ROWS_PER_CHUNK * STAT_ROW_FIELDS);
       this.used = 0;
     }
-    node.statChunk = this.chunk;
-    node.statAt = this.used;
+    this.nextRowAt = this.used;
     this.used += STAT_ROW_FIELDS;
+    return this.chunk;
+  }
+
+  /**
+   * Takes a chunk whose first `rows` rows a load filled (node-batch.ts), its nodes pointing
+   * into it; new nodes get the rows after.
+   */
+  adopt(chunk: Float64Array, rows: number): void {
+    if (chunk.length !== STAT_ROWS_PER_CHUNK * STAT_ROW_FIELDS) throw new RangeError(`a chunk of ${chunk.length} numbers is not one of StatRows`);
+    this.chunk = chunk;
+    this.used = rows * STAT_ROW_FIELDS;
   }
 
   /**

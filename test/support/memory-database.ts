@@ -35,7 +35,7 @@ export class MemoryDatabase implements LearnerDatabase {
   }
   loadSnapshot(snapshot: StreamedSnapshot, zxid: number): void {
     // The same tree object: a server may be serving it.
-    this.tree.loadNodes(snapshot.nodes, zxid, snapshot.acls);
+    this.tree.loadNodes(snapshot.batches, zxid, snapshot.acls);
     this.sessions = snapshot.sessions;
     this.logged.length = 0;
   }

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
 import { CreateMode, Perms } from '../../../src/jute/constants';
 import type { ACL } from '../../../src/jute/records';
-import { listSnapshots, readSnapshot } from '../../../src/persistence/file-snap';
+import { listSnapshots } from '../../../src/persistence/file-snap';
+import { readSnapshot } from '../../../src/persistence/snapshot-reader';
+import { batchEntries } from '../../../src/tree/node-batch';
 import { generateDigest } from '../../../src/tree/auth';
 import { fourLetterWord, startServer, type Flavour } from '../../support/servers';
 
@@ -53,7 +55,7 @@ function newestSnapshot(dataDir: string): { map: Map<number, string>; nodeIndex:
   const snap = readSnapshot(join(dir, newest.name), newest.zxid);
   const indexOf = new Map<ACL[], number>([...snap.acls].map(([i, acl]) => [acl, i]));
   const nodeIndex = new Map<string, number>();
-  for (const [path, node] of snap.nodes) nodeIndex.set(path, indexOf.get(node.acl)!);
+  for (const [path, node] of batchEntries(snap.batches, snap.acls)) nodeIndex.set(path, indexOf.get(node.acl)!);
   const map = new Map([...snap.acls].filter(([i]) => i !== -1).map(([i, acl]) => [i, JSON.stringify(acl)]));
   return { map, nodeIndex };
 }

@@ -4,11 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
 import { CreateMode, Perms } from '../../../src/jute/constants';
+import { SNAPSHOT_WORKER_MIN_BYTES } from '../../../src/persistence/snapshot-reader';
 import { generateDigest } from '../../../src/tree/auth';
 import { startServer, type Flavour } from '../../support/servers';
 import { dumpTree } from '../../support/tree-dump';
@@ -103,6 +104,51 @@ test('a dataDir written by ours is served by Apache ZooKeeper 3.8 alike, and its
     assert.match(toolkit.stdout, /setACL/);
     assert.match(toolkit.stdout, /multi/);
     assert.doesNotMatch(toolkit.stdout + toolkit.stderr, /CRC|checksum|corrupt/i);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+/** Nodes enough that Apache's snapshot of them passes SNAPSHOT_WORKER_MIN_BYTES. */
+const LARGE_TREE_NODES = 12_000;
+const LARGE_TREE_DATA_BYTES = 800;
+
+test('a snapshot of more than 8 MiB written by Apache ZooKeeper 3.8 is parsed on a worker thread and served alike', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'zk-move-large-'));
+  let before;
+  try {
+    const writer = await startServer('apache', { host: HOSTS.apache, dataDir });
+    try {
+      const zk = await ZooKeeperClient.connect(writer.connectString);
+      await zk.create('/big');
+      for (let p = 0; p < 12; p++) await zk.create(`/big/p${p}`, null, { acl: p % 2 === 0 ? undefined : [{ perms: Perms.ALL & ~Perms.ADMIN, id: { scheme: 'world', id: 'anyone' } }] });
+      const creates: Promise<unknown>[] = [];
+      for (let i = 0; i < LARGE_TREE_NODES; i++) creates.push(zk.create(`/big/p${i % 12}/n${i}`, Buffer.alloc(LARGE_TREE_DATA_BYTES, i % 251)));
+      await Promise.all(creates);
+      zk.disconnect();
+    } finally {
+      await writer.kill();
+    }
+    // Apache writes a snapshot of all it loaded when it starts: that one is ours to read.
+    const again = await startServer('apache', { host: HOSTS.apache, dataDir });
+    try {
+      const zk = await ZooKeeperClient.connect(again.connectString);
+      before = await dumpTree(zk);
+      zk.disconnect();
+    } finally {
+      await again.kill();
+    }
+    const snapshots = readdirSync(join(dataDir, 'version-2')).filter((f) => f.startsWith('snapshot.'));
+    assert.ok(snapshots.some((f) => statSync(join(dataDir, 'version-2', f)).size >= SNAPSHOT_WORKER_MIN_BYTES), `Apache's snapshots ${snapshots.join(', ')} are all under ${SNAPSHOT_WORKER_MIN_BYTES} bytes`);
+    const reader = await startServer('ours', { host: HOSTS.ours, dataDir });
+    try {
+      assert.match(reader.log(), /loaded snapshot 0x[0-9a-f]+ \(parsed on a worker thread\)/);
+      const zk = await ZooKeeperClient.connect(reader.connectString);
+      assert.deepEqual(await dumpTree(zk), before, 'ours reads the large snapshot Apache wrote');
+      zk.disconnect();
+    } finally {
+      await reader.stop();
+    }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { OpCode } from '../../../src/jute/constants';
-import { listSnapshots, readSnapshot, writeSnapshot } from '../../../src/persistence/file-snap';
+import { listSnapshots, writeSnapshot } from '../../../src/persistence/file-snap';
+import { readSnapshot } from '../../../src/persistence/snapshot-reader';
+import { batchEntries } from '../../../src/tree/node-batch';
 import { DataTree } from '../../../src/tree/data-tree';
 
 setFlagsFromString('--expose-gc');
@@ -58,7 +60,7 @@ test('a background snapshot of 64 MB of nodes yields at least once per ~1 MB nod
   assert.equal(listSnapshots(dir)[0]?.name, name);
   const read = readSnapshot(join(dir, name), zxid);
   let nodes = 0;
-  for (const [, n] of read.nodes) if (n.data?.length === LARGE_NODE_BYTES) nodes++;
+  for (const [, n] of batchEntries(read.batches, read.acls)) if (n.data?.length === LARGE_NODE_BYTES) nodes++;
   assert.equal(nodes, LARGE_NODES);
 });
 
@@ -92,7 +94,8 @@ test(`a background snapshot holds a slice at a time, not the file: ${MANY_NODES}
   t.diagnostic(`buffers peaked ${((peak - base) / 2 ** 20).toFixed(1)} MB above the start; the file is ${(statSync(join(dir, name)).size / 2 ** 20).toFixed(1)} MB`);
   assert.ok(peak - base <= SNAPSHOT_BUFFERS_BYTES_MAX, `buffers grew by ${peak - base} bytes while the snapshot was written`);
   let read = 0;
-  for (const [, n] of readSnapshot(join(dir, name), zxid).nodes) if (n.data?.length === MANY_NODE_BYTES) read++;
+  const again = readSnapshot(join(dir, name), zxid);
+  for (const [, n] of batchEntries(again.batches, again.acls)) if (n.data?.length === MANY_NODE_BYTES) read++;
   assert.equal(read, MANY_NODES);
   rmSync(dir, { recursive: true, force: true });
 });

@@ -38,7 +38,7 @@ test('a streamed snapshot read in chunks of any size gives back the sessions, ev
     assert.equal(buf.length, 0, 'nothing read past the signature');
     assert.deepEqual(result.sessions, sessions);
     const copy = new DataTree();
-    copy.loadNodes(result.nodes, 300, result.acls);
+    copy.loadNodes(result.batches, 300, result.acls);
     assert.equal(copy.nodeCount, tree.nodeCount);
     for (const i of [1, 2, 150, 300]) {
       assert.deepEqual(copy.getData(`/n${i}`), tree.getData(`/n${i}`));

@@ -10,7 +10,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { OpCode, Perms } from '../../../src/jute/constants';
 import type { ACL } from '../../../src/jute/records';
-import { readSnapshot, writeSnapshot } from '../../../src/persistence/file-snap';
+import { writeSnapshot } from '../../../src/persistence/file-snap';
+import { readSnapshot } from '../../../src/persistence/snapshot-reader';
 import { generateDigest } from '../../../src/tree/auth';
 import { DataTree } from '../../../src/tree/data-tree';
 import type { TxnBody } from '../../../src/tree/txn';
@@ -115,7 +116,7 @@ test('a snapshot after churn lists only the ACLs in use, and loading it resumes 
       [103, generateDigest('last:pw')],
     ]);
     const loaded = new DataTree();
-    loaded.loadNodes(snap.nodes, snap.zxid, snap.acls);
+    loaded.loadNodes(snap.batches, snap.zxid, snap.acls);
     assert.equal(loaded.aclCacheSize(), 3);
     assert.deepEqual(loaded.getACL('/last').acl, digestAcl('last'));
     assert.equal(loaded.aclIndexOf(loaded.getNode('/')!.acl), -1);
@@ -141,7 +142,7 @@ test('loading a snapshot purges map entries no node refers to', async () => {
     // As a snapshot written by a server whose cache still held an unused list (ZooKeeper's can).
     snap.acls.set(50, digestAcl('unused'));
     const loaded = new DataTree();
-    loaded.loadNodes(snap.nodes, snap.zxid, snap.acls);
+    loaded.loadNodes(snap.batches, snap.zxid, snap.acls);
     assert.equal(loaded.aclCacheSize(), 2);
     apply(loaded, create('/b', digestAcl('unused')));
     assert.equal(loaded.aclIndexOf(loaded.getNode('/b')!.acl), 51, 'the purged index is not reused');

@@ -9,9 +9,11 @@ import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { OpCode } from '../../../src/jute/constants';
-import { readSnapshot, writeSnapshot } from '../../../src/persistence/file-snap';
+import { writeSnapshot } from '../../../src/persistence/file-snap';
+import { readSnapshot } from '../../../src/persistence/snapshot-reader';
 import { LOG_READ_CHUNK_BYTES } from '../../../src/persistence/file-txn-log';
-import { DataTree, type SnapshotNode } from '../../../src/tree/data-tree';
+import { DataTree } from '../../../src/tree/data-tree';
+import type { NodeBatch } from '../../../src/tree/node-batch';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -61,7 +63,7 @@ test(`a tree of ${ZNODES} 100-byte znodes loaded from a snapshot holds at most $
     // The reader (and its chunk) goes once loaded, as at a server's start.
     (() => {
       const snap = readSnapshot(file, zxid);
-      tree.loadNodes(snap.nodes, snap.zxid, snap.acls);
+      tree.loadNodes(snap.batches, snap.zxid, snap.acls);
     })();
     const perZnode = (used() - before) / ZNODES;
     console.log(`# ${perZnode.toFixed(0)} bytes per znode`);
@@ -86,11 +88,10 @@ test('loading a snapshot holds a chunk of the file at a time, not the file (1000
     const before = process.memoryUsage().arrayBuffers;
     let peak = 0;
     const snap = readSnapshot(file, zxid);
-    function* sampled(): Generator<[string, SnapshotNode]> {
-      let n = 0;
-      for (const e of snap.nodes) {
-        if (++n % 1000 === 0) peak = Math.max(peak, process.memoryUsage().arrayBuffers - before);
-        yield e;
+    function* sampled(): Generator<NodeBatch> {
+      for (const b of snap.batches) {
+        peak = Math.max(peak, process.memoryUsage().arrayBuffers - before);
+        yield b;
       }
     }
     const tree = new DataTree();
