@@ -10,7 +10,7 @@ import { Reader, Writer } from '../jute/codec';
 import { FileHeader } from '../jute/records';
 import type { Txn } from '../tree/txn';
 import { adler32 } from './adler32';
-import { decodeTxn, writeTxn } from './txn-codec';
+import { decodeTxn, entryZxid, writeTxn } from './txn-codec';
 
 export const TXNLOG_MAGIC = 0x5a4b4c47; // "ZKLG"
 export const FILE_VERSION = 2;
@@ -198,8 +198,9 @@ export function closeQuietly(fd: number): void {
 
 /** What reading one log file found: its txns, and whether it ended in a torn record. */
 export interface LogRead {
+  /** The txns read (past `after`, when given). */
   txns: Txn[];
-  /** Byte offset just past each txn's record (what truncating after it keeps). */
+  /** Byte offset just past each txn's record (what truncating after it keeps), one per txn. */
   ends: number[];
   /** Byte offset just past the last whole record. */
   validEnd: number;
@@ -218,16 +219,20 @@ export const LOG_READ_CHUNK_BYTES = 1 << 20;
  * nothing but zeros, is a crash in mid-append: reading stops before it. A bad record with
  * written data after it is corruption, and throws a CorruptLogError naming the file and offset.
  */
-export function readLogFile(path: string): LogRead {
+export function readLogFile(path: string, after = Number.NEGATIVE_INFINITY): LogRead {
   const file = new ChunkedFile(path);
   try {
-    return readRecords(path, file);
+    return readRecords(path, file, after);
   } finally {
     file.close();
   }
 }
 
-function readRecords(path: string, file: ChunkedFile): LogRead {
+/**
+ * Txns at or before `after` are checked (length, checksum, end mark) and left out without
+ * being decoded: a restore skips what its snapshot holds, often most of the log it reads.
+ */
+function readRecords(path: string, file: ChunkedFile, after: number): LogRead {
   const size = file.size;
   if (size < 16) return { txns: [], ends: [], validEnd: 0, tornTail: size > 0 };
   const header = FileHeader.read(file.reader(0, 16));
@@ -254,9 +259,10 @@ function readRecords(path: string, file: ChunkedFile): LogRead {
       if (file.zerosFrom(whole ? recordEnd : size)) return { txns, ends, validEnd: offset, tornTail: true };
       throw new CorruptLogError(`${path}: corrupt record at offset ${offset} (checksum or length does not match) with data after it`);
     }
+    offset = recordEnd;
+    if (entryZxid(entry) <= after) continue;
     // decodeTxn copies what it keeps: the chunk is reused for the next records.
     txns.push(decodeTxn(entry));
-    offset = recordEnd;
     ends.push(offset);
   }
 }

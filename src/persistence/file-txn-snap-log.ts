@@ -103,7 +103,7 @@ export class FileTxnSnapLog {
     let replayed = 0;
     let lastReplayed = 0;
     for (const f of logs.slice(first)) {
-      const read = readLogFile(join(this.logDir, f.name));
+      const read = readLogFile(join(this.logDir, f.name), snapshotZxid);
       if (read.tornTail) this.opts.log.warn(`${f.name}: a torn record at offset ${read.validEnd} (a crash during a write) is ignored`);
       for (const txn of read.txns) {
         // Only txns after the snapshot's zxid; a fuzzy snapshot may already show some of

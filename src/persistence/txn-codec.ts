@@ -53,6 +53,12 @@ function writeBody(w: Writer, body: TxnBody): void {
   }
 }
 
+/** The zxid of an entry, read from its TxnHeader alone (clientId, cxid, then zxid). */
+export function entryZxid(entry: Buffer): number {
+  const r = new Reader(entry, 12);
+  return r.long();
+}
+
 export function decodeTxn(buf: Buffer): Txn {
   const r = new Reader(buf);
   const hdr = R.TxnHeader.read(r);

@@ -35,10 +35,8 @@ export class DataNode implements StatPersisted, StatRow {
   statChunk: Float64Array;
   statAt: number;
   ephemeralOwner: bigint;
-  /** The capacity the Java HashSet of children would have now (it orders them; see child-order.ts). */
-  childCapacity = INITIAL_CHILD_CAPACITY;
-  /** The children in insertion order; null while there are none yet. */
-  private kids: Set<DataNode> | null = null;
+  /** The children in insertion order; null while there are none yet (a leaf: most nodes). */
+  private kids: Children | null = null;
   /** The data: all of `bytes`, or, loaded into a slab, `length` bytes of it from `offset`. */
   private bytes: Buffer | null;
   private offset: number;
@@ -176,13 +174,13 @@ export class DataNode implements StatPersisted, StatRow {
 
   /** The child nodes in the order ZooKeeper's HashSet lists them. */
   childNodesInHashSetOrder(): DataNode[] {
-    return this.kids === null ? [] : hashSetOrder([...this.kids], nameHash, this.childCapacity);
+    return this.kids === null ? [] : hashSetOrder([...this.kids], nameHash, this.kids.capacity);
   }
 
   addChild(child: DataNode): void {
-    if (this.kids === null) this.kids = new Set();
+    if (this.kids === null) this.kids = new Children();
     this.kids.add(child);
-    this.childCapacity = capacityAfterAdd(this.childCapacity, this.kids.size);
+    this.kids.capacity = capacityAfterAdd(this.kids.capacity, this.kids.size);
   }
 
   removeChild(child: DataNode): void {
@@ -191,6 +189,14 @@ export class DataNode implements StatPersisted, StatRow {
 }
 
 const NO_CHILDREN: readonly DataNode[] = [];
+
+/**
+ * A node's children, with the capacity the Java HashSet of them would have now (it orders
+ * them; see child-order.ts). Kept on the set, not the node: a leaf pays for neither.
+ */
+class Children extends Set<DataNode> {
+  capacity = INITIAL_CHILD_CAPACITY;
+}
 
 /** The String.hashCode of a node's name, read inside its path (no name string made). */
 function nameHash(n: DataNode): number {

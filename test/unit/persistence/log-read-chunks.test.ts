@@ -3,11 +3,11 @@
 // at start), and every txn still comes back, with its torn-tail verdict.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpCode } from '../../../src/jute/constants';
-import { FileTxnLog, listLogs, LOG_READ_CHUNK_BYTES, readLogFile } from '../../../src/persistence/file-txn-log';
+import { CorruptLogError, FileTxnLog, listLogs, LOG_READ_CHUNK_BYTES, readLogFile } from '../../../src/persistence/file-txn-log';
 import type { Txn } from '../../../src/tree/txn';
 
 /** Apache's default preAllocSize (64 MB), the file size a fresh log has. */
@@ -40,4 +40,29 @@ test('a 64 MB preallocated log is read in chunks: a few MB of buffers at most, e
   assert.equal(read.tornTail, false);
   assert.equal(read.ends.length, 300);
   assert.equal(read.validEnd, read.ends[299]);
+});
+
+test('a restore reads only the txns past its snapshot: those before are checked, not decoded', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zk-logread-after-'));
+  const log = new FileTxnLog(dir, PREALLOC_BYTES);
+  const txns: Txn[] = [];
+  for (let i = 1; i <= 300; i++) {
+    txns.push({
+      hdr: { clientId: 1n, cxid: i, zxid: i, time: 1_700_000_000_000, type: OpCode.create },
+      body: { kind: 'create', path: `/n${i}`, data: Buffer.alloc(100, i), acl: [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }], ephemeral: false, parentCVersion: i },
+    });
+  }
+  await log.append(txns);
+  log.close();
+  const file = join(dir, listLogs(dir)[0]!.name);
+  const whole = readLogFile(file);
+  const past = readLogFile(file, 250);
+  assert.deepEqual(past.txns.map((t) => t.hdr.zxid), txns.slice(250).map((t) => t.hdr.zxid));
+  assert.deepEqual(past.ends, whole.ends.slice(250));
+  assert.equal(past.validEnd, whole.validEnd);
+  // A record among those left out is still checked: corruption there is not skipped over.
+  const fd = openSync(file, 'r+');
+  writeSync(fd, Buffer.from([0xff]), 0, 1, whole.ends[8]! + 30);
+  closeSync(fd);
+  assert.throws(() => readLogFile(file, 250), CorruptLogError);
 });
