@@ -109,11 +109,12 @@ test('a dataDir written by ours is served by Apache ZooKeeper 3.8 alike, and its
   }
 });
 
-/** Nodes enough that Apache's snapshot of them passes SNAPSHOT_WORKER_MIN_BYTES. */
-const LARGE_TREE_NODES = 12_000;
-const LARGE_TREE_DATA_BYTES = 800;
+/** Small nodes, and large ones enough that Apache's snapshot of them all passes SNAPSHOT_WORKER_MIN_BYTES. */
+const SMALL_NODES = 3_000;
+const LARGE_NODES = 24;
+const LARGE_NODE_BYTES = 500_000;
 
-test('a snapshot of more than 8 MiB written by Apache ZooKeeper 3.8 is parsed on a worker thread and served alike', async () => {
+test(`a snapshot of more than ${SNAPSHOT_WORKER_MIN_BYTES >> 20} MiB written by Apache ZooKeeper 3.8 is parsed on a worker thread and served alike`, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'zk-move-large-'));
   let before;
   try {
@@ -123,8 +124,9 @@ test('a snapshot of more than 8 MiB written by Apache ZooKeeper 3.8 is parsed on
       await zk.create('/big');
       for (let p = 0; p < 12; p++) await zk.create(`/big/p${p}`, null, { acl: p % 2 === 0 ? undefined : [{ perms: Perms.ALL & ~Perms.ADMIN, id: { scheme: 'world', id: 'anyone' } }] });
       const creates: Promise<unknown>[] = [];
-      for (let i = 0; i < LARGE_TREE_NODES; i++) creates.push(zk.create(`/big/p${i % 12}/n${i}`, Buffer.alloc(LARGE_TREE_DATA_BYTES, i % 251)));
+      for (let i = 0; i < SMALL_NODES; i++) creates.push(zk.create(`/big/p${i % 12}/n${i}`, Buffer.alloc(i % 300, i % 251)));
       await Promise.all(creates);
+      for (let i = 0; i < LARGE_NODES; i++) await zk.create(`/big/p${i % 12}/large${i}`, Buffer.alloc(LARGE_NODE_BYTES, i));
       zk.disconnect();
     } finally {
       await writer.kill();
