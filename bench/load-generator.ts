@@ -112,6 +112,9 @@ export class LoadGen {
   }
 
   async close(): Promise<void> {
+    // A LoadGen that already failed has nothing to wait for: its 'exit' came and went (waiting
+    // for it again hung the bench for good after a phase's error).
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((r) => this.child.once('exit', r));
     this.child.stdin!.end('quit\n');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);

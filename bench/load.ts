@@ -53,6 +53,8 @@ const SHAPES: Shape[] = parseShapes(values.shape);
 const TLS_SHAPES: Shape[] = values['tls-shape'] ? parseShapes(values['tls-shape']) : [SHAPES[0]!];
 const ops = values.ops.split(',') as Op[];
 for (const op of ops) if (!OPS.includes(op)) throw new Error(`--ops: unknown op ${op} (one of ${OPS.join(', ')})`);
+// LoadGen's other phases work on the nodes a create phase made.
+if (ops[0] !== 'create') throw new Error(`--ops: create must come first (the other phases use the nodes it makes), got ${values.ops}`);
 const nodeFlags = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : undefined;
 
 /** "32x16,4x1" → sessions × requests in flight each. */
