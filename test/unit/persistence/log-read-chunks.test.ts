@@ -15,7 +15,8 @@ const PREALLOC_BYTES = 64 * 1024 * 1024;
 /** What reading may hold beyond the txns it returns: the chunk, and some slack for the rest. */
 const READ_BUFFERS_BYTES_MAX = 4 * LOG_READ_CHUNK_BYTES;
 
-test('a 64 MB preallocated log is read in chunks: a few MB of buffers at most, every txn back', async () => {
+/** A preallocated log of 300 creates (zxids 1 to 300) of 100-byte znodes. */
+async function logOf300Creates(): Promise<{ file: string; txns: Txn[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'zk-logread-'));
   const log = new FileTxnLog(dir, PREALLOC_BYTES);
   const txns: Txn[] = [];
@@ -28,6 +29,11 @@ test('a 64 MB preallocated log is read in chunks: a few MB of buffers at most, e
   await log.append(txns);
   log.close();
   const file = join(dir, listLogs(dir)[0]!.name);
+  return { file, txns };
+}
+
+test('a 64 MB preallocated log is read in chunks: a few MB of buffers at most, every txn back', async () => {
+  const { file, txns } = await logOf300Creates();
   assert.ok(statSync(file).size >= PREALLOC_BYTES, 'the log is preallocated');
 
   const before = process.memoryUsage().arrayBuffers;
@@ -43,18 +49,7 @@ test('a 64 MB preallocated log is read in chunks: a few MB of buffers at most, e
 });
 
 test('a restore reads only the txns past its snapshot: those before are checked, not decoded', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'zk-logread-after-'));
-  const log = new FileTxnLog(dir, PREALLOC_BYTES);
-  const txns: Txn[] = [];
-  for (let i = 1; i <= 300; i++) {
-    txns.push({
-      hdr: { clientId: 1n, cxid: i, zxid: i, time: 1_700_000_000_000, type: OpCode.create },
-      body: { kind: 'create', path: `/n${i}`, data: Buffer.alloc(100, i), acl: [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }], ephemeral: false, parentCVersion: i },
-    });
-  }
-  await log.append(txns);
-  log.close();
-  const file = join(dir, listLogs(dir)[0]!.name);
+  const { file, txns } = await logOf300Creates();
   const whole = readLogFile(file);
   const past = readLogFile(file, 250);
   assert.deepEqual(past.txns.map((t) => t.hdr.zxid), txns.slice(250).map((t) => t.hdr.zxid));
