@@ -101,14 +101,15 @@ export class FileTxnSnapLog {
     let first = 0;
     for (let i = 0; i < logs.length; i++) if (logs[i]!.zxid <= snapshotZxid) first = i;
     let replayed = 0;
-    let lastReplayed = 0;
+    // readLogFile leaves out what the snapshot holds; a txn twice in the logs is applied once.
+    let lastReplayed = snapshotZxid;
     for (const f of logs.slice(first)) {
       const read = readLogFile(join(this.logDir, f.name), snapshotZxid);
       if (read.tornTail) this.opts.log.warn(`${f.name}: a torn record at offset ${read.validEnd} (a crash during a write) is ignored`);
       for (const txn of read.txns) {
         // Only txns after the snapshot's zxid; a fuzzy snapshot may already show some of
         // their effects, and applying them again leaves the same tree.
-        if (txn.hdr.zxid <= snapshotZxid || txn.hdr.zxid <= lastReplayed) continue;
+        if (txn.hdr.zxid <= lastReplayed) continue;
         lastReplayed = txn.hdr.zxid;
         applySessionTxn(sessions, txn);
         const rc = tree.processTxn(txn.hdr, txn.body);
