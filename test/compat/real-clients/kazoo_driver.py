@@ -59,6 +59,11 @@ def error_name(fn):
         return type(e).__name__
 
 
+# Against an ensemble, a read on one member after another client's write on another member
+# is promised that write only after a sync (ZooKeeper's sequential consistency): every such
+# read below syncs first, or Apache's own transcript differs from run to run.
+
+
 def section(name):
     say(f"== {name}")
 
@@ -95,6 +100,7 @@ alice_lock.release()
 wait_until("bob to take the lock", bob_got.is_set)
 say("bob acquired after release; contenders", bob_lock.contenders())
 bob_lock.release()
+a.sync("/k/lock")
 say("contenders after all released", alice_lock.contenders())
 
 section("election")
@@ -137,6 +143,7 @@ counter += 5
 counter -= 2
 other = b.Counter("/k/counter")
 other += 10
+a.sync("/k/counter")
 say("counter", counter.value, other.value)
 say("float counter", a.Counter("/k/fcounter", default=0.5).value)
 
@@ -147,7 +154,10 @@ queue.put(b"two")
 queue.put(b"urgent", priority=10)
 say("queued", len(queue))
 consumer = b.Queue("/k/queue")
-say("taken", [consumer.get() for _ in range(3)], consumer.get(), len(queue))
+b.sync("/k/queue")
+taken = [consumer.get() for _ in range(3)], consumer.get()
+a.sync("/k/queue")
+say("taken", *taken, len(queue))
 locking = a.LockingQueue("/k/lqueue")
 locking.put_all([b"x", b"y"])
 got = b.LockingQueue("/k/lqueue").get(timeout=WAIT_S)
@@ -200,6 +210,7 @@ tx = a.transaction()
 tx.create("/k/tx/a", b"1")
 tx.set_data("/k/tx", b"x", version=5)
 tx.create("/k/tx/b", b"2")
+b.sync("/k/tx")
 say("failing", [type(r).__name__ for r in tx.commit()], sorted(b.get_children("/k/tx")))
 tx = a.transaction()
 tx.check("/k/tx", 0)
@@ -235,6 +246,7 @@ section("end")
 for name in sorted(a.get_children("/k")):
     a.delete(f"/k/{name}", recursive=True)
 a.delete("/k")
+b.sync("/")
 say(sorted(b.get_children("/")))
 for x in (a, b):
     x.stop()
