@@ -5,7 +5,8 @@
 // from a snapshot sits in shared slabs (node-batch.ts), with no Buffer object per node. At a million znodes every
 // object and string per node is tens of megabytes and seconds of garbage collection at start.
 import type { ACL } from '../jute/records';
-import { capacityAfterAdd, hashSetOrder, INITIAL_CHILD_CAPACITY, javaStringHash } from './child-order';
+import { javaStringHash } from './child-order';
+import { JavaHashSet } from './java-hash-set';
 import { AVERSION, CTIME, CVERSION, CZXID, MTIME, MZXID, PZXID, type StatRow, type StatRows, VERSION } from './stat-rows';
 
 export interface StatPersisted {
@@ -35,8 +36,8 @@ export class DataNode implements StatPersisted, StatRow {
   statChunk: Float64Array;
   statAt: number;
   ephemeralOwner: bigint;
-  /** The children in insertion order; null while there are none yet (a leaf: most nodes). */
-  private kids: Children | null = null;
+  /** The children, kept in the order ZooKeeper's HashSet lists them; null while there are none yet (a leaf: most nodes). */
+  private kids: JavaHashSet<DataNode> | null = null;
   /** The data: all of `bytes`, or, loaded into a slab, `length` bytes of it from `offset`. */
   private bytes: Buffer | null;
   private offset: number;
@@ -162,25 +163,24 @@ export class DataNode implements StatPersisted, StatRow {
     return this.kids === null ? 0 : this.kids.size;
   }
 
-  /** The children's names in insertion order (a read-only view; names are made as read). */
+  /** The children's names in ZooKeeper's order (a read-only view; names are made as read). */
   get children(): ChildNames {
     return new ChildNames(this.kids);
   }
 
-  /** The child nodes in insertion order. */
+  /** The child nodes in ZooKeeper's order. */
   childNodes(): Iterable<DataNode> {
     return this.kids ?? NO_CHILDREN;
   }
 
   /** The child nodes in the order ZooKeeper's HashSet lists them. */
   childNodesInHashSetOrder(): DataNode[] {
-    return this.kids === null ? [] : hashSetOrder([...this.kids], nameHash, this.kids.capacity);
+    return this.kids === null ? [] : this.kids.toArray();
   }
 
   addChild(child: DataNode): void {
-    if (this.kids === null) this.kids = new Children();
+    if (this.kids === null) this.kids = new JavaHashSet(nameHash);
     this.kids.add(child);
-    this.kids.capacity = capacityAfterAdd(this.kids.capacity, this.kids.size);
   }
 
   removeChild(child: DataNode): void {
@@ -190,14 +190,6 @@ export class DataNode implements StatPersisted, StatRow {
 
 const NO_CHILDREN: readonly DataNode[] = [];
 
-/**
- * A node's children, with the capacity the Java HashSet of them would have now (it orders
- * them; see child-order.ts). Kept on the set, not the node: a leaf pays for neither.
- */
-class Children extends Set<DataNode> {
-  capacity = INITIAL_CHILD_CAPACITY;
-}
-
 /** The String.hashCode of a node's name, read inside its path (no name string made). */
 function nameHash(n: DataNode): number {
   return javaStringHash(n.path, n.path.lastIndexOf('/') + 1);
@@ -205,7 +197,7 @@ function nameHash(n: DataNode): number {
 
 /** A node's child names, as a read-only Set of them would give them. */
 export class ChildNames implements Iterable<string> {
-  constructor(private readonly kids: Set<DataNode> | null) {}
+  constructor(private readonly kids: JavaHashSet<DataNode> | null) {}
 
   get size(): number {
     return this.kids === null ? 0 : this.kids.size;

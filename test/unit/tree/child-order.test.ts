@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { capacityAfterAdd, INITIAL_CHILD_CAPACITY, javaHashSetOrder, javaStringHash } from '../../../src/tree/child-order';
+import { JavaHashSet } from '../../../src/tree/java-hash-set';
 
 // Java itself is the oracle: test/support/java/HashOrder.java replays adds and removes on
 // a HashSet<String>(8), as DataNode keeps children, and prints the iteration order.
@@ -30,6 +31,18 @@ function modelOrder(ops: string[]): string[] {
   return javaHashSetOrder(set, capacity);
 }
 
+/** The same ops on the table a DataNode keeps its children in: its order with no sort. */
+function tableOrder(ops: string[]): { order: string[]; iterated: string[]; size: number; capacity: number } {
+  const set = new JavaHashSet<string>((name) => javaStringHash(name));
+  for (const op of ops) {
+    const name = op.slice(1);
+    const present = set.toArray().includes(name);
+    if (op[0] === '+' && !present) set.add(name);
+    else if (op[0] === '-') assert.equal(set.delete(name), present, `delete ${name}`);
+  }
+  return { order: set.toArray(), iterated: [...set], size: set.size, capacity: set.capacity };
+}
+
 test('String.hashCode matches Java for ASCII and non-ASCII names', () => {
   assert.equal(javaStringHash(''), 0);
   assert.equal(javaStringHash('a'), 97);
@@ -46,7 +59,12 @@ test('children are listed in the order Java HashSet iterates them, through growt
   // Each run starts a JVM: a modest number of runs, each with many ops.
   fc.assert(
     fc.property(fc.array(op, { minLength: 1, maxLength: 120 }), (ops) => {
-      assert.deepEqual(modelOrder(ops), javaOrder(ops));
+      const java = javaOrder(ops);
+      assert.deepEqual(modelOrder(ops), java);
+      const table = tableOrder(ops);
+      assert.deepEqual(table.order, java);
+      assert.deepEqual(table.iterated, java);
+      assert.equal(table.size, java.length);
     }),
     { numRuns: 25, seed: 20261124 },
   );
