@@ -53,8 +53,18 @@ export const SNAPSHOT_SLICE_BYTES = 128 * 1024;
  * - a node deleted since its parent was listed is left out (its delete follows).
  * Data, versions and zxids a node shows from a later txn are what that txn sets again.
  * `last` is written after the "/" that ends the nodes (the SNAP stream's signature).
+ * With `borrowed`, each slice but the first is a view of the one buffer they are made in,
+ * good until the next is pulled: for a consumer done with a slice before it pulls the next
+ * (writeSnapshot awaits each write). Otherwise each is a copy of its own (a socket holds
+ * the slices it was given until they are sent).
  */
-export function snapshotSlices(tree: DataTree, sessions: ReadonlyMap<bigint, number>, zxid: number, last?: string): Generator<Buffer> {
+export function snapshotSlices(
+  tree: DataTree,
+  sessions: ReadonlyMap<bigint, number>,
+  zxid: number,
+  last?: string,
+  borrowed = false,
+): Generator<Buffer> {
   const head = new Writer(1 << 16);
   head.int(sessions.size);
   for (const [id, timeout] of sessions) {
@@ -73,22 +83,23 @@ export function snapshotSlices(tree: DataTree, sessions: ReadonlyMap<bigint, num
   const first = head.toBuffer();
   return (function* (): Generator<Buffer> {
     yield first;
-    // One buffer for every slice, each copied out at its exact size: a fresh buffer per
-    // slice made the collector's work (and its pauses) grow with the tree.
+    // One buffer for every slice, each lent or copied out at its exact size: a fresh buffer
+    // per slice made the collector's work (and its pauses) grow with the tree.
     const w = new Writer(SNAPSHOT_SLICE_BYTES + (SNAPSHOT_SLICE_BYTES >> 1));
+    const slice = (): Buffer => (borrowed ? w.buf.subarray(0, w.pos) : Buffer.from(w.buf.subarray(0, w.pos)));
     let inSlice = 0;
     for (const [path, node] of tree.nodesInSnapshotOrder((n) => n.czxid > zxid)) {
       const aclId = tree.aclIndexOf(node.acl);
       writeNode(w, path, node.data, node, aclId === OPEN_UNSAFE_ACL_ID || inMap.has(aclId) ? aclId : OPEN_UNSAFE_ACL_ID);
       if (++inSlice >= SNAPSHOT_SLICE_NODES || w.pos >= SNAPSHOT_SLICE_BYTES) {
-        yield Buffer.from(w.buf.subarray(0, w.pos));
+        yield slice();
         w.reset();
         inSlice = 0;
       }
     }
     w.ustring('/');
     if (last !== undefined) w.ustring(last);
-    yield Buffer.from(w.buf.subarray(0, w.pos));
+    yield slice();
   })();
 }
 
@@ -129,8 +140,8 @@ export async function writeSnapshot(
 ): Promise<string> {
   const header = new Writer(32);
   R.FileHeader.write(header, { magic: SNAP_MAGIC, version: FILE_VERSION, dbid: -1 });
-  const slices = snapshotSlices(tree, sessions, zxid);
-  const parts: Iterable<Buffer> = yieldBetweenSlices ? slices : [...slices];
+  // Written slice by slice, each is done with before the next is made: they may share a buffer.
+  const parts: Iterable<Buffer> = yieldBetweenSlices ? snapshotSlices(tree, sessions, zxid, undefined, true) : [...snapshotSlices(tree, sessions, zxid)];
 
   const name = snapshotFileName(zxid);
   const tmp = join(dir, `.${name}.${++tmpSequence}.tmp`);

@@ -25,6 +25,9 @@ interface ChangeRecord {
   data: Buffer | null;
 }
 
+/** The dead front of the outstanding queue that is worth a splice to drop (see `applied`). */
+const OUTSTANDING_COMPACT_AT = 1024;
+
 export const CONTAINER_EPHEMERAL_OWNER = -0x8000000000000000n;
 const TTL_MASK = 0xff00000000000000n;
 /** EphemeralType.TTL's largest ttl: the owner keeps 40 bits for it... plus the rest. */
@@ -40,8 +43,13 @@ export interface PrepOptions {
 }
 
 export class PrepRequestProcessor {
-  /** Changes prepared but not yet applied, oldest first, and the newest per path. */
+  /**
+   * Changes prepared but not yet applied, oldest first from `outstandingHead` (a queue: the
+   * applied are dropped from the front by moving the head, not by a splice per txn, which
+   * shifted every change behind it, hundreds at 32 × 16 in flight), and the newest per path.
+   */
   private readonly outstanding: ChangeRecord[] = [];
+  private outstandingHead = 0;
   private readonly outstandingForPath = new Map<string, ChangeRecord>();
   /** The overlay of a single-op write (prepare): reused, so that no Map is made per request. */
   private readonly singleOpOverlay = new Map<string, ChangeRecord>();
@@ -52,7 +60,7 @@ export class PrepRequestProcessor {
   ) {}
 
   get outstandingCount(): number {
-    return this.outstanding.length;
+    return this.outstanding.length - this.outstandingHead;
   }
 
   /** Prepares a client write. `zxid` and `time` are the caller's: fixed here, never later. */
@@ -112,18 +120,28 @@ export class PrepRequestProcessor {
   /** Forgets every outstanding change: the txns behind them will never be applied. */
   clearOutstanding(): void {
     this.outstanding.length = 0;
+    this.outstandingHead = 0;
     this.outstandingForPath.clear();
   }
 
   /** Called once a txn is applied: its outstanding changes are now in the tree. */
   applied(zxid: number): void {
-    let drop = 0;
-    while (drop < this.outstanding.length && this.outstanding[drop]!.zxid <= zxid) {
-      const c = this.outstanding[drop]!;
+    const queue = this.outstanding;
+    let head = this.outstandingHead;
+    while (head < queue.length && queue[head]!.zxid <= zxid) {
+      const c = queue[head]!;
+      queue[head++] = undefined!; // not kept alive by the queue's dead front
       if (this.outstandingForPath.get(c.path) === c) this.outstandingForPath.delete(c.path);
-      drop++;
     }
-    if (drop > 0) this.outstanding.splice(0, drop);
+    if (head === queue.length) {
+      queue.length = 0;
+      head = 0;
+    } else if (head >= OUTSTANDING_COMPACT_AT && head * 2 >= queue.length) {
+      // The dead front is dropped once it is half the queue: each change moved O(1) times.
+      queue.splice(0, head);
+      head = 0;
+    }
+    this.outstandingHead = head;
   }
 
   // --- one op
@@ -264,7 +282,8 @@ export class PrepRequestProcessor {
     // The session's ephemerals as they will be: the tree's, less outstanding deletes,
     // plus outstanding creates.
     const paths = new Set(this.tree.getEphemerals(sessionId));
-    for (const c of this.outstanding) {
+    for (let i = this.outstandingHead; i < this.outstanding.length; i++) {
+      const c = this.outstanding[i]!;
       if (c.stat === null) paths.delete(c.path);
       else if (c.stat.ephemeralOwner === sessionId) paths.add(c.path);
     }

@@ -13,6 +13,7 @@ import type { ACL } from '../../../src/jute/records';
 import { writeSnapshot } from '../../../src/persistence/file-snap';
 import { readSnapshot } from '../../../src/persistence/snapshot-reader';
 import { generateDigest } from '../../../src/tree/auth';
+import { AclCache } from '../../../src/tree/acl-cache';
 import { DataTree } from '../../../src/tree/data-tree';
 import type { TxnBody } from '../../../src/tree/txn';
 
@@ -149,4 +150,24 @@ test('loading a snapshot purges map entries no node refers to', async () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('lists are one entry when equal element by element, and apart when scheme, id, perms or order differ however the text lines up', () => {
+  const cache = new AclCache();
+  const acl = (...entries: [number, string, string][]): ACL[] => entries.map(([perms, scheme, id]) => ({ perms, id: { scheme, id } }));
+  const lists = [
+    acl([31, 'world', 'anyone']),
+    acl([31, 'ab', 'c']),
+    acl([31, 'a', 'bc']),
+    acl([3, '1', 'x']),
+    acl([31, '', 'x']),
+    acl([31, 'ip', '127.0.0.1'], [1, 'world', 'anyone']),
+    acl([1, 'world', 'anyone'], [31, 'ip', '127.0.0.1']),
+    acl([31, 'ip', '127.0.0.1:1world'], [6, 'anyone', '']),
+    acl([31, 'world', 'anyone:1:x'], [1, 'a', 'b']),
+  ];
+  const held = lists.map((l) => cache.addUsage(l));
+  assert.equal(new Set(held.map((l) => cache.indexOf(l))).size, lists.length, 'each list its own index');
+  // Equal lists, as new arrays (each create decodes its own), share the first one's entry.
+  for (const l of lists) assert.equal(cache.indexOf(cache.addUsage(structuredClone(l))), cache.indexOf(cache.addUsage(l)));
 });
