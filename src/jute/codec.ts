@@ -240,21 +240,45 @@ export interface RecordCodec<T> extends Codec<T> {
   decode(buf: Buffer): T;
 }
 
-/** A jute record: its fields in declaration order (JS keeps string keys in insertion order). */
+/**
+ * Primitive fields, as the generated code of a record writes and reads them: a direct call
+ * on the Writer or Reader, not one through the field's codec.
+ */
+const DIRECT = new Map<Codec<never> | Codec<unknown>, { write: string; read: string }>([
+  [int, { write: 'w.int', read: 'r.int()' }],
+  [long, { write: 'w.long', read: 'r.long()' }],
+  [bigLong, { write: 'w.bigLong', read: 'r.bigLong()' }],
+  [bool, { write: 'w.bool', read: 'r.bool()' }],
+  [buffer, { write: 'w.buffer', read: 'r.buffer()' }],
+  [nullableString, { write: 'w.ustring', read: 'r.ustring()' }],
+  [ustring, { write: 'w.ustring', read: "(r.ustring() ?? '')" }],
+]);
+
+/**
+ * A jute record: its fields in declaration order (JS keeps string keys in insertion order).
+ * Its write and read are generated once per record type, field by field, as protobufjs
+ * does: a loop over the fields looked each value up by a computed key and called every
+ * field's codec through one call site, and a read built its object key by key. Every
+ * request is decoded and every reply encoded through these (a Stat is 11 fields); a read
+ * now makes its object as one literal, of one shape per record type.
+ */
 export function record<F extends Fields>(fields: F): RecordCodec<RecordOf<F>> {
   const names = Object.keys(fields);
-  const codecs = names.map((n) => fields[n] as unknown as Codec<unknown>);
-  const count = names.length;
+  const codecs = names.map((n) => fields[n]!);
+  const key = (i: number) => JSON.stringify(names[i]);
+  const writes = names.map((_, i) => {
+    const direct = DIRECT.get(codecs[i]!);
+    return direct ? `${direct.write}(v[${key(i)}]);` : `c[${i}].write(w, v[${key(i)}]);`;
+  });
+  const reads = names.map((_, i) => `${key(i)}: ${DIRECT.get(codecs[i]!)?.read ?? `c[${i}].read(r)`}`);
+  // Object literal values are evaluated in order: the fields are read in declaration order.
+  const generated = new Function('c', `return { write(w, v) { ${writes.join(' ')} }, read(r) { return { ${reads.join(', ')} }; } };`) as (
+    c: Codec<unknown>[],
+  ) => Codec<RecordOf<F>>;
+  const { write, read } = generated(codecs as Codec<unknown>[]);
   const codec: RecordCodec<RecordOf<F>> = {
-    write(w, v) {
-      const obj = v as Record<string, unknown>;
-      for (let i = 0; i < count; i++) codecs[i]!.write(w, obj[names[i]!]);
-    },
-    read(r) {
-      const obj: Record<string, unknown> = {};
-      for (let i = 0; i < count; i++) obj[names[i]!] = codecs[i]!.read(r);
-      return obj as RecordOf<F>;
-    },
+    write,
+    read,
     encode(v) {
       const w = new Writer();
       codec.write(w, v);
