@@ -12,6 +12,19 @@ const INITIAL_BYTES = 256;
 /** The one 0 a Reader hands out for a long read as a bigint. */
 const ZERO_LONG = 0n;
 
+/**
+ * The low 32 bits of `v`, big-endian, at `at` (which ensure() has made room for): four byte
+ * stores, each truncated to its byte by the Uint8Array. Buffer.writeInt32BE checks range
+ * and offset on each call, and the Writer writes a dozen of these per reply and per
+ * snapshot node.
+ */
+function putInt32(buf: Buffer, at: number, v: number): void {
+  buf[at] = v >>> 24;
+  buf[at + 1] = v >>> 16;
+  buf[at + 2] = v >>> 8;
+  buf[at + 3] = v;
+}
+
 /** A growable output buffer. One Writer is reused for many records on a hot path. */
 export class Writer {
   buf: Buffer;
@@ -44,7 +57,7 @@ export class Writer {
 
   int(v: number): void {
     this.ensure(4);
-    this.buf.writeInt32BE(v | 0, this.pos);
+    putInt32(this.buf, this.pos, v);
     this.pos += 4;
   }
 
@@ -53,8 +66,8 @@ export class Writer {
     this.ensure(8);
     const high = Math.floor(v / 0x100000000);
     const low = v - high * 0x100000000;
-    this.buf.writeInt32BE(high | 0, this.pos);
-    this.buf.writeUInt32BE(low >>> 0, this.pos + 4);
+    putInt32(this.buf, this.pos, high);
+    putInt32(this.buf, this.pos + 4, low);
     this.pos += 8;
   }
 
@@ -63,8 +76,8 @@ export class Writer {
     this.ensure(8);
     // Most are 0 (a znode without an owner): no BigInt arithmetic for those.
     if (v === 0n) {
-      this.buf.writeInt32BE(0, this.pos);
-      this.buf.writeInt32BE(0, this.pos + 4);
+      putInt32(this.buf, this.pos, 0);
+      putInt32(this.buf, this.pos + 4, 0);
     } else {
       this.buf.writeBigInt64BE(BigInt.asIntN(64, v), this.pos);
     }

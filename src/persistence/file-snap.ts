@@ -88,9 +88,10 @@ export function snapshotSlices(
     const w = new Writer(SNAPSHOT_SLICE_BYTES + (SNAPSHOT_SLICE_BYTES >> 1));
     const slice = (): Buffer => (borrowed ? w.buf.subarray(0, w.pos) : Buffer.from(w.buf.subarray(0, w.pos)));
     let inSlice = 0;
-    for (const [path, node] of tree.nodesInSnapshotOrder((n) => n.czxid > zxid)) {
+    const walk = tree.snapshotWalk((n) => n.czxid > zxid);
+    for (let node = walk.next(); node !== undefined; node = walk.next()) {
       const aclId = tree.aclIndexOf(node.acl);
-      writeNode(w, path, node.data, node, aclId === OPEN_UNSAFE_ACL_ID || inMap.has(aclId) ? aclId : OPEN_UNSAFE_ACL_ID);
+      writeNode(w, node.path === '/' ? '' : node.path, node.data, node, aclId === OPEN_UNSAFE_ACL_ID || inMap.has(aclId) ? aclId : OPEN_UNSAFE_ACL_ID);
       if (++inSlice >= SNAPSHOT_SLICE_NODES || w.pos >= SNAPSHOT_SLICE_BYTES) {
         yield slice();
         w.reset();

@@ -84,33 +84,21 @@ export class DataTree extends TreeWatches {
   /**
    * Every node as a snapshot holds it: the root under "", then depth first, children in
    * the order ZooKeeper's HashSet gives them (so a server reading the snapshot rebuilds the
-   * same child order).
+   * same child order). For tests and tools; a snapshot takes them through snapshotWalk.
    */
   *nodesInSnapshotOrder(skip?: (node: DataNode) => boolean): Generator<[string, DataNode]> {
-    const stack: DataNode[] = [this.nodes.get('/')!];
-    // A snapshot taken in slices walks a tree that changes between them: a node deleted
-    // since its parent was listed is skipped (its delete is in the log after the snapshot).
-    // Only nodes listed before a removal can be gone, and they lie below `suspect` on the
-    // stack; those above were listed since, from live parents. Looking each node up in the
-    // map instead cost a third of the walk at a million znodes.
-    let removals = this.removals;
-    let suspect = 0;
-    while (stack.length > 0) {
-      if (removals !== this.removals) {
-        removals = this.removals;
-        suspect = stack.length;
-      }
-      const node = stack.pop()!;
-      if (stack.length < suspect) {
-        suspect = stack.length;
-        if (this.nodes.get(node.path) !== node) continue;
-      }
-      // `skip` leaves out a node and everything under it.
-      if (skip?.(node)) continue;
-      yield [node.path === '/' ? '' : node.path, node];
-      const children = node.childNodesInHashSetOrder();
-      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
-    }
+    const walk = this.snapshotWalk(skip);
+    for (let node = walk.next(); node !== undefined; node = walk.next()) yield [node.path === '/' ? '' : node.path, node];
+  }
+
+  /** The nodes in snapshot order (see nodesInSnapshotOrder), one at a time; `skip` leaves out a node and everything under it. */
+  snapshotWalk(skip?: (node: DataNode) => boolean): SnapshotWalk {
+    return new SnapshotWalk(this, this.nodes.get('/')!, skip);
+  }
+
+  /** Deletes so far: a walk taken in slices checks the nodes it listed before the last one. */
+  get removalCount(): number {
+    return this.removals;
   }
 
   /**
@@ -544,4 +532,52 @@ export function ttlOwner(ttl: number): bigint {
 
 function emptyNode(path: string, acl: ACL[], rows: StatRows): DataNode {
   return DataNode.fresh(path, Buffer.alloc(0), acl, { czxid: 0, mzxid: 0, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0 }, rows);
+}
+
+/**
+ * A walk of the tree in snapshot order, taken a node at a time by a snapshot that serves
+ * clients between slices: a cursor rather than a generator, with no tuple per node and no
+ * array per leaf (the walk was a fifth of a snapshot's time at 300k znodes).
+ */
+export class SnapshotWalk {
+  private readonly stack: DataNode[];
+  private removals: number;
+  /** Stack entries below this were listed before the last delete: they may be gone. */
+  private suspect = 0;
+
+  constructor(
+    private readonly tree: DataTree,
+    root: DataNode,
+    private readonly skip?: (node: DataNode) => boolean,
+  ) {
+    this.stack = [root];
+    this.removals = tree.removalCount;
+  }
+
+  next(): DataNode | undefined {
+    const stack = this.stack;
+    while (stack.length > 0) {
+      // The tree changes between slices: a node deleted since its parent was listed is
+      // skipped (its delete is in the log after the snapshot). Only nodes listed before a
+      // removal can be gone, and they lie below `suspect` on the stack; those above were
+      // listed since, from live parents. Looking each node up in the map instead cost a
+      // third of the walk at a million znodes.
+      if (this.removals !== this.tree.removalCount) {
+        this.removals = this.tree.removalCount;
+        this.suspect = stack.length;
+      }
+      const node = stack.pop()!;
+      if (stack.length < this.suspect) {
+        this.suspect = stack.length;
+        if (this.tree.getNode(node.path) !== node) continue;
+      }
+      if (this.skip?.(node)) continue;
+      if (node.childCount > 0) {
+        const children = node.childNodesInHashSetOrder();
+        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+      }
+      return node;
+    }
+    return undefined;
+  }
 }
