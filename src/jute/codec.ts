@@ -277,6 +277,8 @@ const DIRECT = new Map<Codec<never> | Codec<unknown>, { write: string; read: str
  */
 export function record<F extends Fields>(fields: F): RecordCodec<RecordOf<F>> {
   const names = Object.keys(fields);
+  // In the generated object literal this name would set the prototype, not a field.
+  if (names.includes('__proto__')) throw new Error('a jute record field may not be named __proto__');
   const codecs = names.map((n) => fields[n]!);
   const key = (i: number) => JSON.stringify(names[i]);
   const writes = names.map((_, i) => {
