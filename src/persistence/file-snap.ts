@@ -52,8 +52,8 @@ export const SNAPSHOT_SLICE_BYTES = 128 * 1024;
  *   list's index: its setACL is among the txns after, and restores the list;
  * - a node deleted since its parent was listed is left out (its delete follows).
  * Data, versions and zxids a node shows from a later txn are what that txn sets again.
- * `last` is written after the "/" that ends the nodes (the SNAP stream's signature).
- * With `borrowed`, each slice but the first is a view of the one buffer they are made in,
+ * `opts.last` is written after the "/" that ends the nodes (the SNAP stream's signature).
+ * With `opts.borrowed`, each slice but the first is a view of the one buffer they are made in,
  * good until the next is pulled: for a consumer done with a slice before it pulls the next
  * (writeSnapshot awaits each write). Otherwise each is a copy of its own (a socket holds
  * the slices it was given until they are sent).
@@ -62,9 +62,9 @@ export function snapshotSlices(
   tree: DataTree,
   sessions: ReadonlyMap<bigint, number>,
   zxid: number,
-  last?: string,
-  borrowed = false,
+  opts: { last?: string; borrowed?: boolean } = {},
 ): Generator<Buffer> {
+  const { last, borrowed = false } = opts;
   const head = new Writer(1 << 16);
   head.int(sessions.size);
   for (const [id, timeout] of sessions) {
@@ -142,7 +142,7 @@ export async function writeSnapshot(
   const header = new Writer(32);
   R.FileHeader.write(header, { magic: SNAP_MAGIC, version: FILE_VERSION, dbid: -1 });
   // Written slice by slice, each is done with before the next is made: they may share a buffer.
-  const parts: Iterable<Buffer> = yieldBetweenSlices ? snapshotSlices(tree, sessions, zxid, undefined, true) : [...snapshotSlices(tree, sessions, zxid)];
+  const parts: Iterable<Buffer> = yieldBetweenSlices ? snapshotSlices(tree, sessions, zxid, { borrowed: true }) : [...snapshotSlices(tree, sessions, zxid)];
 
   const name = snapshotFileName(zxid);
   const tmp = join(dir, `.${name}.${++tmpSequence}.tmp`);

@@ -111,5 +111,5 @@ function count(r: Reader): number {
  * one slice at a time.
  */
 export function snapshotStreamSlices(tree: DataTree, sessions: ReadonlyMap<bigint, number>, zxid: number): Generator<Buffer> {
-  return snapshotSlices(tree, sessions, zxid, SNAP_SIGNATURE);
+  return snapshotSlices(tree, sessions, zxid, { last: SNAP_SIGNATURE });
 }

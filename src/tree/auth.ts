@@ -2,7 +2,7 @@
 // digest (user:password → user:base64(sha1)), ip (the peer's address), and the
 // superDigest that makes a digest user the super user. Same digests as ZooKeeper's
 // DigestAuthenticationProvider, so ACLs made with Apache's tools match here.
-import { javaStringHash } from './child-order';
+import { javaStringHash } from './java-hash-set';
 import { createHash } from 'node:crypto';
 import type { Id } from '../jute/records';
 import { ipMatches, isValidIpId } from './ip-auth';

@@ -5,8 +5,7 @@
 // from a snapshot sits in shared slabs (node-batch.ts), with no Buffer object per node. At a million znodes every
 // object and string per node is tens of megabytes and seconds of garbage collection at start.
 import type { ACL } from '../jute/records';
-import { javaStringHash } from './child-order';
-import { JavaHashSet } from './java-hash-set';
+import { JavaHashSet, javaStringHash } from './java-hash-set';
 import { AVERSION, CTIME, CVERSION, CZXID, MTIME, MZXID, PZXID, type StatRow, type StatRows, VERSION } from './stat-rows';
 
 export interface StatPersisted {
@@ -168,12 +167,12 @@ export class DataNode implements StatPersisted, StatRow {
     return new ChildNames(this.kids);
   }
 
-  /** The child nodes in ZooKeeper's order. */
+  /** The child nodes in ZooKeeper's order, as they are now (a live view: not to be held across changes). */
   childNodes(): Iterable<DataNode> {
     return this.kids ?? NO_CHILDREN;
   }
 
-  /** The child nodes in the order ZooKeeper's HashSet lists them. */
+  /** The child nodes in ZooKeeper's order, as a copy (what a walk holds while the tree changes). */
   childNodesInHashSetOrder(): DataNode[] {
     return this.kids === null ? [] : this.kids.toArray();
   }

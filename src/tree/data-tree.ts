@@ -7,8 +7,8 @@ import { Code, KeeperError } from '../jute/keeper-error';
 import type { ACL, Stat } from '../jute/records';
 import { DATA_AT, DATA_LENGTH, DATA_SLAB, EMPTY_DATA_SLAB, NODE_INTS, type NodeBatch, NULL_DATA, PATH_END } from './node-batch';
 import { AclCache, BUILT_IN_ACL } from './acl-cache';
-import { capacityAfterAdd, javaHashSetCloneOrder, javaHashSetOrder } from './child-order';
 import { DataNode, EMPTY_DATA, type StatPersisted } from './data-node';
+import { JavaHashSet, javaStringHash } from './java-hash-set';
 import { parentOf } from './path';
 import { QuotaStats } from './quota-stats';
 import { STAT_ROW_FIELDS, StatRows } from './stat-rows';
@@ -33,6 +33,9 @@ export const CONTAINER_EPHEMERAL_OWNER = -0x8000000000000000n;
 const EXTENDED_MASK = 0xff00000000000000n;
 const TTL_VALUE_MASK = 0x000000ffffffffffn;
 
+/** A session's ephemerals: ZooKeeper's HashSet() (a table of 16 at first). */
+const EPHEMERALS_CAPACITY = 16;
+
 export class DataTree extends TreeWatches {
   private readonly nodes = new Map<string, DataNode>();
   /** The nodes' Stat numbers (a load starts afresh: nodes of the tree before keep theirs). */
@@ -40,7 +43,8 @@ export class DataTree extends TreeWatches {
   /** Counts nodes leaving the map (a delete, a load over the tree): a slice-by-slice walk looks again only after one. */
   private removals = 0;
   /** session → its ephemeral paths, with the Java HashSet capacity for their order. */
-  private readonly ephemerals = new Map<bigint, { paths: Set<string>; capacity: number }>();
+  /** Each session's ephemerals, in a HashSet() as ZooKeeper keeps them (getEphemerals lists them in its order). */
+  private readonly ephemerals = new Map<bigint, JavaHashSet<string>>();
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
   lastProcessedZxid = 0;
@@ -93,7 +97,7 @@ export class DataTree extends TreeWatches {
 
   /** The nodes in snapshot order (see nodesInSnapshotOrder), one at a time; `skip` leaves out a node and everything under it. */
   snapshotWalk(skip?: (node: DataNode) => boolean): SnapshotWalk {
-    return new SnapshotWalk(this, this.nodes.get('/')!, skip);
+    return new SnapshotWalk(this, skip);
   }
 
   /** Deletes so far: a walk taken in slices checks the nodes it listed before the last one. */
@@ -276,17 +280,16 @@ export class DataTree extends TreeWatches {
   /** A session's ephemerals in the order ZooKeeper lists them (a clone of its HashSet). */
   getEphemerals(sessionId: bigint): string[] {
     const e = this.ephemerals.get(sessionId);
-    if (!e) return [];
-    return javaHashSetCloneOrder(javaHashSetOrder(e.paths, e.capacity)).order;
+    return e ? e.clone().toArray() : [];
   }
 
-  ephemeralsBySession(): Map<bigint, Set<string>> {
-    return new Map([...this.ephemerals].filter(([, e]) => e.paths.size > 0).map(([id, e]) => [id, e.paths]));
+  ephemeralsBySession(): Map<bigint, Iterable<string>> {
+    return new Map([...this.ephemerals].filter(([, e]) => e.size > 0));
   }
 
   ephemeralsCount(): number {
     let n = 0;
-    for (const e of this.ephemerals.values()) n += e.paths.size;
+    for (const e of this.ephemerals.values()) n += e.size;
     return n;
   }
 
@@ -404,9 +407,8 @@ export class DataTree extends TreeWatches {
     else if (this.isTTL(owner)) this.ttls.add(path);
     else if (owner !== 0n) {
       let e = this.ephemerals.get(owner);
-      if (!e) this.ephemerals.set(owner, (e = { paths: new Set(), capacity: 16 }));
-      e.paths.add(path);
-      e.capacity = capacityAfterAdd(e.capacity, e.paths.size);
+      if (!e) this.ephemerals.set(owner, (e = new JavaHashSet(javaStringHash, EPHEMERALS_CAPACITY)));
+      e.add(path);
     }
   }
 
@@ -427,7 +429,7 @@ export class DataTree extends TreeWatches {
     const owner = node.ephemeralOwner;
     if (owner === CONTAINER_EPHEMERAL_OWNER) this.containers.delete(path);
     else if (this.isTTL(owner)) this.ttls.delete(path);
-    else if (owner !== 0n) this.ephemerals.get(owner)?.paths.delete(path);
+    else if (owner !== 0n) this.ephemerals.get(owner)?.delete(path);
     this.quotas.deleted(path, node.dataLength);
     this.onAccess?.write(path, 0);
     const fired = this.dataWatches.triggerWatch(path, EventType.NodeDeleted, node.acl);
@@ -471,7 +473,7 @@ export class DataTree extends TreeWatches {
   private killSession(sessionId: bigint, zxid: number, paths2Delete: string[]): void {
     const own = this.ephemerals.get(sessionId);
     this.ephemerals.delete(sessionId);
-    const rest = new Set(own?.paths);
+    const rest = new Set(own);
     for (const path of paths2Delete) {
       rest.delete(path);
       if (this.nodes.has(path)) this.deleteNode(path, zxid);
@@ -547,10 +549,9 @@ export class SnapshotWalk {
 
   constructor(
     private readonly tree: DataTree,
-    root: DataNode,
     private readonly skip?: (node: DataNode) => boolean,
   ) {
-    this.stack = [root];
+    this.stack = [tree.getNode('/')!];
     this.removals = tree.removalCount;
   }
 

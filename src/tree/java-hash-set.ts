@@ -1,26 +1,43 @@
 // A set kept the way java.util.HashSet keeps its elements, so that it iterates in Java's
-// order without sorting: a table of buckets (a bucket holds one element, or several in
-// the order they came), the bucket the spread String.hashCode masked by the capacity, the
-// table doubled when the size passes three quarters of it, each bucket then split in two
-// with its order kept (as HashMap.resize). child-order.ts says why the order matters.
+// order: ZooKeeper lists a node's children (DataNode's HashSet(8)) and a session's
+// ephemerals (a clone of a HashSet()) in that order, and clients that print them unsorted
+// (and tests that compare transcripts) see the same order from us as from ZooKeeper.
 //
-// Before this, a node's children sat in a JS Set and were sorted into this order at each
-// listing: a snapshot that reached a parent of 450,000 children stopped the serving thread
-// for that sort (setData p999 ×4.5 Apache's in bench/load.ts). Listing is now a copy.
-// Not modelled, as in child-order.ts: bins of 8+ colliding names, which Java makes trees.
-import { INITIAL_CHILD_CAPACITY } from './child-order';
+// A HashSet iterates bucket by bucket; within a bucket, in insertion order. The bucket is
+// the spread String.hashCode masked by the table's capacity, which doubles whenever the
+// size passes three quarters of it (never shrinking), each bucket then split in two with
+// its order kept (HashMap.resize). The table here is kept the same way, so listing is a
+// copy: children used to sit in a JS Set, sorted into this order at each listing, and a
+// snapshot that reached a parent of 450,000 children stopped the serving thread for that
+// sort (setData p999 ×4.5 Apache's in bench/load.ts).
+// Not modelled: bins of 8+ colliding names in a table of 64+ buckets, which Java turns
+// into trees with their own order.
+
+/** DataNode's HashSet(8); a HashSet() starts at 16. */
+export const INITIAL_CHILD_CAPACITY = 8;
+
+/** java.lang.String.hashCode over UTF-16 code units (of s from `start`: a name inside a path). */
+export function javaStringHash(s: string, start = 0): number {
+  let h = 0;
+  for (let i = start; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
 
 type Bucket<T> = T | T[] | undefined;
 
 export class JavaHashSet<T> implements Iterable<T> {
   size = 0;
-  /** The Java table's length: a power of two, 8 at first, never shrinking. */
-  capacity = INITIAL_CHILD_CAPACITY;
   /** Allocated at the first add, as Java's table is. */
   private table: Bucket<T>[] | null = null;
 
-  /** `hashOf` gives an element's String.hashCode (its name's). */
-  constructor(private readonly hashOf: (item: T) => number) {}
+  /**
+   * `hashOf` gives an element's String.hashCode (its name's); `capacity` is the Java
+   * table's length, a power of two, doubling as the set grows and never shrinking.
+   */
+  constructor(
+    private readonly hashOf: (item: T) => number,
+    public capacity = INITIAL_CHILD_CAPACITY,
+  ) {}
 
   /** Adds an element that is not in the set (the caller knows: a new child). */
   add(item: T): void {
@@ -43,6 +60,16 @@ export class JavaHashSet<T> implements Iterable<T> {
     } else return false;
     this.size--;
     return true;
+  }
+
+  /**
+   * HashSet.clone (as DataTree.getEphemerals returns): a table sized for the count
+   * (HashMap.putMapEntries), filled in this set's order.
+   */
+  clone(): JavaHashSet<T> {
+    const copy = new JavaHashSet(this.hashOf, tableSizeFor(Math.trunc(this.size / 0.75 + 1)));
+    for (const item of this.toArray()) copy.add(item);
+    return copy;
   }
 
   /** The elements in Java's iteration order, as a new array. */
@@ -84,6 +111,13 @@ export class JavaHashSet<T> implements Iterable<T> {
     this.table = table;
     this.capacity = capacity;
   }
+}
+
+/** HashMap.tableSizeFor: the smallest power of two ≥ n. */
+function tableSizeFor(n: number): number {
+  let cap = 1;
+  while (cap < n) cap *= 2;
+  return cap;
 }
 
 /** HashMap.hash (the high half folded into the low) masked by the table's length. */
