@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
-import { JavaHashSet, javaStringHash } from '../../../src/tree/java-hash-set';
+import { BUCKETS_MOVED_PER_STEP, JavaHashSet, javaStringHash } from '../../../src/tree/java-hash-set';
 
 // Java itself is the oracle: test/support/java/HashOrder.java replays adds and removes on
 // a HashSet<String>(8), as DataNode keeps children (or a HashSet() as a session's
@@ -15,22 +15,31 @@ execFileSync('javac', ['-d', classes, resolve(import.meta.dirname, '../../suppor
 
 const split = (line: string | undefined): string[] => (line ? line.split(',') : []);
 
-function javaOrder(ops: string[], kind: 'children' | 'default'): { order: string[]; cloned: string[] } {
-  const out = execFileSync('java', ['-cp', classes, 'HashOrder', kind], { input: ops.join('\n') + '\n?\nc\n' }).toString();
-  const [order, cloned] = out.split('\n');
-  return { order: split(order), cloned: split(cloned) };
+/** Java's order after each op, and that of a clone at the end. */
+function javaOrder(ops: string[], kind: 'children' | 'default'): { orders: string[][]; cloned: string[] } {
+  const input = ops.map((o) => `${o}\n?\n`).join('') + 'c\n';
+  const lines = execFileSync('java', ['-cp', classes, 'HashOrder', kind], { input }).toString().split('\n');
+  return { orders: lines.slice(0, ops.length).map(split), cloned: split(lines[ops.length]) };
 }
 
-/** The same ops on the table a DataNode keeps its children in (or a session its ephemerals). */
-function tableOrder(ops: string[], capacity?: number): { order: string[]; iterated: string[]; cloned: string[]; size: number } {
+/**
+ * The same ops on the table a DataNode keeps its children in (or a session its ephemerals):
+ * the order after each op, so that states in the middle of a doubling (its buckets moved a
+ * few per op) are compared too.
+ */
+function tableOrder(ops: string[], capacity?: number): { orders: string[][]; iterated: string[][]; cloned: string[]; size: number } {
   const set = new JavaHashSet<string>((name) => javaStringHash(name), capacity);
+  const orders: string[][] = [];
+  const iterated: string[][] = [];
   for (const op of ops) {
     const name = op.slice(1);
     const present = set.toArray().includes(name);
     if (op[0] === '+' && !present) set.add(name);
     else if (op[0] === '-') assert.equal(set.delete(name), present, `delete ${name}`);
+    orders.push(set.toArray());
+    iterated.push([...set]);
   }
-  return { order: set.toArray(), iterated: [...set], cloned: set.clone().toArray(), size: set.size };
+  return { orders, iterated, cloned: set.clone().toArray(), size: set.size };
 }
 
 test('String.hashCode matches Java for ASCII and non-ASCII names', () => {
@@ -52,9 +61,9 @@ test('children are listed in the order Java HashSet iterates them, through growt
     fc.property(fc.array(op, { minLength: 1, maxLength: 120 }), (ops) => {
       const java = javaOrder(ops, 'children');
       const table = tableOrder(ops);
-      assert.deepEqual(table.order, java.order);
-      assert.deepEqual(table.iterated, java.order);
-      assert.equal(table.size, java.order.length);
+      assert.deepEqual(table.orders, java.orders);
+      assert.deepEqual(table.iterated, java.orders);
+      assert.equal(table.size, java.orders.at(-1)!.length);
       assert.deepEqual(table.cloned, java.cloned);
     }),
     { numRuns: 25, seed: 20261124 },
@@ -66,9 +75,47 @@ test("a session's ephemerals (a HashSet(), listed as a clone of it) are in Java'
     fc.property(fc.array(op.map((o) => o[0] + '/app/' + o.slice(1)), { minLength: 1, maxLength: 120 }), (ops) => {
       const java = javaOrder(ops, 'default');
       const table = tableOrder(ops, 16);
-      assert.deepEqual(table.order, java.order);
+      assert.deepEqual(table.orders, java.orders);
       assert.deepEqual(table.cloned, java.cloned);
     }),
     { numRuns: 15, seed: 20261202 },
   );
+});
+
+test('a large set keeps Java order while its doublings are moved a few buckets at a time', () => {
+  // Checkpoints every 733 ops land inside doublings of tables up to 32,768 buckets.
+  const ops: string[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    ops.push(`+lock-${String(i).padStart(10, '0')}`);
+    if (i % 7 === 3) ops.push(`-lock-${String(i - 3).padStart(10, '0')}`);
+  }
+  const input = ops.map((o, i) => (i % 733 === 732 ? `${o}\n?\n` : `${o}\n`)).join('') + '?\n';
+  const java = execFileSync('java', ['-cp', classes, 'HashOrder', 'children'], { input, maxBuffer: 64 << 20 }).toString().split('\n');
+  const set = new JavaHashSet<string>((name) => javaStringHash(name));
+  const orders: string[] = [];
+  ops.forEach((op, i) => {
+    if (op[0] === '+') set.add(op.slice(1));
+    else assert.ok(set.delete(op.slice(1)));
+    if (i % 733 === 732) orders.push(set.toArray().join(','));
+  });
+  orders.push(set.toArray().join(','));
+  assert.equal(orders.length, Math.floor(ops.length / 733) + 1);
+  assert.deepEqual(orders, java.slice(0, orders.length));
+});
+
+test('no single add re-hashes the whole set: a doubling is spread over the adds after it', () => {
+  // Counted, not timed: the add that doubled a table of 786,432 children used to re-hash
+  // every one of them at once. Now an add hashes its element and moves a few buckets
+  // (BUCKETS_MOVED_PER_STEP, plus the one it needs): here at most 32 hashes, where
+  // re-hashing them all made 196,610 at the last doubling.
+  let hashes = 0;
+  const set = new JavaHashSet<string>((name) => (hashes++, javaStringHash(name)));
+  let most = 0;
+  for (let i = 0; i < 200_000; i++) {
+    hashes = 0;
+    set.add(`n-${i}`);
+    most = Math.max(most, hashes);
+  }
+  assert.ok(most <= 16 * (BUCKETS_MOVED_PER_STEP + 1), `an add hashed ${most} elements`);
+  assert.equal(new Set(set.toArray()).size, 200_000);
 });
