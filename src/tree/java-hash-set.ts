@@ -26,50 +26,51 @@ export function javaStringHash(s: string, start = 0): number {
 type Bucket<T> = T | T[] | undefined;
 
 /**
- * Buckets of the table before a doubling moved into the new one per add or delete. Java
- * splits every bucket at once (HashMap.resize); done so here, the add that doubled a table
- * of 786,432 children held the serving thread for 70–450 ms. At two or more per step the
- * old table is empty well before the next doubling (a quarter of its length in adds).
+ * From this many buckets on, a set keeps its buckets as chains in typed arrays (Chains),
+ * each element's hash beside it: doubling then re-hashes no name and allocates no array per
+ * bucket. Doubling a table of buckets holding elements or arrays of them re-hashed every
+ * name and made an array for every bucket shared: the add that doubled 786,432 children
+ * held the serving thread for 70–450 ms. Below it a set is that plain table, a few words
+ * for the few children most parents have (typed arrays cost ~100 bytes each).
  */
-export const BUCKETS_MOVED_PER_STEP = 4;
+export const CHAINED_FROM_CAPACITY = 4096;
 
 export class JavaHashSet<T> implements Iterable<T> {
   size = 0;
-  /** Allocated at the first add, as Java's table is. */
+  /** Allocated at the first add, as Java's table is; replaced by `chains` once the table reaches CHAINED_FROM_CAPACITY. */
   private table: Bucket<T>[] | null = null;
-  /**
-   * While a doubling is under way, the table before it (half the length): its bucket b
-   * holds what belongs in the new buckets b and b + old.length, in order, until it is moved
-   * (then it is undefined). A new bucket is used only once its old one is moved, so a moved
-   * bucket's elements always come first in it, as Java's split puts them.
-   */
-  private old: Bucket<T>[] | null = null;
-  /** The next old bucket the steps move (some after it may be moved already, on demand). */
-  private nextMoved = 0;
+  private chains: Chains<T> | null = null;
 
   /**
    * `hashOf` gives an element's String.hashCode (its name's); `capacity` is the Java
-   * table's length, a power of two, doubling as the set grows and never shrinking.
+   * table's length, a power of two, doubling as the set grows and never shrinking;
+   * `chainedFrom` the capacity from which it is kept as Chains (tests lower it).
    */
   constructor(
     private readonly hashOf: (item: T) => number,
     public capacity = INITIAL_CHILD_CAPACITY,
+    private readonly chainedFrom = CHAINED_FROM_CAPACITY,
   ) {}
 
   /** Adds an element that is not in the set (the caller knows: a new child). */
   add(item: T): void {
-    if (this.table === null) this.table = new Array<Bucket<T>>(this.capacity);
-    const b = bucketOf(this.hashOf(item), this.capacity);
-    if (this.old !== null) this.moveStep(b);
-    place(this.table, b, item);
+    if (this.chains !== null) this.chains.append(item, this.hashOf(item));
+    else {
+      if (this.table === null) this.table = new Array<Bucket<T>>(this.capacity);
+      place(this.table, bucketOf(this.hashOf(item), this.capacity), item);
+    }
     if (++this.size > this.capacity * 0.75) this.grow();
   }
 
   delete(item: T): boolean {
+    if (this.chains !== null) {
+      if (!this.chains.remove(item, this.hashOf(item))) return false;
+      this.size--;
+      return true;
+    }
     const table = this.table;
     if (table === null) return false;
     const b = bucketOf(this.hashOf(item), this.capacity);
-    if (this.old !== null) this.moveStep(b);
     const slot = table[b];
     if (slot === item) table[b] = undefined;
     else if (Array.isArray(slot)) {
@@ -87,7 +88,7 @@ export class JavaHashSet<T> implements Iterable<T> {
    * (HashMap.putMapEntries), filled in this set's order.
    */
   clone(): JavaHashSet<T> {
-    const copy = new JavaHashSet(this.hashOf, tableSizeFor(Math.trunc(this.size / 0.75 + 1)));
+    const copy = new JavaHashSet(this.hashOf, tableSizeFor(Math.trunc(this.size / 0.75 + 1)), this.chainedFrom);
     for (const item of this.toArray()) copy.add(item);
     return copy;
   }
@@ -95,24 +96,19 @@ export class JavaHashSet<T> implements Iterable<T> {
   /** The elements in Java's iteration order, as a new array. */
   toArray(): T[] {
     const out = new Array<T>(this.size);
+    if (this.chains !== null) {
+      this.chains.copyInto(out);
+      return out;
+    }
     let n = 0;
     const table = this.table;
-    if (table === null) return out;
-    const old = this.old;
-    const oldMask = old === null ? 0 : old.length - 1;
-    for (let b = 0; b < table.length; b++) {
-      // A bucket whose old one is not yet moved: its share of that one, in order.
-      const unmoved = old === null ? undefined : old[b & oldMask];
-      if (unmoved !== undefined) {
-        if (!Array.isArray(unmoved)) {
-          if (bucketOf(this.hashOf(unmoved), this.capacity) === b) out[n++] = unmoved;
-        } else for (const item of unmoved) if (bucketOf(this.hashOf(item), this.capacity) === b) out[n++] = item;
-        continue;
+    if (table !== null) {
+      for (let b = 0; b < table.length; b++) {
+        const slot = table[b];
+        if (slot === undefined) continue;
+        if (Array.isArray(slot)) for (const item of slot) out[n++] = item;
+        else out[n++] = slot;
       }
-      const slot = table[b];
-      if (slot === undefined) continue;
-      if (Array.isArray(slot)) for (const item of slot) out[n++] = item;
-      else out[n++] = slot;
     }
     return out;
   }
@@ -122,31 +118,135 @@ export class JavaHashSet<T> implements Iterable<T> {
     return this.toArray()[Symbol.iterator]();
   }
 
-  /** HashMap.resize's twice the buckets; the old ones are moved a few at a time (moveStep). */
+  /** HashMap.resize: twice the buckets; each old bucket's elements keep their order in the two it splits into. */
   private grow(): void {
-    if (this.old !== null) while (this.old !== null) this.moveStep(0);
-    this.old = this.table!;
-    this.nextMoved = 0;
+    const capacity = this.capacity * 2;
+    if (this.chains !== null) this.chains.double();
+    else if (capacity >= this.chainedFrom) {
+      // Appended in this table's order, each element lands behind those of its old bucket: a split.
+      const chains = new Chains<T>(capacity);
+      for (const item of this.toArray()) chains.append(item, this.hashOf(item));
+      this.chains = chains;
+      this.table = null;
+    } else {
+      const table = new Array<Bucket<T>>(capacity);
+      for (const slot of this.table!) {
+        if (slot === undefined) continue;
+        if (Array.isArray(slot)) for (const item of slot) place(table, bucketOf(this.hashOf(item), capacity), item);
+        else place(table, bucketOf(this.hashOf(slot), capacity), slot);
+      }
+      this.table = table;
+    }
+    this.capacity = capacity;
+  }
+}
+
+/**
+ * A large set's table: each element in a slot (its item and hash), each bucket a chain of
+ * slots from `heads` through `next`, in the order they were added. Links are slot + 1, so
+ * that 0 (a new typed array's fill) is the end of a chain. A removed element's slot is
+ * reused. Grows only by `double`, which keeps the slots and relinks them.
+ */
+class Chains<T> {
+  private heads: Int32Array;
+  private next: Int32Array;
+  private hashes: Int32Array;
+  private readonly items: (T | undefined)[] = [];
+  /** Slots given back (as links), chained through `next`. */
+  private free = 0;
+
+  constructor(private capacity: number) {
+    this.heads = new Int32Array(capacity);
+    // A set doubles when its size passes three quarters of the capacity: never more slots in use.
+    this.next = new Int32Array(capacity * 0.75 + 1);
+    this.hashes = new Int32Array(capacity * 0.75 + 1);
+  }
+
+  append(item: T, hash: number): void {
+    let slot: number;
+    if (this.free !== 0) {
+      slot = this.free - 1;
+      this.free = this.next[slot]!;
+    } else {
+      slot = this.items.length;
+      if (slot === this.next.length) this.widenSlots();
+    }
+    this.items[slot] = item;
+    this.hashes[slot] = hash;
+    this.next[slot] = 0;
+    // Behind the bucket's last (chains are short: under one element on average).
+    const b = bucketOf(hash, this.capacity);
+    let link = this.heads[b]!;
+    if (link === 0) this.heads[b] = slot + 1;
+    else {
+      while (this.next[link - 1] !== 0) link = this.next[link - 1]!;
+      this.next[link - 1] = slot + 1;
+    }
+  }
+
+  remove(item: T, hash: number): boolean {
+    const b = bucketOf(hash, this.capacity);
+    for (let prev = 0, link = this.heads[b]!; link !== 0; prev = link, link = this.next[link - 1]!) {
+      const i = link - 1;
+      if (this.items[i] !== item) continue;
+      if (prev === 0) this.heads[b] = this.next[i]!;
+      else this.next[prev - 1] = this.next[i]!;
+      this.items[i] = undefined;
+      this.next[i] = this.free;
+      this.free = link;
+      return true;
+    }
+    return false;
+  }
+
+  copyInto(out: T[]): void {
+    let n = 0;
+    const { heads, next, items } = this;
+    for (let b = 0; b < heads.length; b++) for (let link = heads[b]!; link !== 0; link = next[link - 1]!) out[n++] = items[link - 1]!;
+  }
+
+  /**
+   * Twice the buckets. Old bucket b's chain splits into new buckets b and b + the old
+   * capacity (HashMap.resize's lo and hi lists), its order kept; no other old bucket feeds those two.
+   */
+  double(): void {
+    const old = this.heads;
+    const oldCapacity = this.capacity;
     this.capacity *= 2;
-    this.table = new Array<Bucket<T>>(this.capacity);
+    this.heads = new Int32Array(this.capacity);
+    this.widenSlots();
+    const { heads, next, hashes } = this;
+    for (let b = 0; b < oldCapacity; b++) {
+      let lo = 0;
+      let hi = 0;
+      for (let link = old[b]!; link !== 0; ) {
+        const i = link - 1;
+        const after = next[i]!;
+        next[i] = 0;
+        const h = hashes[i]!;
+        if (((h ^ (h >>> 16)) & oldCapacity) === 0) {
+          if (lo === 0) heads[b] = link;
+          else next[lo - 1] = link;
+          lo = link;
+        } else {
+          if (hi === 0) heads[b + oldCapacity] = link;
+          else next[hi - 1] = link;
+          hi = link;
+        }
+        link = after;
+      }
+    }
   }
 
-  /** Moves the old bucket new bucket `b` draws on, then the next few in turn; drops the old table once all are. */
-  private moveStep(b: number): void {
-    const old = this.old!;
-    this.moveBucket(old, b & (old.length - 1));
-    for (let k = 0; k < BUCKETS_MOVED_PER_STEP && this.nextMoved < old.length; k++) this.moveBucket(old, this.nextMoved++);
-    if (this.nextMoved === old.length) this.old = null;
-  }
-
-  /** Splits old bucket `ob` into the new buckets ob and ob + old.length (both still empty), keeping its order. */
-  private moveBucket(old: Bucket<T>[], ob: number): void {
-    const slot = old[ob];
-    if (slot === undefined) return;
-    old[ob] = undefined;
-    const table = this.table!;
-    if (Array.isArray(slot)) for (const item of slot) place(table, bucketOf(this.hashOf(item), this.capacity), item);
-    else place(table, bucketOf(this.hashOf(slot), this.capacity), slot);
+  /** Slots for three quarters of the capacity (the most a set holds before it doubles). */
+  private widenSlots(): void {
+    const length = Math.max(this.capacity * 0.75 + 1, this.next.length * 2);
+    const next = new Int32Array(length);
+    next.set(this.next);
+    const hashes = new Int32Array(length);
+    hashes.set(this.hashes);
+    this.next = next;
+    this.hashes = hashes;
   }
 }
 

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
-import { BUCKETS_MOVED_PER_STEP, JavaHashSet, javaStringHash } from '../../../src/tree/java-hash-set';
+import { CHAINED_FROM_CAPACITY, JavaHashSet, javaStringHash } from '../../../src/tree/java-hash-set';
 
 // Java itself is the oracle: test/support/java/HashOrder.java replays adds and removes on
 // a HashSet<String>(8), as DataNode keeps children (or a HashSet() as a session's
@@ -24,11 +24,10 @@ function javaOrder(ops: string[], kind: 'children' | 'default'): { orders: strin
 
 /**
  * The same ops on the table a DataNode keeps its children in (or a session its ephemerals):
- * the order after each op, so that states in the middle of a doubling (its buckets moved a
- * few per op) are compared too.
+ * the order after each op. `chainedFrom` lowered keeps small sets as a large one is kept.
  */
-function tableOrder(ops: string[], capacity?: number): { orders: string[][]; iterated: string[][]; cloned: string[]; size: number } {
-  const set = new JavaHashSet<string>((name) => javaStringHash(name), capacity);
+function tableOrder(ops: string[], capacity?: number, chainedFrom?: number): { orders: string[][]; iterated: string[][]; cloned: string[]; size: number } {
+  const set = new JavaHashSet<string>((name) => javaStringHash(name), capacity, chainedFrom);
   const orders: string[][] = [];
   const iterated: string[][] = [];
   for (const op of ops) {
@@ -60,11 +59,13 @@ test('children are listed in the order Java HashSet iterates them, through growt
   fc.assert(
     fc.property(fc.array(op, { minLength: 1, maxLength: 120 }), (ops) => {
       const java = javaOrder(ops, 'children');
-      const table = tableOrder(ops);
-      assert.deepEqual(table.orders, java.orders);
-      assert.deepEqual(table.iterated, java.orders);
-      assert.equal(table.size, java.orders.at(-1)!.length);
-      assert.deepEqual(table.cloned, java.cloned);
+      for (const chainedFrom of [undefined, 16]) {
+        const table = tableOrder(ops, undefined, chainedFrom);
+        assert.deepEqual(table.orders, java.orders);
+        assert.deepEqual(table.iterated, java.orders);
+        assert.equal(table.size, java.orders.at(-1)!.length);
+        assert.deepEqual(table.cloned, java.cloned);
+      }
     }),
     { numRuns: 25, seed: 20261124 },
   );
@@ -74,48 +75,52 @@ test("a session's ephemerals (a HashSet(), listed as a clone of it) are in Java'
   fc.assert(
     fc.property(fc.array(op.map((o) => o[0] + '/app/' + o.slice(1)), { minLength: 1, maxLength: 120 }), (ops) => {
       const java = javaOrder(ops, 'default');
-      const table = tableOrder(ops, 16);
-      assert.deepEqual(table.orders, java.orders);
-      assert.deepEqual(table.cloned, java.cloned);
+      for (const chainedFrom of [undefined, 32]) {
+        const table = tableOrder(ops, 16, chainedFrom);
+        assert.deepEqual(table.orders, java.orders);
+        assert.deepEqual(table.cloned, java.cloned);
+      }
     }),
     { numRuns: 15, seed: 20261202 },
   );
 });
 
-test('a large set keeps Java order while its doublings are moved a few buckets at a time', () => {
-  // Checkpoints every 733 ops land inside doublings of tables up to 32,768 buckets.
+test('a large set, kept as chains, is in Java order through doublings, removals and reused slots', () => {
+  // 20,000 names reach a table of 32,768 buckets; every seventh add removes an earlier name,
+  // whose slot the next adds take again.
   const ops: string[] = [];
   for (let i = 0; i < 20_000; i++) {
     ops.push(`+lock-${String(i).padStart(10, '0')}`);
     if (i % 7 === 3) ops.push(`-lock-${String(i - 3).padStart(10, '0')}`);
   }
-  const input = ops.map((o, i) => (i % 733 === 732 ? `${o}\n?\n` : `${o}\n`)).join('') + '?\n';
+  const checkpoint = (i: number): boolean => i % 733 === 732;
+  const input = ops.map((o, i) => (checkpoint(i) ? `${o}\n?\n` : `${o}\n`)).join('') + '?\n';
   const java = execFileSync('java', ['-cp', classes, 'HashOrder', 'children'], { input, maxBuffer: 64 << 20 }).toString().split('\n');
   const set = new JavaHashSet<string>((name) => javaStringHash(name));
   const orders: string[] = [];
   ops.forEach((op, i) => {
     if (op[0] === '+') set.add(op.slice(1));
     else assert.ok(set.delete(op.slice(1)));
-    if (i % 733 === 732) orders.push(set.toArray().join(','));
+    if (checkpoint(i)) orders.push(set.toArray().join(','));
   });
   orders.push(set.toArray().join(','));
+  assert.ok(set.capacity > CHAINED_FROM_CAPACITY);
   assert.equal(orders.length, Math.floor(ops.length / 733) + 1);
   assert.deepEqual(orders, java.slice(0, orders.length));
 });
 
-test('no single add re-hashes the whole set: a doubling is spread over the adds after it', () => {
+test('a doubling re-hashes no name once the set is kept as chains', () => {
   // Counted, not timed: the add that doubled a table of 786,432 children used to re-hash
-  // every one of them at once. Now an add hashes its element and moves a few buckets
-  // (BUCKETS_MOVED_PER_STEP, plus the one it needs): here at most 32 hashes, where
-  // re-hashing them all made 196,610 at the last doubling.
+  // every one of them (196,610 hashes at the last doubling here). Only the add that makes
+  // the chains hashes what the set holds, once.
   let hashes = 0;
   const set = new JavaHashSet<string>((name) => (hashes++, javaStringHash(name)));
   let most = 0;
   for (let i = 0; i < 200_000; i++) {
     hashes = 0;
     set.add(`n-${i}`);
-    most = Math.max(most, hashes);
+    if (set.capacity > CHAINED_FROM_CAPACITY) most = Math.max(most, hashes);
   }
-  assert.ok(most <= 16 * (BUCKETS_MOVED_PER_STEP + 1), `an add hashed ${most} elements`);
+  assert.equal(most, 1, `an add hashed ${most} names`);
   assert.equal(new Set(set.toArray()).size, 200_000);
 });
