@@ -177,6 +177,11 @@ export class DataNode implements StatPersisted, StatRow {
     return this.kids === null ? [] : this.kids.toArray();
   }
 
+  /** The child nodes a part at a time, for a walk across changes (JavaHashSet.listInSteps). */
+  childrenInSteps(): () => DataNode[] | undefined {
+    return this.kids === null ? NO_MORE : this.kids.listInSteps();
+  }
+
   addChild(child: DataNode): void {
     if (this.kids === null) this.kids = new JavaHashSet(nameHash);
     this.kids.add(child);
@@ -188,6 +193,7 @@ export class DataNode implements StatPersisted, StatRow {
 }
 
 const NO_CHILDREN: readonly DataNode[] = [];
+const NO_MORE = (): undefined => undefined;
 
 /** The String.hashCode of a node's name, read inside its path (no name string made). */
 function nameHash(n: DataNode): number {

@@ -542,43 +542,51 @@ function emptyNode(path: string, acl: ACL[], rows: StatRows): DataNode {
  * array per leaf (the walk was a fifth of a snapshot's time at 300k znodes).
  */
 export class SnapshotWalk {
-  private readonly stack: DataNode[];
-  private removals: number;
-  /** Stack entries below this were listed before the last delete: they may be gone. */
-  private suspect = 0;
+  /** The listings under way, innermost last: each parent's children a part at a time. */
+  private readonly frames: WalkFrame[];
 
   constructor(
     private readonly tree: DataTree,
     private readonly skip?: (node: DataNode) => boolean,
   ) {
-    this.stack = [tree.getNode('/')!];
-    this.removals = tree.removalCount;
+    this.frames = [{ more: NO_MORE, part: [tree.getNode('/')!], at: 0, removals: tree.removalCount }];
   }
 
   next(): DataNode | undefined {
-    const stack = this.stack;
-    while (stack.length > 0) {
-      // The tree changes between slices: a node deleted since its parent was listed is
-      // skipped (its delete is in the log after the snapshot). Only nodes listed before a
-      // removal can be gone, and they lie below `suspect` on the stack; those above were
-      // listed since, from live parents. Looking each node up in the map instead cost a
-      // third of the walk at a million znodes.
-      if (this.removals !== this.tree.removalCount) {
-        this.removals = this.tree.removalCount;
-        this.suspect = stack.length;
+    const frames = this.frames;
+    while (frames.length > 0) {
+      const f = frames[frames.length - 1]!;
+      if (f.at === f.part.length) {
+        const part = f.more();
+        if (part === undefined) frames.pop();
+        else {
+          f.part = part;
+          f.at = 0;
+          f.removals = this.tree.removalCount;
+        }
+        continue;
       }
-      const node = stack.pop()!;
-      if (stack.length < this.suspect) {
-        this.suspect = stack.length;
-        if (this.tree.getNode(node.path) !== node) continue;
-      }
+      const node = f.part[f.at++]!;
+      // The tree changes between slices: a node deleted since its part was listed is
+      // skipped (its delete is in the log after the snapshot). Only parts listed before a
+      // removal can hold one; looking every node up in the map cost a third of the walk at
+      // a million znodes.
+      if (f.removals !== this.tree.removalCount && this.tree.getNode(node.path) !== node) continue;
       if (this.skip?.(node)) continue;
-      if (node.childCount > 0) {
-        const children = node.childNodesInHashSetOrder();
-        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
-      }
+      if (node.childCount > 0) frames.push({ more: node.childrenInSteps(), part: NO_NODES, at: 0, removals: 0 });
       return node;
     }
     return undefined;
   }
 }
+
+/** A parent being listed: the part in hand, where the walk is in it, and the tree's removal count when it was listed. */
+interface WalkFrame {
+  more: () => DataNode[] | undefined;
+  part: DataNode[];
+  at: number;
+  removals: number;
+}
+
+const NO_NODES: DataNode[] = [];
+const NO_MORE = (): undefined => undefined;
