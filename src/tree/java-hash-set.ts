@@ -29,7 +29,7 @@ type Bucket<T> = T | T[] | undefined;
  * From this many buckets on, a set keeps its buckets as chains in typed arrays (Chains),
  * each element's hash beside it: doubling then re-hashes no name and allocates no array per
  * bucket. Doubling a table of buckets holding elements or arrays of them re-hashed every
- * name and made an array for every bucket shared: the add that doubled 786,432 children
+ * name and made an array for every bucket holding two or more: the add that doubled 786,432 children
  * held the serving thread for 70–450 ms. Below it a set is that plain table, a few words
  * for the few children most parents have (typed arrays cost ~100 bytes each).
  */
