@@ -179,7 +179,7 @@ export class DataNode implements StatPersisted, StatRow {
 
   /** The child nodes a part at a time, for a walk across changes (JavaHashSet.listInSteps). */
   childrenInSteps(): () => DataNode[] | undefined {
-    return this.kids === null ? NO_MORE : this.kids.listInSteps();
+    return this.kids === null ? NO_MORE_PARTS : this.kids.listInSteps();
   }
 
   addChild(child: DataNode): void {
@@ -193,7 +193,8 @@ export class DataNode implements StatPersisted, StatRow {
 }
 
 const NO_CHILDREN: readonly DataNode[] = [];
-const NO_MORE = (): undefined => undefined;
+/** A listing in steps that has nothing (more) to give. */
+export const NO_MORE_PARTS = (): undefined => undefined;
 
 /** The String.hashCode of a node's name, read inside its path (no name string made). */
 function nameHash(n: DataNode): number {

@@ -7,7 +7,7 @@ import { Code, KeeperError } from '../jute/keeper-error';
 import type { ACL, Stat } from '../jute/records';
 import { DATA_AT, DATA_LENGTH, DATA_SLAB, EMPTY_DATA_SLAB, NODE_INTS, type NodeBatch, NULL_DATA, PATH_END } from './node-batch';
 import { AclCache, BUILT_IN_ACL } from './acl-cache';
-import { DataNode, EMPTY_DATA, type StatPersisted } from './data-node';
+import { DataNode, EMPTY_DATA, NO_MORE_PARTS, type StatPersisted } from './data-node';
 import { JavaHashSet, javaStringHash } from './java-hash-set';
 import { parentOf } from './path';
 import { QuotaStats } from './quota-stats';
@@ -549,7 +549,7 @@ export class SnapshotWalk {
     private readonly tree: DataTree,
     private readonly skip?: (node: DataNode) => boolean,
   ) {
-    this.frames = [{ more: NO_MORE, part: [tree.getNode('/')!], at: 0, removals: tree.removalCount }];
+    this.frames = [{ more: NO_MORE_PARTS, part: [tree.getNode('/')!], at: 0, removals: tree.removalCount }];
   }
 
   next(): DataNode | undefined {
@@ -589,4 +589,3 @@ interface WalkFrame {
 }
 
 const NO_NODES: DataNode[] = [];
-const NO_MORE = (): undefined => undefined;
