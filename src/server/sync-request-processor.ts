@@ -1,7 +1,8 @@
 // SyncRequestProcessor: the persist stage of a standalone server's pipeline. Prepared txns
-// queue here; each turn of the event loop gathers what queued into one batch, persisted
-// with one write and one fsync, then handed on to be applied and answered. A batch the disk
-// refuses fails with everything queued behind it (prepared on top of it).
+// queue here; what queued while the last batch was written becomes the next batch, persisted
+// with one write and one fsync, then handed on to be applied and answered (its successor's
+// fsync already under way). A batch the disk refuses fails with everything queued behind it
+// (prepared on top of it).
 import type { ServerMetrics } from '../metrics/server-metrics';
 import type { DataTree } from '../tree/data-tree';
 import type { Txn } from '../tree/txn';
@@ -55,23 +56,48 @@ export class SyncRequestProcessor {
     }
   }
 
+  /**
+   * Batch after batch, each one's write and fsync started as soon as the one before it is
+   * durable and before that one is applied and answered: the disk works on the next batch
+   * while the serving thread applies and answers (as ZooKeeper's sync thread goes on while
+   * its final processor answers). Appends themselves stay one at a time, in zxid order.
+   */
   private async persistAll(): Promise<void> {
-    while (this.queued.length > 0) {
-      const batch = this.queued;
-      this.queued = [];
-      const started = performance.now();
+    let durable: Promise<void> = Promise.resolve();
+    let started = 0;
+    // Takes what queued and starts writing it; [] when nothing did.
+    const startNext = (): Txn[] => {
+      const batch = this.take();
+      if (batch.length > 0) {
+        durable = this.persister.persist(batch);
+        started = performance.now();
+      }
+      return batch;
+    };
+    let batch = startNext();
+    while (batch.length > 0) {
       try {
-        await this.persister.persist(batch);
+        await durable;
       } catch (e) {
-        const failed = [...batch, ...this.queued];
-        this.queued = [];
-        this.then.failed(failed, e as Error);
+        // Everything queued was prepared on top of the refused batch: it fails with it.
+        this.then.failed([...batch, ...this.take()], e as Error);
+        batch = startNext(); // what failing it queued, if anything
         continue;
       }
       this.metrics.FSYNC_TIME.add(performance.now() - started);
       this.metrics.SYNC_PROCESSOR_BATCH_SIZE.add(batch.length);
       this.metrics.SYNC_PROCESSOR_REQUEST_QUEUED.add(batch.length);
+      const next = startNext();
       this.then.persisted(batch);
+      // Applying can queue a txn of its own: it is the next batch when nothing else was.
+      batch = next.length > 0 ? next : startNext();
     }
+  }
+
+  /** What queued since the last take: the next batch. */
+  private take(): Txn[] {
+    const batch = this.queued;
+    this.queued = [];
+    return batch;
   }
 }
