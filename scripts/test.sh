@@ -93,6 +93,11 @@ for lane in main own ensemble; do
   lanes+=("$lane:$!:$log")
 done
 summary=()
+# Each failed lane's "failing tests" block (the spec reporter's, with every assertion's
+# message), cut to FAILURE_LINES_PER_LANE lines: repeated at the end, where a log cut to its
+# tail keeps it.
+FAILURE_LINES_PER_LANE=60
+failures=()
 for l in "${lanes[@]}"; do
   IFS=: read -r name pid log <<< "$l"
   lane_rc=0
@@ -104,11 +109,22 @@ for l in "${lanes[@]}"; do
   summary+=("the $name lane: exit $lane_rc; ${counts:-no totals (stopped?)}")
   while IFS= read -r failed; do summary+=("  $failed"); done \
     < <(grep -E '^\s*✖ |ran past its bound' "$log" | grep -v '^\s*✖ failing tests:' | sort -u | head -n 40 || true)
+  if [ $lane_rc -ne 0 ]; then
+    failures+=("-- the $name lane:")
+    while IFS= read -r line; do failures+=("$line"); done \
+      < <(sed -n '/^✖ failing tests:/,$p' "$log" | sed 1d | grep -v '^\s*at ' | head -n $FAILURE_LINES_PER_LANE || true)
+  fi
   rm -f "$log"
 done
-echo "== time per test file, longest first (s; the lanes ran beside each other)"
-sort -rn "$TEST_TIMES_FILE" | awk -F'\t' '{ total += $1; printf "%7.1f  %s\n", $1, $2 } END { printf "%7.1f  in all\n", total }'
+# The longest files only: the tail of the log is what a reader of a CI failure sees.
+TIMES_SHOWN=25
+echo "== time per test file, the $TIMES_SHOWN longest (s; the lanes ran beside each other)"
+sort -rn "$TEST_TIMES_FILE" | awk -F'\t' -v shown=$TIMES_SHOWN '{ total += $1; if (NR <= shown) printf "%7.1f  %s\n", $1, $2 } END { printf "%7.1f  in all, %d files\n", total, NR }'
 rm -f "$TEST_TIMES_FILE"
+if [ ${#failures[@]} -gt 0 ]; then
+  echo "== what failed (each lane's first $FAILURE_LINES_PER_LANE lines, stack frames left out)"
+  printf '%s\n' "${failures[@]}"
+fi
 echo "== the lanes"
 printf '%s\n' "${summary[@]}"
 exit $rc

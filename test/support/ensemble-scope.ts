@@ -5,11 +5,25 @@
 import assert from 'node:assert/strict';
 import { afterEach } from 'node:test';
 import { ZooKeeperClient } from '../../src/client/zookeeper-client';
-import { startMember, type Member, type MemberSpec } from './ensemble';
+import { srvrOnceServing, startMember, type Member, type MemberSpec } from './ensemble';
 
 /** The Mode a member's srvr answer states (leader, follower, observer, standalone). */
 export function modeOf(srvr: string): string {
   return /Mode: (\w+)/.exec(srvr)?.[1] ?? `no mode in ${JSON.stringify(srvr)}`;
+}
+
+/**
+ * The voters on `hosts` once each serves: exactly one says leader and the rest follower.
+ * Returns the leader's index in `hosts`. Which voter leads is the election's to decide: the
+ * start order only makes one likelier, and a JVM stalled on a loaded machine can lose a
+ * quorum it led and rejoin as a follower.
+ */
+export async function leaderAmong(hosts: string[]): Promise<number> {
+  const modes = await Promise.all(hosts.map(async (h) => modeOf(await srvrOnceServing(h))));
+  const leaders = modes.flatMap((m, i) => (m === 'leader' ? [i] : []));
+  assert.equal(leaders.length, 1, `one leader among ${hosts.join(', ')}: their modes are ${modes.join(', ')}`);
+  for (const [i, m] of modes.entries()) if (i !== leaders[0]) assert.equal(m, 'follower', `${hosts[i]} is ${m}`);
+  return leaders[0]!;
 }
 
 /** Log lines of each member printed when a test fails: enough to show its last election and sync. */

@@ -3,7 +3,7 @@
 // with why, in KNOWN_DIFFERENCES.md and in `known` below; nothing else may differ.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runScenario, ServerPool, type Scenario } from './harness';
+import { runScenario, ServerPool, transcripts, type Scenario } from './harness';
 import { ALL_SCENARIOS } from './scenarios/index';
 
 const MIN_SCENARIOS = 150;
@@ -32,9 +32,3 @@ describe('differential: Apache ZooKeeper 3.8 and ours answer alike', () => {
     });
   });
 });
-
-/** Both transcripts, one JSON line per step, for reading a failure. */
-function transcripts(a: unknown[], o: unknown[]): string {
-  const show = (lines: unknown[]) => lines.map((l) => JSON.stringify(l)).join('\n');
-  return `apache:\n${show(a)}\nours:\n${show(o)}`;
-}

@@ -7,7 +7,7 @@
 // out (KNOWN_DIFFERENCES.md says what an ensemble answers differently, on both sides).
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EnsemblePool, runScenario, type Scenario } from './harness';
+import { EnsemblePool, runScenario, transcripts, type Scenario } from './harness';
 import { ALL_SCENARIOS } from './scenarios/index';
 
 /** Three addresses per ensemble, one ensemble per distinct cfg of the corpus (four today). */
@@ -42,10 +42,4 @@ for (const [key, { cfg, scenarios }] of groups) {
       });
     }
   });
-}
-
-/** Both transcripts, one JSON line per step, for reading a failure. */
-function transcripts(a: unknown[], o: unknown[]): string {
-  const show = (lines: unknown[]) => lines.map((l) => JSON.stringify(l)).join('\n');
-  return `apache:\n${show(a)}\nours:\n${show(o)}`;
 }

@@ -298,3 +298,21 @@ export class EnsemblePool {
     await Promise.all(all.map(async (e) => (await e.catch(() => undefined))?.ensemble.stop()));
   }
 }
+
+/** Lines shown before and after the first difference: a CI log keeps a failure's first lines only. */
+const LINES_BEFORE = 4;
+const LINES_AFTER = 2;
+
+/** Both transcripts around their first difference, one JSON line per step, for reading a failure. */
+export function transcripts(a: unknown[], o: unknown[]): string {
+  const line = (l: unknown) => JSON.stringify(l);
+  let first = 0;
+  while (first < Math.min(a.length, o.length) && line(a[first]) === line(o[first])) first++;
+  const from = Math.max(0, first - LINES_BEFORE);
+  const show = (lines: unknown[]) =>
+    lines
+      .slice(from, first + 1 + LINES_AFTER)
+      .map((l, i) => `${from + i === first ? '>' : ' '} ${from + i}: ${line(l)}`)
+      .join('\n');
+  return `the transcripts (apache ${a.length} lines, ours ${o.length}) first differ at line ${first}\napache:\n${show(a)}\nours:\n${show(o)}`;
+}

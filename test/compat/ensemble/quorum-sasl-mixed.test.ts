@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { srvrOnceServing, type Member, type MemberSpec } from '../../support/ensemble';
-import { ensembleScope, modeOf as mode } from '../../support/ensemble-scope';
+import { ensembleScope, leaderAmong, modeOf as mode } from '../../support/ensemble-scope';
 import { fourLetterWord } from '../../support/servers';
 import { makeTlsStores, quorumTlsLines } from '../../support/tls-stores';
 
@@ -120,8 +120,8 @@ test('quorum.auth.enableSasl without the requires: an Apache member with no quor
   await a3.waitForLog(/New election\. My id = 3/, 30_000);
   await member('ours', 1, right, enabled);
   await member('apache', 2, right, enabled);
-  assert.equal(mode(await srvrOnceServing(members[2]!.host)), 'leader');
-  for (const m of members.slice(0, 2)) assert.equal(mode(await srvrOnceServing(m.host)), 'follower');
+  // 3 likely leads; which one does is not the point, that 3 takes part (its write is read everywhere) is.
+  await leaderAmong(members.map((m) => m.host));
   await writesEverywhere('sasl-enabled-only');
 });
 

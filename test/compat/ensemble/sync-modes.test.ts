@@ -16,6 +16,7 @@ import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
 import { FileTxnSnapLog } from '../../../src/persistence/file-txn-snap-log';
 import { DataTree } from '../../../src/tree/data-tree';
 import { srvrOnceServing, startMember, type Member, type MemberSpec } from '../../support/ensemble';
+import { fourLetterWord } from '../../support/servers';
 
 /** More than commitLogCount (500, in Apache's ZKDatabase and ours): the leader cannot DIFF from memory. */
 const WRITES_PAST_THE_WINDOW = 600;
@@ -24,6 +25,8 @@ const SNAP_COUNT = 100;
 /** The writes of the SNAP case go in this many batches, each followed by a pause long enough for a snapshot (ours writes one of ~700 nodes in well under a second). */
 const SNAP_BATCHES = 6;
 const SNAPSHOT_PAUSE_ms = 700;
+/** Past a client's session timeout (8 s) and the tick its expiry waits for: a session left behind by an earlier step is gone. */
+const SESSIONS_GONE_ms = 30_000;
 /** A restarted member: JVM start (about 1.5 s), election, sync; generous for a loaded machine. */
 const REJOIN_ms = 60_000;
 const BUNDLE = join(import.meta.dirname, '../../../dist/zookeeper-ts.cjs');
@@ -124,6 +127,41 @@ async function childrenOn1(e: Ensemble, prefix: string): Promise<string[]> {
   }
 }
 
+/** The leader's sessions (mntr zk_global_sessions; both flavours' leaders count the whole ensemble's). */
+async function leaderSessions(e: Ensemble): Promise<number> {
+  const m = /^zk_global_sessions\s+(\d+)$/m.exec(await fourLetterWord(e.host(3), 2181, 'mntr'));
+  if (!m) throw new Error('the leader\'s mntr states no zk_global_sessions');
+  return Number(m[1]);
+}
+
+/**
+ * Waits until the ensemble holds no session and member 1 has what the leader has. A session
+ * an earlier step's client left behind (a connect that timed out on a loaded machine and was
+ * retried, a close whose answer was lost) expires on its own, and its closeSession is a txn: spent while member 1 is down, it
+ * takes the very zxid the "uncommitted" txn is given, and the leader then sees nothing to cut.
+ */
+async function quiet(e: Ensemble): Promise<void> {
+  const deadline = Date.now() + SESSIONS_GONE_ms;
+  let n = await leaderSessions(e);
+  while (n > 0) {
+    if (Date.now() > deadline) throw new Error(`the leader still holds ${n} session(s) after ${SESSIONS_GONE_ms} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+    n = await leaderSessions(e);
+  }
+  // And member 1 has applied the last txn (a clean stop keeps what it applied): what it lacks, the leader would DIFF.
+  while ((await zxidOf(e, 1)) !== (await zxidOf(e, 3))) {
+    if (Date.now() > deadline) throw new Error(`member 1 is at 0x${(await zxidOf(e, 1)).toString(16)}, the leader at 0x${(await zxidOf(e, 3)).toString(16)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The zxid member `myid` last processed (srvr's Zxid). */
+async function zxidOf(e: Ensemble, myid: number): Promise<number> {
+  const m = /^Zxid: (0x[0-9a-f]+)$/m.exec(await fourLetterWord(e.host(myid), 2181, 'srvr'));
+  if (!m) throw new Error(`member ${myid}'s srvr states no Zxid`);
+  return Number(m[1]);
+}
+
 /**
  * A txn appended to a stopped member's log, one past its last: a create of `path` that no
  * other member has. Written with our storage, which writes Apache's format.
@@ -185,10 +223,13 @@ for (const [leaderFlavour, learnerFlavour, subnet] of [
 
   step('restarted with a txn in its log the leader never committed, it truncates by TRUNC and the txn is gone', async () => {
     let zxid = 0;
-    // No client is connected meanwhile: a session's txn would give the leader a txn of that zxid.
+    // No session lives meanwhile: its txn would give the leader a txn of that zxid.
+    await quiet(e);
     await restartMember1(e, 'TRUNC', async () => {
       zxid = await appendUncommittedTxn(e.proc(1).dataDir, '/phantom');
       console.log(`# appended the uncommitted txn 0x${zxid.toString(16)} to member 1's log`);
+      const atLeader = await zxidOf(e, 3);
+      assert.ok(atLeader < zxid, `the leader spent zxid 0x${atLeader.toString(16)} while member 1 was down: the appended txn is not one it never committed`);
     });
     assert.ok(zxid > 0);
     const c = await e.client(1);
