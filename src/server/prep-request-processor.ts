@@ -25,6 +25,9 @@ interface ChangeRecord {
   data: Buffer | null;
 }
 
+/** The ACL of a record that says "deleted": shared, never read (its stat is null). */
+const NO_ACL: ACL[] = [];
+
 /** The dead front of the outstanding queue that is worth a splice to drop (see `applied`). */
 const OUTSTANDING_COMPACT_AT = 1024;
 
@@ -108,7 +111,7 @@ export class PrepRequestProcessor {
         throw new KeeperError(Code.BADVERSION, path);
       }
       const overlay = new Map<string, ChangeRecord>();
-      this.recordDelete(path, zxid, overlay);
+      this.recordDelete(this.getRecord(parentOf(path), overlay), path, zxid, overlay);
       this.commitOverlay(overlay);
       return { hdr, body: { kind: 'delete', path } };
     } catch (e) {
@@ -159,7 +162,7 @@ export class PrepRequestProcessor {
         const node = this.getRecord(op.path, overlay);
         checkAndIncVersion(node.stat!.version, op.version, op.path);
         if (node.childCount > 0) throw new KeeperError(Code.NOTEMPTY, op.path);
-        this.recordDelete(op.path, hdr.zxid, overlay);
+        this.recordDelete(parent, op.path, hdr.zxid, overlay);
         return { kind: 'delete', path: op.path };
       }
       case 'setData': {
@@ -169,7 +172,9 @@ export class PrepRequestProcessor {
         // As ZooKeeper: the quota before the version, so a full quota wins over BADVERSION.
         this.opts.checkQuota?.(op.path, node.data, op.data, OpCode.setData);
         const version = checkAndIncVersion(node.stat!.version, op.version, op.path);
-        this.addChange(overlay, { ...node, zxid: hdr.zxid, stat: { ...node.stat!, version }, data: op.data });
+        const ns = node.stat!;
+        const stat = { version, cversion: ns.cversion, aversion: ns.aversion, ephemeralOwner: ns.ephemeralOwner };
+        this.addChange(overlay, { zxid: hdr.zxid, path: node.path, stat, childCount: node.childCount, acl: node.acl, data: op.data });
         return { kind: 'setData', path: op.path, data: op.data, version };
       }
       case 'check': {
@@ -239,7 +244,9 @@ export class PrepRequestProcessor {
     this.opts.checkQuota?.(path, null, op.data, OpCode.create);
 
     const ephemeralOwner = isContainer ? CONTAINER_EPHEMERAL_OWNER : isTTL ? TTL_MASK | BigInt(op.ttl) : isEphemeral ? sessionId : 0n;
-    this.addChange(overlay, { ...parent, zxid: hdr.zxid, childCount: parent.childCount + 1, stat: { ...parent.stat!, cversion: newCversion } });
+    const ps = parent.stat!;
+    const parentStat = { version: ps.version, cversion: newCversion, aversion: ps.aversion, ephemeralOwner: ps.ephemeralOwner };
+    this.addChange(overlay, { zxid: hdr.zxid, path: parentPath, stat: parentStat, childCount: parent.childCount + 1, acl: parent.acl, data: parent.data });
     this.addChange(overlay, { zxid: hdr.zxid, path, stat: { version: 0, cversion: 0, aversion: 0, ephemeralOwner }, childCount: 0, acl, data: op.data });
 
     if (isContainer) return { kind: 'createContainer', path, data: op.data, acl, parentCVersion: newCversion };
@@ -289,7 +296,7 @@ export class PrepRequestProcessor {
     }
     const overlay = new Map<string, ChangeRecord>();
     for (const path of paths) {
-      overlay.set(path, { zxid, path, stat: null, childCount: 0, acl: [], data: null });
+      overlay.set(path, { zxid, path, stat: null, childCount: 0, acl: NO_ACL, data: null });
     }
     this.commitOverlay(overlay);
     return { kind: 'closeSession', paths2Delete: [...paths] };
@@ -311,11 +318,11 @@ export class PrepRequestProcessor {
     return lastSlash === 0 ? '/' : path.slice(0, lastSlash);
   }
 
-  private recordDelete(path: string, zxid: number, overlay: Map<string, ChangeRecord>): void {
-    const parentPath = path.slice(0, Math.max(1, path.lastIndexOf('/')));
-    const parent = this.getRecord(parentPath, overlay);
-    this.addChange(overlay, { ...parent, zxid, childCount: parent.childCount - 1 });
-    this.addChange(overlay, { zxid, path, stat: null, childCount: 0, acl: [], data: null });
+  /** `path` goes, and `parent` (its record as prepare sees it now) has a child less. */
+  private recordDelete(parent: ChangeRecord, path: string, zxid: number, overlay: Map<string, ChangeRecord>): void {
+    // Literals of one shape, not spreads: this runs for every delete.
+    this.addChange(overlay, { zxid, path: parent.path, stat: parent.stat, childCount: parent.childCount - 1, acl: parent.acl, data: parent.data });
+    this.addChange(overlay, { zxid, path, stat: null, childCount: 0, acl: NO_ACL, data: null });
   }
 
   private findRecord(path: string, overlay: Map<string, ChangeRecord>): ChangeRecord | undefined {
@@ -369,6 +376,11 @@ function checkAndIncVersion(current: number, expected: number, path: string): nu
 /** String.format("%010d", n), negatives included ("-000000001"). */
 export function formatSequence(n: number): string {
   return n < 0 ? '-' + String(-n).padStart(9, '0') : String(n).padStart(10, '0');
+}
+
+/** The parent's path ('/' for a child of the root). */
+function parentOf(path: string): string {
+  return path.slice(0, Math.max(1, path.lastIndexOf('/')));
 }
 
 function isSpecialPath(path: string): boolean {
