@@ -2,6 +2,7 @@
 // starts both), one LoadGen against it, the phases in order, and per phase the server's CPU
 // (utime + stime of its process over the measured part) beside what the client measured.
 import { readFileSync } from 'node:fs';
+import { CLK_TCK, cpuTicks } from '../test/support/proc-stat';
 import { startServer, type Flavour } from '../test/support/servers';
 import { makeTlsStores, STORE_PASSWORD, type TlsStores } from '../test/support/tls-stores';
 import { LoadGen, type PhaseResult, type Shape } from './load-generator';
@@ -35,8 +36,6 @@ export interface ServerRun {
 /** Apache's heap: ~300k znodes of 100 bytes after a 15 s create phase fit with room; 512 MB (the tests') makes its GC the figure. */
 const APACHE_HEAP = '-Xmx2g';
 const SECURE_PORT = 2281;
-/** Kernel clock ticks per second (getconf CLK_TCK: 100 on Linux everywhere we run). */
-const CLK_TCK = 100;
 
 /** The addresses the server certificate names (made once per run): every one the benchmark and its test use. */
 const BENCH_ADDRESSES = Array.from({ length: 8 }, (_, i) => `127.0.53.${i + 1}`);
@@ -78,7 +77,7 @@ export async function runServer(v: Variant, shape: Shape, phases: readonly Op[],
         let cpu1 = 0;
         // A delete warm-up would eat the nodes the phase deletes; four phases warmed both ends by then.
         const warmup_s = op === 'delete' ? 0 : timing.warmup;
-        const r = await gen.phase(op, warmup_s, timing.seconds, () => (cpu0 = cpuTicks(server.pid)), () => (cpu1 = cpuTicks(server.pid)));
+        const r = await gen.phase(op, warmup_s, timing.seconds, () => (cpu0 = cpuTicks(`/proc/${server.pid}/stat`)), () => (cpu1 = cpuTicks(`/proc/${server.pid}/stat`)));
         if (r.ops === 0) throw new Error(`${v.label}: no ${op} request was answered in the phase`);
         if (r.errors > 0) throw new Error(`${v.label}: ${r.errors} of ${r.ops} ${op} requests failed`);
         results.set(op, { ...r, ops_per_s: r.ops / r.seconds, cpu_us_per_op: (((cpu1 - cpu0) / CLK_TCK) * 1e6) / Math.max(1, r.ops) });
@@ -90,13 +89,6 @@ export async function runServer(v: Variant, shape: Shape, phases: readonly Op[],
   } finally {
     await server.stop();
   }
-}
-
-/** utime + stime of a process, in clock ticks (/proc/<pid>/stat fields 14 and 15). */
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(after[11]) + Number(after[12]);
 }
 
 function peakRss_MB(pid: number): number {

@@ -61,7 +61,7 @@ export interface FollowOptions extends LearnerOptions {
  * The first retries here come sooner, and the whole schedule still waits longer than
  * Apache's 400 ms before the follower gives up and looks again.
  */
-const CONNECT_RETRY_DELAYS_ms = [5, 10, 20, 40, 80, 100, 100, 100];
+export const CONNECT_RETRY_DELAYS_ms = [5, 10, 20, 40, 80, 100, 100, 100];
 const CONNECT_ATTEMPTS = CONNECT_RETRY_DELAYS_ms.length + 1;
 
 export class FollowLeader {

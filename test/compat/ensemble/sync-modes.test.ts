@@ -137,20 +137,19 @@ async function leaderSessions(e: Ensemble): Promise<number> {
 /**
  * Waits until the ensemble holds no session and member 1 has what the leader has. A session
  * an earlier step's client left behind (a connect that timed out on a loaded machine and was
- * retried, a close whose answer was lost) expires on its own, and its closeSession is a txn: spent while member 1 is down, it
- * takes the very zxid the "uncommitted" txn is given, and the leader then sees nothing to cut.
+ * retried, a close whose answer was lost) expires on its own, and its closeSession is a txn:
+ * spent while member 1 is down, it takes the very zxid the "uncommitted" txn is given, and
+ * the leader then sees nothing to cut. And what member 1 has not applied (a clean stop keeps
+ * what it applied), the leader would DIFF.
  */
 async function quiet(e: Ensemble): Promise<void> {
   const deadline = Date.now() + SESSIONS_GONE_ms;
-  let n = await leaderSessions(e);
-  while (n > 0) {
-    if (Date.now() > deadline) throw new Error(`the leader still holds ${n} session(s) after ${SESSIONS_GONE_ms} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-    n = await leaderSessions(e);
-  }
-  // And member 1 has applied the last txn (a clean stop keeps what it applied): what it lacks, the leader would DIFF.
-  while ((await zxidOf(e, 1)) !== (await zxidOf(e, 3))) {
-    if (Date.now() > deadline) throw new Error(`member 1 is at 0x${(await zxidOf(e, 1)).toString(16)}, the leader at 0x${(await zxidOf(e, 3)).toString(16)}`);
+  for (;;) {
+    const [sessions, on1, onLeader] = [await leaderSessions(e), await zxidOf(e, 1), await zxidOf(e, 3)];
+    if (sessions === 0 && on1 === onLeader) return;
+    if (Date.now() > deadline) {
+      throw new Error(`after ${SESSIONS_GONE_ms} ms the leader holds ${sessions} session(s) and is at 0x${onLeader.toString(16)}, member 1 at 0x${on1.toString(16)}`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
 }

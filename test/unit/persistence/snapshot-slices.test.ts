@@ -4,7 +4,7 @@
 // not 64 MB in one go.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -14,6 +14,7 @@ import { listSnapshots, writeSnapshot } from '../../../src/persistence/file-snap
 import { readSnapshot } from '../../../src/persistence/snapshot-reader';
 import { batchEntries } from '../../../src/tree/node-batch';
 import { DataTree } from '../../../src/tree/data-tree';
+import { CLK_TCK, cpuTicks } from '../../support/proc-stat';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -28,19 +29,15 @@ const LARGE_NODE_BYTES = 1_000_000;
  * processes on a loaded machine stretch wall time, not CPU. Read in 10 ms ticks.
  */
 const STEP_CPU_MS_MAX = 40;
-/** Linux's USER_HZ: /proc states a thread's CPU time in ticks of 10 ms. */
-const MS_PER_CLOCK_TICK = 10;
 
 /**
- * CPU time of the calling thread (the event loop's), from /proc/thread-self/stat: utime and
- * stime, the 14th and 15th fields. Not process.cpuUsage, which adds every thread's: the GC's
- * helpers sweeping 64 MB of buffers and the threadpool's writes run beside a step and, on a
- * loaded machine whose steps stretch in wall time, charged it with their CPU.
+ * CPU time of the calling thread (the event loop's), in ms. Not process.cpuUsage, which adds
+ * every thread's: the GC's helpers sweeping 64 MB of buffers and the threadpool's writes run
+ * beside a step and, on a loaded machine whose steps stretch in wall time, charged it with
+ * their CPU.
  */
 function eventLoopCpu_ms(): number {
-  const stat = readFileSync('/proc/thread-self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3, the state
-  return (Number(fields[11]) + Number(fields[12])) * MS_PER_CLOCK_TICK;
+  return (cpuTicks('/proc/thread-self/stat') * 1000) / CLK_TCK;
 }
 
 test('a background snapshot of 64 MB of nodes yields at least once per ~1 MB node, and no step takes more than 40 ms of CPU', async (t) => {
