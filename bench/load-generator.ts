@@ -111,6 +111,11 @@ export class LoadGen {
     return fields as unknown as PhaseResult;
   }
 
+  /** The client JVM's process: its CPU per op beside the server's (both share this machine's cores). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   async close(): Promise<void> {
     // A LoadGen that already failed has nothing to wait for: its 'exit' came and went (waiting
     // for it again hung the bench for good after a phase's error).

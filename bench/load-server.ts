@@ -26,6 +26,8 @@ export interface Variant {
 export interface OpResult extends PhaseResult {
   ops_per_s: number;
   cpu_us_per_op: number;
+  /** The load generator's CPU per op: on a machine of few cores, what the client takes bounds what any server reaches. */
+  client_cpu_us_per_op: number;
 }
 
 export interface ServerRun {
@@ -75,12 +77,22 @@ export async function runServer(v: Variant, shape: Shape, phases: readonly Op[],
       for (const op of phases) {
         let cpu0 = 0;
         let cpu1 = 0;
+        let client0 = 0;
+        let client1 = 0;
         // A delete warm-up would eat the nodes the phase deletes; four phases warmed both ends by then.
         const warmup_s = op === 'delete' ? 0 : timing.warmup;
-        const r = await gen.phase(op, warmup_s, timing.seconds, () => (cpu0 = cpuTicks(`/proc/${server.pid}/stat`)), () => (cpu1 = cpuTicks(`/proc/${server.pid}/stat`)));
+        const begin = () => {
+          cpu0 = cpuTicks(`/proc/${server.pid}/stat`);
+          client0 = cpuTicks(`/proc/${gen.pid}/stat`);
+        };
+        const end = () => {
+          cpu1 = cpuTicks(`/proc/${server.pid}/stat`);
+          client1 = cpuTicks(`/proc/${gen.pid}/stat`);
+        };
+        const r = await gen.phase(op, warmup_s, timing.seconds, begin, end);
         if (r.ops === 0) throw new Error(`${v.label}: no ${op} request was answered in the phase`);
         if (r.errors > 0) throw new Error(`${v.label}: ${r.errors} of ${r.ops} ${op} requests failed`);
-        results.set(op, { ...r, ops_per_s: r.ops / r.seconds, cpu_us_per_op: (((cpu1 - cpu0) / CLK_TCK) * 1e6) / Math.max(1, r.ops) });
+        results.set(op, { ...r, ops_per_s: r.ops / r.seconds, cpu_us_per_op: perOp(cpu1 - cpu0, r.ops), client_cpu_us_per_op: perOp(client1 - client0, r.ops) });
       }
     } finally {
       await gen.close();
@@ -89,6 +101,11 @@ export async function runServer(v: Variant, shape: Shape, phases: readonly Op[],
   } finally {
     await server.stop();
   }
+}
+
+/** Clock ticks over `ops` as µs per op. */
+function perOp(ticks: number, ops: number): number {
+  return ((ticks / CLK_TCK) * 1e6) / Math.max(1, ops);
 }
 
 function peakRss_MB(pid: number): number {

@@ -9,7 +9,7 @@
 // ClientCnxnSocketNetty).
 //   npm run build && node --import tsx bench/load.ts [--seconds 15] [--warmup 5] [--reps 2]
 //     [--shape 32x16,4x1] [--ops create,setData,...] [--no-snapshots] [--tls] [--tls-only] [--tls-shape 32x16]
-//     [--hosts 127.0.53.1,127.0.53.2] [--cpu-prof DIR] [--baseline OTHER-BUNDLE.cjs] [--prometheus]
+//     [--hosts 127.0.53.1,127.0.53.2] [--cpu-prof DIR] [--baseline OTHER-BUNDLE.cjs] [--baseline-flags 'NODE FLAGS'] [--prometheus]
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadGenerator, type Shape } from './load-generator';
@@ -35,6 +35,9 @@ const { values } = parseArgs({
     // A bundle of ours built from other code (the commit before a change): runs third in
     // each repetition, so that what a change bought is measured in the same run.
     baseline: { type: 'string' },
+    // Node flags for the baseline (space-separated): alone, the baseline is this build run
+    // with them, e.g. --baseline-flags=--max-semi-space-size=8 (what a V8 setting buys).
+    'baseline-flags': { type: 'string' },
     // Ours also with the Prometheus metrics provider (Debian's Apache has none to compare).
     prometheus: { type: 'boolean', default: false },
   },
@@ -45,8 +48,12 @@ const BASELINE_HOST = OURS_HOST.replace(/\d+$/, (n) => String(Number(n) + 1));
 
 /** The --baseline build (another bundle of ours) with `cfg`, when one was given. */
 function baselineVariants(cfg: Record<string, string | number>): Variant[] {
-  return values.baseline ? [{ label: 'baseline', flavour: 'ours', host: BASELINE_HOST, cfg, tls: false, bundle: values.baseline }] : [];
+  if (!values.baseline && !values['baseline-flags']) return [];
+  const flags = values['baseline-flags']?.split(' ').filter((x) => x !== '');
+  return [{ label: 'baseline', flavour: 'ours', host: BASELINE_HOST, cfg, tls: false, bundle: values.baseline, nodeFlags: flags }];
 }
+/** What the baseline is, for the tables' titles. */
+const BASELINE_NAME = [values.baseline ?? (values['baseline-flags'] ? 'this build' : ''), values['baseline-flags'] ? `with ${values['baseline-flags']}` : ''].join(' ').trim();
 const timing = { seconds: Number(values.seconds), warmup: Number(values.warmup) };
 const REPS = Number(values.reps);
 const SHAPES: Shape[] = parseShapes(values.shape);
@@ -91,8 +98,8 @@ function loadAverage(): string {
 /** One table: per op, Apache's and ours side by side, ratios per repetition pair. */
 function table(apache: ServerRun[], ours: ServerRun[], phases: readonly Op[], names = { a: 'Apache', o: 'ours' }): string[] {
   const lines = [
-    `| op | ${names.a} ops/s | ${names.o} ops/s | ratio | p50 ms A / o | p99 ms A / o | p99 ratio | p999 ms A / o | p999 ratio | CPU µs/op A / o | CPU ratio |`,
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    `| op | ${names.a} ops/s | ${names.o} ops/s | ratio | p50 ms A / o | p99 ms A / o | p99 ratio | p999 ms A / o | p999 ratio | CPU µs/op A / o | CPU ratio | client CPU µs/op A / o |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const op of phases) {
     const a = apache.map((r) => r.results.get(op)!);
@@ -103,11 +110,12 @@ function table(apache: ServerRun[], ours: ServerRun[], phases: readonly Op[], na
         `| ${ms(median(a.map((x) => x.p50_us)))} / ${ms(median(o.map((x) => x.p50_us)))} ` +
         `| ${ms(median(a.map((x) => x.p99_us)))} / ${ms(median(o.map((x) => x.p99_us)))} | ${range(pair((x) => x.p99_us))} ` +
         `| ${ms(median(a.map((x) => x.p999_us)))} / ${ms(median(o.map((x) => x.p999_us)))} | ${range(pair((x) => x.p999_us))} ` +
-        `| ${f(median(a.map((x) => x.cpu_us_per_op)), 1)} / ${f(median(o.map((x) => x.cpu_us_per_op)), 1)} | ${range(pair((x) => x.cpu_us_per_op))} |`,
+        `| ${f(median(a.map((x) => x.cpu_us_per_op)), 1)} / ${f(median(o.map((x) => x.cpu_us_per_op)), 1)} | ${range(pair((x) => x.cpu_us_per_op))} ` +
+        `| ${f(median(a.map((x) => x.client_cpu_us_per_op)), 1)} / ${f(median(o.map((x) => x.client_cpu_us_per_op)), 1)} |`,
     );
   }
   const rss = (rs: ServerRun[]) => f(Math.max(...rs.map((r) => r.peakRss_MB)));
-  lines.push(`| peak RSS MB | ${rss(apache)} | ${rss(ours)} | | | | | | | | |`);
+  lines.push(`| peak RSS MB | ${rss(apache)} | ${rss(ours)} | | | | | | | | | |`);
   return lines;
 }
 
@@ -127,7 +135,7 @@ async function main(): Promise<void> {
       // Beside the pair, each measured against ours (default provider, this build) in the same run.
       const extras: { v: Variant; title: string; names: { a: string; o: string } }[] = [];
       for (const v of baselineVariants({})) {
-        extras.push({ v, title: `The baseline ${values.baseline} (A) against this build (o)`, names: { a: 'baseline', o: 'this build' } });
+        extras.push({ v, title: `The baseline ${BASELINE_NAME} (A) against this build (o)`, names: { a: 'baseline', o: 'this build' } });
       }
       if (values.prometheus) {
         const host = BASELINE_HOST.replace(/\d+$/, (n) => String(Number(n) + 1));
@@ -173,7 +181,7 @@ async function main(): Promise<void> {
         '|---|---|---|---|---|---|',
         row('Apache', aNone!, aSnap!),
         row('ours', oNone!, oSnap!),
-        ...(bNone && bSnap ? [row(`baseline ${values.baseline}`, bNone, bSnap)] : []),
+        ...(bNone && bSnap ? [row(`baseline ${BASELINE_NAME}`, bNone, bSnap)] : []),
         '',
       );
     }

@@ -18,17 +18,18 @@ interface Row {
   p99_ms: [number, number];
   p999_ms: [number, number];
   cpu_us: [number, number];
+  client_cpu_us: [number, number];
 }
 
-/** The op rows of each table, in order: `| op | A ops/s | o ops/s | ratio | p50 A / o | p99 A / o | ratio | p999 A / o | ratio | CPU A / o | ratio |`. */
+/** The op rows of each table, in order: `| op | A ops/s | o ops/s | ratio | p50 A / o | p99 A / o | ratio | p999 A / o | ratio | CPU A / o | ratio | client CPU A / o |`. */
 function tables(out: string): { title: string; rows: Row[] }[] {
   const found: { title: string; rows: Row[] }[] = [];
   for (const line of out.split('\n')) {
     if (line.startsWith('### ')) found.push({ title: line.slice(4), rows: [] });
     const cells = line.split('|').map((c) => c.trim());
-    if (cells.length < 12 || !/^[a-zA-Z]+$/.test(cells[1]!) || cells[1] === 'op') continue;
+    if (cells.length < 13 || !/^[a-zA-Z]+$/.test(cells[1]!) || cells[1] === 'op') continue;
     const both = (c: string) => c.split('/').map(Number) as [number, number];
-    found.at(-1)!.rows.push({ op: cells[1]!, ops_s: [Number(cells[2]), Number(cells[3])], p50_ms: both(cells[5]!), p99_ms: both(cells[6]!), p999_ms: both(cells[8]!), cpu_us: both(cells[10]!) });
+    found.at(-1)!.rows.push({ op: cells[1]!, ops_s: [Number(cells[2]), Number(cells[3])], p50_ms: both(cells[5]!), p99_ms: both(cells[6]!), p999_ms: both(cells[8]!), cpu_us: both(cells[10]!), client_cpu_us: both(cells[12]!) });
   }
   return found;
 }
@@ -55,6 +56,8 @@ test("bench/load.ts: Apache's Java client loads both servers, plain and TLS; eve
         assert.ok(r.p50_ms[i]! > 0 && r.p50_ms[i]! <= r.p99_ms[i]! && r.p99_ms[i]! <= r.p999_ms[i]!, where);
         // A write costs its server CPU (a JVM or node parsing, logging, fsyncing it): zero would mean the wrong pid.
         assert.ok(r.cpu_us[i]! > 0, where);
+        // So does the client's side (the LoadGen JVM): zero would mean its pid was not the one read.
+        assert.ok(r.client_cpu_us[i]! > 0, where);
       }
     }
   }
