@@ -73,26 +73,18 @@ export async function runServer(v: Variant, shape: Shape, phases: readonly Op[],
       client && tls ? { keyStore: client.p12Store, trustStore: tls.caFile, password: STORE_PASSWORD } : undefined,
     );
     const results = new Map<Op, OpResult>();
+    // utime + stime of the server and of the client, read as each measured part starts and ends.
+    const ticks = () => [cpuTicks(`/proc/${server.pid}/stat`), cpuTicks(`/proc/${gen.pid}/stat`)] as const;
     try {
       for (const op of phases) {
-        let cpu0 = 0;
-        let cpu1 = 0;
-        let client0 = 0;
-        let client1 = 0;
+        let begin = ticks();
+        let end = begin;
         // A delete warm-up would eat the nodes the phase deletes; four phases warmed both ends by then.
         const warmup_s = op === 'delete' ? 0 : timing.warmup;
-        const begin = () => {
-          cpu0 = cpuTicks(`/proc/${server.pid}/stat`);
-          client0 = cpuTicks(`/proc/${gen.pid}/stat`);
-        };
-        const end = () => {
-          cpu1 = cpuTicks(`/proc/${server.pid}/stat`);
-          client1 = cpuTicks(`/proc/${gen.pid}/stat`);
-        };
-        const r = await gen.phase(op, warmup_s, timing.seconds, begin, end);
+        const r = await gen.phase(op, warmup_s, timing.seconds, () => (begin = ticks()), () => (end = ticks()));
         if (r.ops === 0) throw new Error(`${v.label}: no ${op} request was answered in the phase`);
         if (r.errors > 0) throw new Error(`${v.label}: ${r.errors} of ${r.ops} ${op} requests failed`);
-        results.set(op, { ...r, ops_per_s: r.ops / r.seconds, cpu_us_per_op: perOp(cpu1 - cpu0, r.ops), client_cpu_us_per_op: perOp(client1 - client0, r.ops) });
+        results.set(op, { ...r, ops_per_s: r.ops / r.seconds, cpu_us_per_op: perOp(end[0] - begin[0], r.ops), client_cpu_us_per_op: perOp(end[1] - begin[1], r.ops) });
       }
     } finally {
       await gen.close();

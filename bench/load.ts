@@ -46,14 +46,16 @@ const [APACHE_HOST, OURS_HOST] = values.hosts.split(',') as [string, string];
 /** The baseline's address: the next one after ours. */
 const BASELINE_HOST = OURS_HOST.replace(/\d+$/, (n) => String(Number(n) + 1));
 
-/** The --baseline build (another bundle of ours) with `cfg`, when one was given. */
-function baselineVariants(cfg: Record<string, string | number>): Variant[] {
-  if (!values.baseline && !values['baseline-flags']) return [];
-  const flags = values['baseline-flags']?.split(' ').filter((x) => x !== '');
-  return [{ label: 'baseline', flavour: 'ours', host: BASELINE_HOST, cfg, tls: false, bundle: values.baseline, nodeFlags: flags }];
-}
+/** Node flags of the baseline (--baseline-flags, space-separated), when given. */
+const BASELINE_FLAGS = values['baseline-flags']?.split(' ').filter((x) => x !== '');
 /** What the baseline is, for the tables' titles. */
-const BASELINE_NAME = [values.baseline ?? (values['baseline-flags'] ? 'this build' : ''), values['baseline-flags'] ? `with ${values['baseline-flags']}` : ''].join(' ').trim();
+const BASELINE_NAME = `${values.baseline ?? 'this build'}${BASELINE_FLAGS ? ` with ${BASELINE_FLAGS.join(' ')}` : ''}`;
+
+/** The baseline (--baseline, another bundle of ours, and/or --baseline-flags) with `cfg`, when one was given. */
+function baselineVariants(cfg: Record<string, string | number>): Variant[] {
+  if (!values.baseline && !BASELINE_FLAGS) return [];
+  return [{ label: 'baseline', flavour: 'ours', host: BASELINE_HOST, cfg, tls: false, bundle: values.baseline, nodeFlags: BASELINE_FLAGS }];
+}
 const timing = { seconds: Number(values.seconds), warmup: Number(values.warmup) };
 const REPS = Number(values.reps);
 const SHAPES: Shape[] = parseShapes(values.shape);

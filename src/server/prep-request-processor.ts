@@ -314,7 +314,7 @@ export class PrepRequestProcessor {
   private parentPathAndValidate(path: string): string {
     const lastSlash = path.lastIndexOf('/');
     if (lastSlash === -1 || path.includes('\0') || isSpecialPath(path)) throw new KeeperError(Code.BADARGUMENTS, path);
-    return lastSlash === 0 ? '/' : path.slice(0, lastSlash);
+    return parentOf(path);
   }
 
   /** `path` goes, and `parent` (its record as prepare sees it now) has a child less. */
