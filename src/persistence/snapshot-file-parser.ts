@@ -27,7 +27,9 @@ export class SnapshotFileParser {
   /** The file offset of r.buf[0]; r reads the window of the file the buffer holds. */
   private base = 0;
   private r: Reader;
+  /** The Adler-32 of the file up to r.buf[summedTo]: taken a window's span at a time, not per element (large ranges take zlib's checksum). */
   private checksum = 1;
+  private summedTo = 0;
   private readonly builder: NodeBatchBuilder;
   private ended = false;
 
@@ -55,8 +57,8 @@ export class SnapshotFileParser {
     while (!builder.full) {
       if (!this.element(readNode)) {
         this.ended = true;
-        const sealed = this.checksum;
-        const written = this.element((r) => r.long(), false);
+        const sealed = this.sumTo(this.r.pos);
+        const written = this.element((r) => r.long());
         if (written !== sealed) throw new Error(`${this.file}: checksum mismatch (file says ${written}, contents give ${sealed})`);
         break;
       }
@@ -68,19 +70,30 @@ export class SnapshotFileParser {
     this.f.close();
   }
 
-  /** One element read at r.pos, its bytes added to the checksum (when `sealed`). */
-  private element<T>(read: (r: Reader) => T, sealed = true): T {
+  /** The checksum of everything before r.buf[to] (the bytes since the last call added). */
+  private sumTo(to: number): number {
+    this.checksum = adler32Of(this.r.buf, this.summedTo, to, this.checksum);
+    this.summedTo = to;
+    return this.checksum;
+  }
+
+  /**
+   * One element read at r.pos; its bytes count in the checksum when the window moves on or
+   * sumTo is called (the seal is read after the checksum was taken: it is not in it).
+   */
+  private element<T>(read: (r: Reader) => T): T {
     for (let window = SNAPSHOT_ELEMENT_WINDOW_BYTES; ; window *= 2) {
       const start = this.r.pos;
       try {
-        const v = read(this.r);
-        if (sealed) this.checksum = adler32Of(this.r.buf, start, this.r.pos, this.checksum);
-        return v;
+        return read(this.r);
       } catch (e) {
         // Cut short by the window, or by the end of the file (then it is not whole).
         if (!(e instanceof JuteError) || this.base + this.r.buf.length >= this.f.size) throw e;
+        // What the window held before this element counts before the next window replaces it.
+        this.sumTo(start);
         this.base += start;
         this.r = new Reader(this.f.window(this.base, window));
+        this.summedTo = 0;
       }
     }
   }

@@ -124,8 +124,13 @@ test('a snapshot that is not whole fails on the worker as it does here', async (
     const flipped = Buffer.from(whole);
     // A byte of a node's data: only the seal can tell.
     flipped[whole.indexOf(Buffer.alloc(DATA_BYTES, 5)) + DATA_BYTES / 2]! ^= 0xff;
+    // And one of the last node's pzxid, in a later window than the first (the checksum is
+    // taken a window at a time): the file ends "/" (4 + 1 bytes), the seal (8), "/" again.
+    const flippedLate = Buffer.from(whole);
+    flippedLate[whole.length - 5 - 8 - 5 - 4]! ^= 0x01;
     const cases: [string, Buffer, RegExp][] = [
       ['a byte flipped', flipped, /checksum mismatch/],
+      ['a byte of the last node flipped', flippedLate, /checksum mismatch/],
       ['cut short', whole.subarray(0, Math.floor(whole.length * 0.7)), /record ends early/],
       ['not a snapshot', Buffer.concat([Buffer.from('ZKLG'), whole.subarray(4)]), /not a snapshot/],
     ];
