@@ -8,6 +8,8 @@ export class JuteError extends Error {
 }
 
 const INITIAL_BYTES = 256;
+/** Strings up to this many chars are tried as ASCII, a char at a time (longer ones: the native UTF-8 write is the faster). */
+const ASCII_LOOP_MAX_CHARS = 256;
 
 /** The one 0 a Reader hands out for a long read as a bigint. */
 const ZERO_LONG = 0n;
@@ -100,6 +102,26 @@ export class Writer {
 
   ustring(v: string | null): void {
     if (v === null) return this.int(-1);
+    const chars = v.length;
+    if (chars <= ASCII_LOOP_MAX_CHARS) {
+      // Paths and names are ASCII nearly always: their bytes are their chars, stored here
+      // without Buffer.byteLength and Buffer.write (two native calls with their checks were
+      // a third of writing a snapshot node). A char past ASCII falls through to UTF-8.
+      this.ensure(4 + chars);
+      const buf = this.buf;
+      const at = this.pos + 4;
+      let i = 0;
+      for (; i < chars; i++) {
+        const c = v.charCodeAt(i);
+        if (c > 0x7f) break;
+        buf[at + i] = c;
+      }
+      if (i === chars) {
+        putInt32(buf, this.pos, chars);
+        this.pos = at + chars;
+        return;
+      }
+    }
     const bytes = Buffer.byteLength(v, 'utf8');
     this.int(bytes);
     this.ensure(bytes);
