@@ -40,8 +40,8 @@ export class DataTree extends TreeWatches {
   private readonly nodes = new Map<string, DataNode>();
   /** The nodes' Stat numbers (a load starts afresh: nodes of the tree before keep theirs). */
   private rows = new StatRows();
-  /** Counts nodes leaving the map (a delete, a load over the tree): a slice-by-slice walk looks again only after one. */
-  private removals = 0;
+  /** Counts loads over the whole tree: a slice-by-slice walk looks its nodes up in the new map only after one. */
+  private reloads = 0;
   /** session → its ephemeral paths, with the Java HashSet capacity for their order. */
   /** Each session's ephemerals, in a HashSet() as ZooKeeper keeps them (getEphemerals lists them in its order). */
   private readonly ephemerals = new Map<bigint, JavaHashSet<string>>();
@@ -100,9 +100,9 @@ export class DataTree extends TreeWatches {
     return new SnapshotWalk(this, skip);
   }
 
-  /** Deletes so far: a walk taken in slices checks the nodes it listed before the last one. */
-  get removalCount(): number {
-    return this.removals;
+  /** Loads that replaced the whole tree so far: a walk under way checks its nodes against the new tree after one. */
+  get reloadCount(): number {
+    return this.reloads;
   }
 
   /**
@@ -125,7 +125,7 @@ export class DataTree extends TreeWatches {
     this.aclCache.load(acls);
     this.nodes.clear();
     this.rows = new StatRows();
-    this.removals++;
+    this.reloads++;
     this.ephemerals.clear();
     this.containers.clear();
     this.ttls.clear();
@@ -423,7 +423,6 @@ export class DataTree extends TreeWatches {
     if (!node) throw new KeeperError(Code.NONODE, path);
     this.nodes.delete(path);
     this.rows.release(node);
-    this.removals++;
     this.aclCache.removeUsage(node.acl);
     this.dataSize -= path.length + node.dataLength;
     const owner = node.ephemeralOwner;
@@ -549,7 +548,7 @@ export class SnapshotWalk {
     private readonly tree: DataTree,
     private readonly skip?: (node: DataNode) => boolean,
   ) {
-    this.frames = [{ more: NO_MORE_PARTS, part: [tree.getNode('/')!], at: 0, removals: tree.removalCount }];
+    this.frames = [{ more: NO_MORE_PARTS, part: [tree.getNode('/')!], at: 0, reloads: tree.reloadCount }];
   }
 
   next(): DataNode | undefined {
@@ -562,30 +561,31 @@ export class SnapshotWalk {
         else {
           f.part = part;
           f.at = 0;
-          f.removals = this.tree.removalCount;
+          f.reloads = this.tree.reloadCount;
         }
         continue;
       }
       const node = f.part[f.at++]!;
       // The tree changes between slices: a node deleted since its part was listed is
-      // skipped (its delete is in the log after the snapshot). Only parts listed before a
-      // removal can hold one; looking every node up in the map cost a third of the walk at
-      // a million znodes.
-      if (f.removals !== this.tree.removalCount && this.tree.getNode(node.path) !== node) continue;
+      // skipped (its delete is in the log after the snapshot). A deleted node gave its Stat
+      // row back (StatRows.isReleased): looking every node up in the map instead cost a
+      // third of the walk at a million znodes while deletes went on. After a reload no node
+      // listed before is the tree's.
+      if (StatRows.isReleased(node) || (f.reloads !== this.tree.reloadCount && this.tree.getNode(node.path) !== node)) continue;
       if (this.skip?.(node)) continue;
-      if (node.childCount > 0) frames.push({ more: node.childrenInSteps(), part: NO_NODES, at: 0, removals: 0 });
+      if (node.childCount > 0) frames.push({ more: node.childrenInSteps(), part: NO_NODES, at: 0, reloads: this.tree.reloadCount });
       return node;
     }
     return undefined;
   }
 }
 
-/** A parent being listed: the part in hand, where the walk is in it, and the tree's removal count when it was listed. */
+/** A parent being listed: the part in hand, where the walk is in it, and the tree's reload count when it was listed. */
 interface WalkFrame {
   more: () => DataNode[] | undefined;
   part: DataNode[];
   at: number;
-  removals: number;
+  reloads: number;
 }
 
 const NO_NODES: DataNode[] = [];

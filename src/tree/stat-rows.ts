@@ -69,6 +69,11 @@ export class StatRows {
     this.used = rows * STAT_ROW_FIELDS;
   }
 
+  /** Whether the node left the tree: its row is then its own copy, never one of a chunk. */
+  static isReleased(node: StatRow): boolean {
+    return node.statChunk.length === STAT_ROW_FIELDS;
+  }
+
   /**
    * Takes back the row of a node that left the tree; the node keeps a copy of its own,
    * so whoever still holds it reads its last Stat, never the next node's.
