@@ -31,7 +31,10 @@ test('{Apache, ours, ours} with multiAddress, first addresses dead: Apache (myid
   for (const m of members.slice(1)) await start('ours', m, members, { 'multiAddress.enabled': 'true' });
   const modes = [];
   for (const m of members) modes.push(mode(await srvrOnceServing(m.host, 2181, 90_000)));
-  assert.deepEqual(modes, ['follower', 'follower', 'leader']);
+  // Apache follows one of ours: 3 if it was up for the first vote, else 2 (Apache and 2 make
+  // a quorum before 3 has started, as ZooKeeper allows; CI saw both).
+  assert.equal(modes[0], 'follower', 'Apache (myid 1) follows');
+  assert.deepEqual([...modes.slice(1)].sort(), ['follower', 'leader'], 'one of ours leads');
   await writesEverywhere(members.map((m) => `${m.host}:2181`), 'mixed-multi');
 });
 
