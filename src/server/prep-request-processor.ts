@@ -312,8 +312,7 @@ export class PrepRequestProcessor {
   }
 
   private parentPathAndValidate(path: string): string {
-    const lastSlash = path.lastIndexOf('/');
-    if (lastSlash === -1 || path.includes('\0') || isSpecialPath(path)) throw new KeeperError(Code.BADARGUMENTS, path);
+    if (!path.includes('/') || path.includes('\0') || isSpecialPath(path)) throw new KeeperError(Code.BADARGUMENTS, path);
     return parentOf(path);
   }
 

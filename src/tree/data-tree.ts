@@ -543,12 +543,15 @@ function emptyNode(path: string, acl: ACL[], rows: StatRows): DataNode {
 export class SnapshotWalk {
   /** The listings under way, innermost last: each parent's children a part at a time. */
   private readonly frames: WalkFrame[];
+  /** The tree's reload count when the walk began: after a reload, every node is looked up in the new map. */
+  private readonly reloads: number;
 
   constructor(
     private readonly tree: DataTree,
     private readonly skip?: (node: DataNode) => boolean,
   ) {
-    this.frames = [{ more: NO_MORE_PARTS, part: [tree.getNode('/')!], at: 0, reloads: tree.reloadCount }];
+    this.frames = [{ more: NO_MORE_PARTS, part: [tree.getNode('/')!], at: 0 }];
+    this.reloads = tree.reloadCount;
   }
 
   next(): DataNode | undefined {
@@ -561,7 +564,6 @@ export class SnapshotWalk {
         else {
           f.part = part;
           f.at = 0;
-          f.reloads = this.tree.reloadCount;
         }
         continue;
       }
@@ -569,23 +571,23 @@ export class SnapshotWalk {
       // The tree changes between slices: a node deleted since its part was listed is
       // skipped (its delete is in the log after the snapshot). A deleted node gave its Stat
       // row back (StatRows.isReleased): looking every node up in the map instead cost a
-      // third of the walk at a million znodes while deletes went on. After a reload no node
-      // listed before is the tree's.
-      if (StatRows.isReleased(node) || (f.reloads !== this.tree.reloadCount && this.tree.getNode(node.path) !== node)) continue;
+      // third of the walk at a million znodes while deletes went on. After a reload, no node
+      // of the tree the walk began in (listed before it or after, from an old parent) is
+      // the tree's.
+      if (StatRows.isReleased(node) || (this.reloads !== this.tree.reloadCount && this.tree.getNode(node.path) !== node)) continue;
       if (this.skip?.(node)) continue;
-      if (node.childCount > 0) frames.push({ more: node.childrenInSteps(), part: NO_NODES, at: 0, reloads: this.tree.reloadCount });
+      if (node.childCount > 0) frames.push({ more: node.childrenInSteps(), part: NO_NODES, at: 0 });
       return node;
     }
     return undefined;
   }
 }
 
-/** A parent being listed: the part in hand, where the walk is in it, and the tree's reload count when it was listed. */
+/** A parent being listed: the part in hand, and where the walk is in it. */
 interface WalkFrame {
   more: () => DataNode[] | undefined;
   part: DataNode[];
   at: number;
-  reloads: number;
 }
 
 const NO_NODES: DataNode[] = [];

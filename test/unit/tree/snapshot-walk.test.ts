@@ -6,8 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { OpCode } from '../../../src/jute/constants';
 import type { ACL } from '../../../src/jute/records';
+import { writeSnapshot } from '../../../src/persistence/file-snap';
+import { readSnapshot } from '../../../src/persistence/snapshot-reader';
 import { DataTree } from '../../../src/tree/data-tree';
 import type { DataNode } from '../../../src/tree/data-node';
 import { CHAINED_FROM_CAPACITY } from '../../../src/tree/java-hash-set';
@@ -98,4 +103,27 @@ test('a walk across changes writes every node that lives through it exactly once
     // No shrinking: a failing case of thousands of nodes shrinks for many minutes.
     { numRuns: 30, seed: 20261202, endOnFailure: true },
   );
+});
+
+test('a walk across a load that replaces the tree writes no node of the tree it began in', { timeout: 60_000 }, async () => {
+  const t = populated(BIG + 500);
+  const tree = t.tree;
+  const dir = mkdtempSync(join(tmpdir(), 'zk-walk-reload-'));
+  try {
+    const zxid = tree.getNode('/big/n0')!.czxid + BIG + 600;
+    const file = join(dir, await writeSnapshot(dir, tree, new Map(), zxid));
+    const walk = tree.snapshotWalk();
+    // Into /big's first part, then the tree is loaded anew (a SNAP from a leader does this).
+    for (let node = walk.next(); node !== undefined && !node.path.startsWith('/big/'); node = walk.next());
+    const snap = readSnapshot(file, zxid);
+    tree.loadNodes(snap.batches, snap.zxid, snap.acls);
+    // Bounded: the walk has no more nodes than the tree had.
+    let left = tree.nodeCount;
+    for (let node = walk.next(); node !== undefined; node = walk.next()) {
+      assert.equal(tree.getNode(node.path), node, `${node.path} is the loaded tree's`);
+      assert.ok(left-- > 0, 'the walk ends');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
