@@ -5,9 +5,11 @@
 // the machine's other load falls on both alike. Per round and flavour:
 //   - start to leader: the three spawned together → the first `srvr` saying `Mode: leader`
 //     (a leader answers only once a quorum has synced with it);
-//   - write (setData) and read (getData) ops/s, p50 and p99, our client over --connections
-//     connections spread round-robin over the three members, --depth requests in flight
-//     each, after --warmup s of the same op unmeasured (the JVM compiles as it goes);
+//   - write (setData) and read (getData) ops/s, p50, p99 and p999, our client over
+//     --connections connections spread round-robin over the three members, --depth requests
+//     in flight each, after --warmup s of the same op unmeasured (the JVM compiles as it goes);
+//   - the ensemble's CPU per op (the three members' utime + stime from /proc/<pid>/stat over
+//     the phase) and this process's, the client's: all share the machine's cores;
 //   - VmHWM and VmRSS of each member from /proc/<pid>/status (the JVM's, node's);
 //   - failover: the leader SIGKILLed → the first write (a new session on a surviving member
 //     and a create through it) that succeeds.
@@ -21,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { ZooKeeperClient } from '../src/client/zookeeper-client';
 import { startMember, type Member, type MemberSpec, type RuntimeArgs } from '../test/support/ensemble';
 import { fourLetterWord } from '../test/support/servers';
+import { CLK_TCK, cpuTicks } from '../test/support/proc-stat';
 
 const { values } = parseArgs({
   options: {
@@ -60,6 +63,11 @@ interface Latencies {
   ops_per_s: number;
   p50_ms: number;
   p99_ms: number;
+  p999_ms: number;
+  /** The three members' CPU (every thread's) per op of the phase, in µs. */
+  cpu_us_per_op: number;
+  /** The client's (this process's) CPU per op, in µs. */
+  client_cpu_us_per_op: number;
 }
 interface Memory {
   hwm_MB: number;
@@ -105,10 +113,13 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
-/** One op on every connection, DEPTH in flight each, for `seconds`, each connection on its own znode. */
-async function phase(clients: ZooKeeperClient[], op: 'write' | 'read', seconds: number): Promise<Latencies> {
+/** One op on every connection, DEPTH in flight each, for `seconds`, each connection on its own znode; `pids` are the members'. */
+async function phase(clients: ZooKeeperClient[], op: 'write' | 'read', seconds: number, pids: number[]): Promise<Latencies> {
   const data = Buffer.alloc(100, 'v');
   const latencies: number[] = [];
+  const ticks = () => pids.reduce((sum, pid) => sum + cpuTicks(`/proc/${pid}/stat`), 0);
+  const ticks0 = ticks();
+  const client0 = process.cpuUsage();
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await Promise.all(
@@ -125,8 +136,18 @@ async function phase(clients: ZooKeeperClient[], op: 'write' | 'read', seconds: 
     ),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const cpu_us = ((ticks() - ticks0) / CLK_TCK) * 1e6;
+  const client = process.cpuUsage(client0);
+  const ops = latencies.length;
   const sorted = Float64Array.from(latencies).sort();
-  return { ops_per_s: latencies.length / elapsed, p50_ms: percentile(sorted, 0.5), p99_ms: percentile(sorted, 0.99) };
+  return {
+    ops_per_s: ops / elapsed,
+    p50_ms: percentile(sorted, 0.5),
+    p99_ms: percentile(sorted, 0.99),
+    p999_ms: percentile(sorted, 0.999),
+    cpu_us_per_op: cpu_us / ops,
+    client_cpu_us_per_op: (client.user + client.system) / ops,
+  };
 }
 
 function memory(pid: number): Memory {
@@ -174,10 +195,11 @@ async function round(flavour: Flavour): Promise<Round> {
     const followers = members.filter((m) => m !== leader);
     const clients = await Promise.all(Array.from({ length: CONNECTIONS }, (_, c) => ZooKeeperClient.connect(`${members[c % 3]!.host}:2181`, { sessionTimeout_ms: 30_000 })));
     await Promise.all(clients.map((zk, c) => zk.create(`/bench-${c}`, Buffer.alloc(100, 'v'))));
-    if (WARMUP > 0) await phase(clients, 'write', WARMUP);
-    const write = await phase(clients, 'write', SECONDS);
-    if (WARMUP > 0) await phase(clients, 'read', WARMUP);
-    const read = await phase(clients, 'read', SECONDS);
+    const pids = members.map((m) => m.pid);
+    if (WARMUP > 0) await phase(clients, 'write', WARMUP, pids);
+    const write = await phase(clients, 'write', SECONDS, pids);
+    if (WARMUP > 0) await phase(clients, 'read', WARMUP, pids);
+    const read = await phase(clients, 'read', SECONDS, pids);
     const lm = memory(leader.pid);
     const fm = followers.map((m) => memory(m.pid));
     const follower = { hwm_MB: (fm[0]!.hwm_MB + fm[1]!.hwm_MB) / 2, rss_MB: (fm[0]!.rss_MB + fm[1]!.rss_MB) / 2 };
@@ -212,7 +234,8 @@ async function main(): Promise<void> {
       const x = await round(flavour);
       runs[flavour].push(x);
       console.error(
-        `round ${r + 1} ${flavour}: start ${x.start_ms.toFixed(0)} ms, write ${x.write.ops_per_s.toFixed(0)}/s p99 ${x.write.p99_ms.toFixed(1)} ms, read ${x.read.ops_per_s.toFixed(0)}/s p99 ${x.read.p99_ms.toFixed(1)} ms, ` +
+        `round ${r + 1} ${flavour}: start ${x.start_ms.toFixed(0)} ms, write ${x.write.ops_per_s.toFixed(0)}/s p99 ${x.write.p99_ms.toFixed(1)} ms ${x.write.cpu_us_per_op.toFixed(0)} µs/op, ` +
+          `read ${x.read.ops_per_s.toFixed(0)}/s p99 ${x.read.p99_ms.toFixed(1)} ms ${x.read.cpu_us_per_op.toFixed(0)} µs/op, ` +
           `leader HWM ${x.leader.hwm_MB.toFixed(0)} MB, failover ${x.failover_ms.toFixed(0)} ms (load ${loadavg()})`,
       );
     }
@@ -236,9 +259,15 @@ async function main(): Promise<void> {
     row('write (setData) ops/s', '', (x) => x.write.ops_per_s),
     row('write p50', ' ms', (x) => x.write.p50_ms, 2),
     row('write p99', ' ms', (x) => x.write.p99_ms, 2),
+    row('write p999', ' ms', (x) => x.write.p999_ms, 2),
+    row('write: the three members\' CPU per op', ' µs', (x) => x.write.cpu_us_per_op, 1),
+    row('write: the client\'s CPU per op', ' µs', (x) => x.write.client_cpu_us_per_op, 1),
     row('read (getData) ops/s', '', (x) => x.read.ops_per_s),
     row('read p50', ' ms', (x) => x.read.p50_ms, 2),
     row('read p99', ' ms', (x) => x.read.p99_ms, 2),
+    row('read p999', ' ms', (x) => x.read.p999_ms, 2),
+    row('read: the three members\' CPU per op', ' µs', (x) => x.read.cpu_us_per_op, 1),
+    row('read: the client\'s CPU per op', ' µs', (x) => x.read.client_cpu_us_per_op, 1),
     row('start to leader, three started together', ' ms', (x) => x.start_ms),
     row('failover: leader SIGKILLed → a write succeeds', ' ms', (x) => x.failover_ms),
     row('leader VmHWM (peak RSS)', ' MB', (x) => x.leader.hwm_MB),

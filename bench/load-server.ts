@@ -21,6 +21,8 @@ export interface Variant {
   nodeFlags?: string[];
   /** Ours: a bundle other than dist/'s (--baseline). */
   bundle?: string;
+  /** Ours: environment variables for the server (--baseline-env). */
+  env?: Record<string, string>;
 }
 
 export interface OpResult extends PhaseResult {
@@ -64,7 +66,7 @@ export async function runServer(v: Variant, shape: Shape, phases: readonly Op[],
       'ssl.trustStore.location': tls.caFile,
     });
   }
-  const server = await startServer(v.flavour, { host: v.host, cfg, netty: tls !== undefined, jvmFlags: v.flavour === 'apache' ? [APACHE_HEAP] : undefined, nodeFlags: v.nodeFlags, bundle: v.bundle });
+  const server = await startServer(v.flavour, { host: v.host, cfg, netty: tls !== undefined, jvmFlags: v.flavour === 'apache' ? [APACHE_HEAP] : undefined, nodeFlags: v.nodeFlags, bundle: v.bundle, env: v.env });
   try {
     const client = tls?.client('bench');
     const gen = await LoadGen.start(

@@ -9,7 +9,7 @@
 // ClientCnxnSocketNetty).
 //   npm run build && node --import tsx bench/load.ts [--seconds 15] [--warmup 5] [--reps 2]
 //     [--shape 32x16,4x1] [--ops create,setData,...] [--no-snapshots] [--tls] [--tls-only] [--tls-shape 32x16]
-//     [--hosts 127.0.53.1,127.0.53.2] [--cpu-prof DIR] [--baseline OTHER-BUNDLE.cjs] [--baseline-flags 'NODE FLAGS'] [--prometheus]
+//     [--hosts 127.0.53.1,127.0.53.2] [--cpu-prof DIR] [--baseline OTHER-BUNDLE.cjs] [--baseline-flags 'NODE FLAGS'] [--baseline-env 'K=V ...'] [--prometheus]
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadGenerator, type Shape } from './load-generator';
@@ -38,6 +38,9 @@ const { values } = parseArgs({
     // Node flags for the baseline (space-separated): alone, the baseline is this build run
     // with them, e.g. --baseline-flags=--max-semi-space-size=8 (what a V8 setting buys).
     'baseline-flags': { type: 'string' },
+    // Environment for the baseline (space-separated K=V): alone, this build run with it, e.g.
+    // --baseline-env=MALLOC_ARENA_MAX=2 (what a glibc malloc setting costs or buys).
+    'baseline-env': { type: 'string' },
     // Ours also with the Prometheus metrics provider (Debian's Apache has none to compare).
     prometheus: { type: 'boolean', default: false },
   },
@@ -48,13 +51,25 @@ const BASELINE_HOST = OURS_HOST.replace(/\d+$/, (n) => String(Number(n) + 1));
 
 /** Node flags of the baseline (--baseline-flags, space-separated), when given. */
 const BASELINE_FLAGS = values['baseline-flags']?.split(' ').filter((x) => x !== '');
+/** The baseline's environment (--baseline-env, space-separated K=V), when given. */
+const BASELINE_ENV = values['baseline-env'] === undefined ? undefined : parseEnv(values['baseline-env']);
 /** What the baseline is, for the tables' titles. */
-const BASELINE_NAME = `${values.baseline ?? 'this build'}${BASELINE_FLAGS ? ` with ${BASELINE_FLAGS.join(' ')}` : ''}`;
+const BASELINE_NAME = `${values.baseline ?? 'this build'}${BASELINE_FLAGS ? ` with ${BASELINE_FLAGS.join(' ')}` : ''}${values['baseline-env'] ? ` under ${values['baseline-env']}` : ''}`;
+
+function parseEnv(list: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const kv of list.split(' ').filter((x) => x !== '')) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new Error(`--baseline-env: each entry is KEY=VALUE, got ${kv}`);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return env;
+}
 
 /** The baseline (--baseline, another bundle of ours, and/or --baseline-flags) with `cfg`, when one was given. */
 function baselineVariants(cfg: Record<string, string | number>): Variant[] {
-  if (!values.baseline && !BASELINE_FLAGS) return [];
-  return [{ label: 'baseline', flavour: 'ours', host: BASELINE_HOST, cfg, tls: false, bundle: values.baseline, nodeFlags: BASELINE_FLAGS }];
+  if (!values.baseline && !BASELINE_FLAGS && !BASELINE_ENV) return [];
+  return [{ label: 'baseline', flavour: 'ours', host: BASELINE_HOST, cfg, tls: false, bundle: values.baseline, nodeFlags: BASELINE_FLAGS, env: BASELINE_ENV }];
 }
 const timing = { seconds: Number(values.seconds), warmup: Number(values.warmup) };
 const REPS = Number(values.reps);

@@ -35,6 +35,8 @@ export interface ServerOptions {
   nodeFlags?: string[];
   /** Ours: another build of the bundle than dist/zookeeper-ts.cjs (a benchmark's baseline). */
   bundle?: string;
+  /** Ours: environment beside this process's (glibc's MALLOC_* settings, read only as a process starts). */
+  env?: Record<string, string>;
 }
 
 export interface RunningServer {
@@ -106,7 +108,7 @@ export async function startServer(flavour: Flavour, opts: ServerOptions): Promis
   } else {
     const bundle = opts.bundle ?? join(REPO, 'dist/zookeeper-ts.cjs');
     if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`node scripts/build.mjs\``);
-    const env = opts.jvmFlags ? { ...process.env, SERVER_JVMFLAGS: opts.jvmFlags.join(' ') } : process.env;
+    const env = { ...process.env, ...(opts.jvmFlags ? { SERVER_JVMFLAGS: opts.jvmFlags.join(' ') } : {}), ...opts.env };
     // Its stdout (INFO lines) too, for log().
     child = spawn(process.execPath, [...(opts.nodeFlags ?? []), bundle, 'server', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'], env });
   }
