@@ -14,6 +14,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadGenerator, type Shape } from './load-generator';
 import { OPS, type Op, runServer, type ServerRun, type Variant } from './load-server';
+import { parseEnvList } from './env-list';
 
 const { values } = parseArgs({
   options: {
@@ -52,19 +53,10 @@ const BASELINE_HOST = OURS_HOST.replace(/\d+$/, (n) => String(Number(n) + 1));
 /** Node flags of the baseline (--baseline-flags, space-separated), when given. */
 const BASELINE_FLAGS = values['baseline-flags']?.split(' ').filter((x) => x !== '');
 /** The baseline's environment (--baseline-env, space-separated K=V), when given. */
-const BASELINE_ENV = values['baseline-env'] === undefined ? undefined : parseEnv(values['baseline-env']);
+const BASELINE_ENV = values['baseline-env'] === undefined ? undefined : parseEnvList('--baseline-env', values['baseline-env']);
 /** What the baseline is, for the tables' titles. */
 const BASELINE_NAME = `${values.baseline ?? 'this build'}${BASELINE_FLAGS ? ` with ${BASELINE_FLAGS.join(' ')}` : ''}${values['baseline-env'] ? ` under ${values['baseline-env']}` : ''}`;
 
-function parseEnv(list: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const kv of list.split(' ').filter((x) => x !== '')) {
-    const eq = kv.indexOf('=');
-    if (eq <= 0) throw new Error(`--baseline-env: each entry is KEY=VALUE, got ${kv}`);
-    env[kv.slice(0, eq)] = kv.slice(eq + 1);
-  }
-  return env;
-}
 
 /** The baseline (--baseline, another bundle of ours, and/or --baseline-flags) with `cfg`, when one was given. */
 function baselineVariants(cfg: Record<string, string | number>): Variant[] {

@@ -3,7 +3,9 @@
 // on one holding --znodes znodes, idle RSS after start (2 s after, and once settled: the
 // collectors of both free what loading left only some seconds later), and snapshot size.
 // --baseline another executable of ours: started on ours' dataDirs too, to show what a change bought.
-//   node --import tsx bench/startup.ts [--runs 5] [--znodes 100000] [--settle 30] [--baseline OTHER-EXE]
+// --baseline-env 'K=V ...': the baseline (this build, unless --baseline names another) runs
+// under that environment too, e.g. MALLOC_ARENA_MAX=2 (what a glibc malloc setting buys).
+//   node --import tsx bench/startup.ts [--runs 5] [--znodes 100000] [--settle 30] [--baseline OTHER-EXE] [--baseline-env 'K=V ...']
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ZooKeeperClient } from '../src/client/zookeeper-client';
 import { fourLetterWord } from '../test/support/servers';
+import { parseEnvList } from './env-list';
 
 const { values } = parseArgs({
   options: {
@@ -18,6 +21,7 @@ const { values } = parseArgs({
     znodes: { type: 'string', default: '100000' },
     settle: { type: 'string', default: '30' },
     baseline: { type: 'string' },
+    'baseline-env': { type: 'string' },
   },
 });
 const RUNS = Number(values.runs);
@@ -27,6 +31,9 @@ const SETTLE_s = Number(values.settle);
 const REPO = resolve(import.meta.dirname, '..');
 const EXE = join(REPO, 'dist/zookeeper-ts');
 const HOST = '127.0.54.91';
+const BASELINE_ENV = values['baseline-env'] === undefined ? undefined : parseEnvList('--baseline-env', values['baseline-env']);
+/** What the baseline is, for the table's title. */
+const BASELINE_NAME = `${values.baseline ?? 'this build'}${values['baseline-env'] ? ` under ${values['baseline-env']}` : ''}`;
 const JAVA_CP = ['/etc/zookeeper/conf', '/usr/share/java/zookeeper.jar', '/usr/share/java/slf4j-nop.jar'].join(':');
 
 type Flavour = 'apache' | 'ours' | 'baseline';
@@ -43,7 +50,8 @@ function launch(flavour: Flavour, dataDir: string): ChildProcess {
   const cfg = join(dataDir, '..', `${flavour}.cfg`);
   writeFileSync(cfg, `tickTime=2000\ndataDir=${dataDir}\nclientPort=2181\nclientPortAddress=${HOST}\nadmin.enableServer=false\n`);
   if (flavour === 'apache') return spawn('java', ['-Xmx2g', '-cp', JAVA_CP, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfg], { stdio: 'ignore' });
-  return spawn(runs[flavour]!, ['server', cfg], { stdio: 'ignore' });
+  const env = flavour === 'baseline' && BASELINE_ENV ? { ...process.env, ...BASELINE_ENV } : process.env;
+  return spawn(runs[flavour]!, ['server', cfg], { stdio: 'ignore', env });
 }
 
 async function untilServing(): Promise<void> {
@@ -127,7 +135,7 @@ const rows: string[] = [];
 const base = mkdtempSync(join(tmpdir(), 'zk-bench-start-'));
 runs.ours = join(base, 'ours.exe');
 copyFileSync(EXE, runs.ours);
-if (values.baseline) copyFileSync(values.baseline, (runs.baseline = join(base, 'baseline.exe')));
+if (values.baseline || BASELINE_ENV) copyFileSync(values.baseline ?? EXE, (runs.baseline = join(base, 'baseline.exe')));
 for (const exe of Object.values(runs)) chmodSync(exe, 0o755);
 try {
   type Figures = { empty: StartFigures; full: StartFigures; snap: number };
@@ -141,7 +149,7 @@ try {
     results[flavour] = { empty: e, full: f, snap };
   }
   // The baseline on ours' dataDirs (nothing to replay there: a start leaves them as they are).
-  if (values.baseline) {
+  if (runs.baseline) {
     const empty = await measureStart('baseline', join(base, 'ours-empty'));
     const full = await measureStart('baseline', join(base, 'ours-full'));
     results.baseline = { empty, full, snap: results.ours!.snap };
@@ -152,7 +160,7 @@ try {
   const ratio = (x: number, y: number) => (x / y).toFixed(2);
   const exeSize = statSync(EXE).size / 1e6;
   const perZnode = (r: Figures, at: keyof StartFigures) => ((r.full[at] - r.empty[at]) * 1024 * 1024) / ZNODES;
-  const bHead = b ? ` baseline ${values.baseline} | this build / baseline |` : '';
+  const bHead = b ? ` baseline ${BASELINE_NAME} | this build / baseline |` : '';
   const bSep = b ? '---|---|' : '';
   rows.push(`| figure | Apache ZooKeeper 3.8 | zookeeper-ts | ours / Apache |${bHead}`, `|---|---|---|---|${bSep}`);
   const row = (figure: string, unit: string, pick: (r: Figures) => number, digits = 0) => {
