@@ -61,6 +61,8 @@ test('/etc/init.d/zookeeper starts a server a client uses; service status says M
   const status = d.chroot(['service', 'zookeeper', 'status']);
   assert.match(status.out, /^Mode: standalone$/m);
   assert.match(status.out, /Client port found: 2181\. Client address: 127\.0\.0\.71\./);
+  // The init script's environment: glibc's malloc arenas capped (docs/benchmarks.md).
+  assert.match(readFileSync(`/proc/${pid()}/environ`, 'utf8'), /(^|\0)MALLOC_ARENA_MAX=2\0/);
   // The server runs as the zookeeper user.
   const uid = d.chroot(['id', '-u', 'zookeeper']).out.trim();
   assert.equal(sh('ps', ['-o', 'uid=', '-p', pid()]).out.trim(), uid);

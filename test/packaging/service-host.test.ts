@@ -28,6 +28,8 @@ before(async () => {
 });
 after(() => removeNetwork(NET));
 
+/** The running server's environment, one VAR=value a line. */
+const serverEnviron = async () => (await host.check(['sh', '-c', 'tr "\\0" "\\n" < /proc/$(systemctl show -p MainPID --value zookeeper)/environ'])).stdout;
 const status = () => host.run(['systemctl', 'status', '--no-pager', 'zookeeper']);
 /** The Mode srvr gives right now, as zkServer.sh status prints it ('' when none). */
 const mode = async () => (await host.run(['zookeeper-ts', 'status', '/etc/zookeeper/zoo.cfg'])).stdout.split('\n').find((l) => l.startsWith('Mode: ')) ?? '';
@@ -48,6 +50,8 @@ test('systemctl restart returns once the server serves, and fails on a bad zoo.c
   assert.equal(restart.code, 0, restart.stderr);
   // At once, with no wait of the test's own: the server answers with its Mode.
   assert.equal(await mode(), 'Mode: standalone');
+  // The unit's environment: glibc's malloc arenas capped (docs/benchmarks.md).
+  assert.match(await serverEnviron(), /^MALLOC_ARENA_MAX=2$/m);
   console.log(`systemctl restart zookeeper: ${Date.now() - started} ms until it returned, serving`);
 
   await host.check(['cp', '/etc/zookeeper/zoo.cfg', '/root/zoo.cfg.good']);
@@ -109,11 +113,12 @@ test('/etc/default/zookeeper is read under systemd: ZOO_LOG4J_PROP, and -Dzookee
   await host.check([
     'sh',
     '-c',
-    `printf '%s\\n' 'ZOO_LOG4J_PROP=WARN,CONSOLE' 'SERVER_JVMFLAGS="-Xmx1g -Dzookeeper.DigestAuthenticationProvider.superDigest=${SUPER_DIGEST}"' >> /etc/default/zookeeper`,
+    `printf '%s\\n' 'ZOO_LOG4J_PROP=WARN,CONSOLE' 'MALLOC_ARENA_MAX=4' 'SERVER_JVMFLAGS="-Xmx1g -Dzookeeper.DigestAuthenticationProvider.superDigest=${SUPER_DIGEST}"' >> /etc/default/zookeeper`,
   ]);
   try {
     await restartService();
     const invocation = (await host.check(['systemctl', 'show', '-p', 'InvocationID', '--value', 'zookeeper'])).stdout.trim();
+    assert.match(await serverEnviron(), /^MALLOC_ARENA_MAX=4$/m, 'the env file overrides the unit');
     const zk = await ZooKeeperClient.connect(`${ADDRESS}:2181`);
     try {
       await zk.addAuth('digest', 'owner:pw');
