@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { ZooKeeperClient } from '../src/client/zookeeper-client';
 import { startMember, type Member, type MemberSpec, type RuntimeArgs } from '../test/support/ensemble';
 import { fourLetterWord } from '../test/support/servers';
-import { CLK_TCK, cpuTicks } from '../test/support/proc-stat';
+import { cpuTicks, microsPerOp } from '../test/support/proc-stat';
 
 const { values } = parseArgs({
   options: {
@@ -136,7 +136,7 @@ async function phase(clients: ZooKeeperClient[], op: 'write' | 'read', seconds: 
     ),
   );
   const elapsed = (performance.now() - started) / 1000;
-  const cpu_us = ((ticks() - ticks0) / CLK_TCK) * 1e6;
+  const cpu_ticks = ticks() - ticks0;
   const client = process.cpuUsage(client0);
   const ops = latencies.length;
   const sorted = Float64Array.from(latencies).sort();
@@ -145,8 +145,8 @@ async function phase(clients: ZooKeeperClient[], op: 'write' | 'read', seconds: 
     p50_ms: percentile(sorted, 0.5),
     p99_ms: percentile(sorted, 0.99),
     p999_ms: percentile(sorted, 0.999),
-    cpu_us_per_op: cpu_us / ops,
-    client_cpu_us_per_op: (client.user + client.system) / ops,
+    cpu_us_per_op: microsPerOp(cpu_ticks, ops),
+    client_cpu_us_per_op: (client.user + client.system) / Math.max(1, ops),
   };
 }
 

@@ -2,7 +2,7 @@
 // starts both), one LoadGen against it, the phases in order, and per phase the server's CPU
 // (utime + stime of its process over the measured part) beside what the client measured.
 import { readFileSync } from 'node:fs';
-import { CLK_TCK, cpuTicks } from '../test/support/proc-stat';
+import { cpuTicks, microsPerOp } from '../test/support/proc-stat';
 import { startServer, type Flavour } from '../test/support/servers';
 import { makeTlsStores, STORE_PASSWORD, type TlsStores } from '../test/support/tls-stores';
 import { LoadGen, type PhaseResult, type Shape } from './load-generator';
@@ -86,7 +86,7 @@ export async function runServer(v: Variant, shape: Shape, phases: readonly Op[],
         const r = await gen.phase(op, warmup_s, timing.seconds, () => (begin = ticks()), () => (end = ticks()));
         if (r.ops === 0) throw new Error(`${v.label}: no ${op} request was answered in the phase`);
         if (r.errors > 0) throw new Error(`${v.label}: ${r.errors} of ${r.ops} ${op} requests failed`);
-        results.set(op, { ...r, ops_per_s: r.ops / r.seconds, cpu_us_per_op: perOp(end[0] - begin[0], r.ops), client_cpu_us_per_op: perOp(end[1] - begin[1], r.ops) });
+        results.set(op, { ...r, ops_per_s: r.ops / r.seconds, cpu_us_per_op: microsPerOp(end[0] - begin[0], r.ops), client_cpu_us_per_op: microsPerOp(end[1] - begin[1], r.ops) });
       }
     } finally {
       await gen.close();
@@ -98,9 +98,6 @@ export async function runServer(v: Variant, shape: Shape, phases: readonly Op[],
 }
 
 /** Clock ticks over `ops` as µs per op. */
-function perOp(ticks: number, ops: number): number {
-  return ((ticks / CLK_TCK) * 1e6) / Math.max(1, ops);
-}
 
 function peakRss_MB(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -57,7 +57,6 @@ const BASELINE_ENV = values['baseline-env'] === undefined ? undefined : parseEnv
 /** What the baseline is, for the tables' titles. */
 const BASELINE_NAME = `${values.baseline ?? 'this build'}${BASELINE_FLAGS ? ` with ${BASELINE_FLAGS.join(' ')}` : ''}${values['baseline-env'] ? ` under ${values['baseline-env']}` : ''}`;
 
-
 /** The baseline (--baseline, another bundle of ours, and/or --baseline-flags) with `cfg`, when one was given. */
 function baselineVariants(cfg: Record<string, string | number>): Variant[] {
   if (!values.baseline && !BASELINE_FLAGS && !BASELINE_ENV) return [];

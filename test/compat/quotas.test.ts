@@ -14,7 +14,7 @@ import { CreateMode, OpCode, OPEN_ACL_UNSAFE } from '../../src/jute/constants';
 import { KeeperError } from '../../src/jute/keeper-error';
 import type { MultiOp } from '../../src/jute/multi';
 import { fourLetterWord, startServer, type Flavour, type RunningServer } from '../support/servers';
-import { normalise, run } from './real-clients/transcript';
+import { CONNECTED_EVENT, normalise, run } from './real-clients/transcript';
 import { APACHE_ZKCLI, OUR_SHELL, type Shell } from './real-clients/zkcli-session';
 
 const HOSTS: Record<Flavour, string> = { apache: '127.0.44.1', ours: '127.0.44.2' };
@@ -79,7 +79,6 @@ const SHELL_SCRIPT = [
 ];
 
 /** zkCli's connect event comes from its event thread, racing the first answers: dropped wherever it lands. */
-const CONNECTED_EVENT = /\nWATCHER::\n\nWatchedEvent state:SyncConnected type:None path:null\n/;
 
 async function shellRun(flavour: Flavour, shell: Shell): Promise<string> {
   const server = await startServer(flavour, { host: HOSTS[flavour], cfg: ENFORCE });

@@ -10,6 +10,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ZooKeeperClient } from '../../src/client/zookeeper-client';
 import { srvrOnceServing } from '../support/ensemble';
+import { CONNECTED_EVENT } from '../compat/real-clients/transcript';
 
 type Flavour = 'apache' | 'ours';
 const REPO = resolve(import.meta.dirname, '../..');
@@ -122,9 +123,6 @@ test('zkServer.sh version and print-cmd keep Apache\'s shape; a bad zoo.cfg is F
   const bad = run('ours', ['start']);
   assert.deepEqual({ code: bad.code, out: bad.out }, { code: 1, out: 'Starting zookeeper ... FAILED TO START\n' });
 });
-
-/** What zkCli prints once its session is connected. */
-const CONNECTED_EVENT = '\nWATCHER::\n\nWatchedEvent state:SyncConnected type:None path:null\n';
 
 test('zkCli.sh runs a command as Apache\'s does; zkCleanup.sh -n 3 keeps the 3 newest snapshots', async () => {
   const { cfg, dir } = setUp('ours', 'snapCount=2\n');

@@ -70,12 +70,15 @@ export function normalise(text: string, server: ClientTarget): string {
   );
 }
 
+/** What zkCli prints as its session closes at `quit` (from its event thread: it may come after the process is gone). */
+export const CLOSED_EVENT = '\nWATCHER::\n\nWatchedEvent state:Closed type:None path:null\n';
+/** What zkCli prints once its session is connected (from its event thread: it races the first command's answer). */
+export const CONNECTED_EVENT = '\nWATCHER::\n\nWatchedEvent state:SyncConnected type:None path:null\n';
+
 /**
  * A client process driven line by line: every line it writes (stdout and stderr, in the order
  * they arrive) is collected, and `send` waits until the answer to a command has shown up.
  */
-/** What zkCli prints as its session closes at `quit` (from its event thread: it may come after the process is gone). */
-export const CLOSED_EVENT = '\nWATCHER::\n\nWatchedEvent state:Closed type:None path:null\n';
 
 export class Conversation {
   private out = '';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { CLOSED_EVENT, Conversation, normalise, run, ZK_CLI_CP, type ClientTarget } from './transcript';
+import { CLOSED_EVENT, CONNECTED_EVENT, Conversation, normalise, run, ZK_CLI_CP, type ClientTarget } from './transcript';
 
 /** A shell: the command that starts it against a connect string. */
 export type Shell = (connectString: string) => [command: string, args: string[]];
@@ -16,7 +16,6 @@ export const OUR_SHELL: Shell = (server) => [process.execPath, [resolve(import.m
 const SENTINEL = 'get sentinel';
 const SENTINEL_ANSWER = 'Path must start with / character\n';
 
-const CONNECTED_EVENT = '\nWATCHER::\n\nWatchedEvent state:SyncConnected type:None path:null\n';
 
 export const BEFORE_WATCH = [
   'create /t1 hello',
