@@ -3,10 +3,13 @@
 // (slices with setImmediate in between), and meanwhile a 1 ms timer that records each gap
 // between its runs. Reports the longest gap and the p99 (wall time: on a loaded machine
 // other processes stretch it), the CPU of each step between yields (what the snapshot
-// itself costs the loop, robust to load) and its CPU per znode; then the file is loaded back
-// as a start loads it (readSnapshot + DataTree.loadNodes), timed with its CPU. A last,
-// untimed snapshot measures the buffers it held (the peak above the start, after a
-// collection every few slices: collections in the timed runs would be the figure).
+// itself costs the loop, robust to load; the process's, so the pool's writes and the GC's
+// helpers count too) and its wall time (what a request arriving during a step waits, on an
+// idle machine; a step that writes a chunk counts the write's wait too), and the CPU per
+// znode; then the file is loaded back as a start loads it (readSnapshot +
+// DataTree.loadNodes), timed with its CPU. A last, untimed snapshot measures the buffers
+// it held (the peak above the start, after a collection every few slices: collections in
+// the timed runs would be the figure).
 // --src DIR runs the code of another checkout (a baseline: `git worktree add DIR <commit>`),
 // so that before and after are measured on the same machine in one sitting.
 // Run: node --expose-gc --import tsx bench/snapshot-stall.ts [--znodes 300000] [--parents 1000] [--runs 3] [--src DIR]
@@ -70,26 +73,31 @@ async function main(): Promise<void> {
       last = now;
     }, 1);
     const steps: number[] = [];
+    const stepsWall: number[] = [];
     if (measureHeld) gc();
     const buffersAtStart = process.memoryUsage().arrayBuffers;
     let buffersPeak = buffersAtStart;
     let stepStart = process.cpuUsage();
+    let stepStartWall = performance.now();
     const cpuStart = process.cpuUsage();
     const started = performance.now();
     const name = await writeSnapshot(dir, tree, new Map(), zxid, async () => {
       steps.push(cpu_ms(stepStart));
+      stepsWall.push(performance.now() - stepStartWall);
       if (measureHeld && steps.length % GC_EVERY_SLICES === 0) {
         gc();
         buffersPeak = Math.max(buffersPeak, process.memoryUsage().arrayBuffers);
       }
       await new Promise((r) => setImmediate(r));
       stepStart = process.cpuUsage();
+      stepStartWall = performance.now();
     });
     const took = performance.now() - started;
     const cpu = cpu_ms(cpuStart);
     clearInterval(timer);
     gaps.sort((a, b) => a - b);
     steps.sort((a, b) => a - b);
+    stepsWall.sort((a, b) => a - b);
     const size_MB = statSync(join(dir, name)).size / 2 ** 20;
     if (measureHeld) {
       rmSync(dir, { recursive: true, force: true });
@@ -108,7 +116,8 @@ async function main(): Promise<void> {
 
     console.log(
       `run ${run}: snapshot (${size_MB.toFixed(0)} MB) in ${took.toFixed(0)} ms, ${cpu.toFixed(0)} ms of CPU = ${((cpu * 1000) / ZNODES).toFixed(2)} µs per znode; ` +
-        `${steps.length} steps, CPU per step longest ${(steps.at(-1) ?? 0).toFixed(1)} ms, p99 ${percentile(steps, 0.99).toFixed(1)} ms; ` +
+        `${steps.length} steps, CPU per step longest ${(steps.at(-1) ?? 0).toFixed(1)} ms, p99 ${percentile(steps, 0.99).toFixed(1)} ms, ` +
+        `wall per step median ${percentile(stepsWall, 0.5).toFixed(2)}, p99 ${percentile(stepsWall, 0.99).toFixed(2)}, longest ${(stepsWall.at(-1) ?? 0).toFixed(1)} ms; ` +
         `event loop gap longest ${(gaps.at(-1) ?? 0).toFixed(1)} ms, p99 ${percentile(gaps, 0.99).toFixed(1)} ms; ` +
         `loaded back in ${loadTook.toFixed(0)} ms, ${loadCpu_ms.toFixed(0)} ms of CPU (${loaded.nodeCount} nodes)`,
     );

@@ -27,27 +27,35 @@ export function listSnapshots(dir: string): { name: string; zxid: number }[] {
 }
 
 /**
- * A slice of a background snapshot: nodes are serialized until either bound is reached,
- * then clients are served before the next slice. 500 nodes of ~100 bytes serialize in
- * under 2 ms of CPU on this 2-core machine under load; the byte bound keeps a slice of large nodes (up to
- * jute.maxbuffer each) about as short, and is also the most a slice's buffer holds.
+ * A step of a background snapshot: nodes are serialized until either bound is reached, then
+ * clients are served before the next step. At 4 sessions × 1 in flight a request that
+ * arrives during a step waits for it: steps of 500 nodes (~1 ms on this 2-core machine,
+ * bench/snapshot-stall.ts) put setData's p99 at 3.1 ms against Apache's 2.3 while snapshots
+ * were taken; steps of 125 at 2.1. Of 128, 0.17 ms. The byte bound keeps a step of large
+ * nodes about as short (a node of up to jute.maxbuffer is one step).
  */
-export const SNAPSHOT_SLICE_NODES = 500;
-export const SNAPSHOT_SLICE_BYTES = 128 * 1024;
+export const SNAPSHOT_STEP_NODES = 128;
+export const SNAPSHOT_STEP_BYTES = 32 * 1024;
 /**
- * A snapshot written in the background is synced every this many bytes, not only at its
- * end: one fsync of 100+ MB of dirty pages held the txn log's fdatasync behind it for
- * 60–110 ms (the filesystem commits both together), and every write waiting on that batch
- * with it (setData p999 at 32 × 16). Small syncs keep the log's wait short.
+ * A chunk of a snapshot: what is checksummed and written (or sent to a learner) at once, and
+ * the most its buffer holds beyond one node. Steps are smaller: a write, a checksum and a
+ * socket send per step of 128 nodes cost 3-16 % more CPU per write than per 500.
  */
+export const SNAPSHOT_CHUNK_BYTES = 128 * 1024;
+/**
+ * What snapshotSlices yields at the end of a step that did not fill a chunk: nothing to
+ * write, the loop to hand back. Empty, so a consumer that writes it writes nothing.
+ */
+export const SNAPSHOT_PAUSE: Buffer = Buffer.alloc(0);
 export const SNAPSHOT_SYNC_EVERY_BYTES = 4 * 1024 * 1024;
 
 /**
  * SerializeUtils.serializeSnapshot: the sessions with their timeouts, the ACL map, then the
  * nodes until the path "/" — what a snapshot file holds after its header, and what a leader
- * streams to a learner after a SNAP — as slices made one by one as they are pulled (each
- * at most SNAPSHOT_SLICE_NODES nodes or about SNAPSHOT_SLICE_BYTES), so that the writer
- * serves clients between them and holds one slice at a time. Pulled with clients served in
+ * streams to a learner after a SNAP — as slices made one by one as they are pulled, so that
+ * the writer serves clients between them and holds one slice at a time: each pull is a step
+ * (at most SNAPSHOT_STEP_NODES nodes or about SNAPSHOT_STEP_BYTES), and yields a chunk once
+ * SNAPSHOT_CHUNK_BYTES are made, SNAPSHOT_PAUSE otherwise. Pulled with clients served in
  * between, the snapshot is fuzzy, as ZooKeeper's: the txns after `zxid` (the tree's when
  * the snapshot began) are in the log after it (or follow a SNAP to the learner), and
  * replaying them over it gives the tree (FileTxnSnapLog.restore applies every txn the same
@@ -92,18 +100,21 @@ export function snapshotSlices(
     yield first;
     // One buffer for every slice, each lent or copied out at its exact size: a fresh buffer
     // per slice made the collector's work (and its pauses) grow with the tree.
-    const w = new Writer(SNAPSHOT_SLICE_BYTES + (SNAPSHOT_SLICE_BYTES >> 1));
+    const w = new Writer(SNAPSHOT_CHUNK_BYTES + (SNAPSHOT_CHUNK_BYTES >> 1));
     const slice = (): Buffer => (borrowed ? w.buf.subarray(0, w.pos) : Buffer.from(w.buf.subarray(0, w.pos)));
-    let inSlice = 0;
+    let inStep = 0;
+    let stepFrom = 0;
     const walk = tree.snapshotWalk((n) => n.czxid > zxid);
     for (let node = walk.next(); node !== undefined; node = walk.next()) {
       const aclId = tree.aclIndexOf(node.acl);
       writeNode(w, node.path === '/' ? '' : node.path, node.data, node, aclId === OPEN_UNSAFE_ACL_ID || inMap.has(aclId) ? aclId : OPEN_UNSAFE_ACL_ID);
-      if (++inSlice >= SNAPSHOT_SLICE_NODES || w.pos >= SNAPSHOT_SLICE_BYTES) {
+      if (w.pos >= SNAPSHOT_CHUNK_BYTES) {
         yield slice();
         w.reset();
-        inSlice = 0;
-      }
+      } else if (++inStep < SNAPSHOT_STEP_NODES && w.pos - stepFrom < SNAPSHOT_STEP_BYTES) continue;
+      else yield SNAPSHOT_PAUSE;
+      inStep = 0;
+      stepFrom = w.pos;
     }
     w.ustring('/');
     if (last !== undefined) w.ustring(last);
@@ -148,8 +159,10 @@ export async function writeSnapshot(
 ): Promise<string> {
   const header = new Writer(32);
   R.FileHeader.write(header, { magic: SNAP_MAGIC, version: FILE_VERSION, dbid: -1 });
-  // Written slice by slice, each is done with before the next is made: they may share a buffer.
-  const parts: Iterable<Buffer> = yieldBetweenSlices ? snapshotSlices(tree, sessions, zxid, { borrowed: true }) : [...snapshotSlices(tree, sessions, zxid)];
+  // Written chunk by chunk, each is done with before the next is made: they may share a buffer.
+  const parts: Iterable<Buffer> = yieldBetweenSlices
+    ? snapshotSlices(tree, sessions, zxid, { borrowed: true })
+    : [...snapshotSlices(tree, sessions, zxid)].filter((part) => part !== SNAPSHOT_PAUSE);
 
   const name = snapshotFileName(zxid);
   const tmp = join(dir, `.${name}.${++tmpSequence}.tmp`);
@@ -161,9 +174,11 @@ export async function writeSnapshot(
     let at = head.length;
     let unsynced = 0;
     for (const part of parts) {
-      checksum = adler32(part, checksum);
-      await writeAll(fh, part, at);
-      at += part.length;
+      if (part !== SNAPSHOT_PAUSE) {
+        checksum = adler32(part, checksum);
+        await writeAll(fh, part, at);
+        at += part.length;
+      }
       if (yieldBetweenSlices) {
         unsynced += part.length;
         if (unsynced >= SNAPSHOT_SYNC_EVERY_BYTES) {

@@ -5,6 +5,7 @@
 // it listens on each of them. With quorum SASL a learner is authenticated first, before any
 // of its packets is read (LearnerHandler.run).
 import type { Server, Socket } from 'node:net';
+import { SNAPSHOT_PAUSE } from '../persistence/file-snap';
 import { TickCork } from '../server/tick-cork';
 import { listenAll, type SocketAddress } from './multiple-addresses';
 import type { QuorumAuth } from './quorum-auth';
@@ -177,7 +178,7 @@ class LearnerHandlerCnx {
       if (slice.done) break;
       s.slices++;
       s.bytes += slice.value.length;
-      if (this.socket.write(slice.value)) await new Promise((r) => setImmediate(r));
+      if (slice.value === SNAPSHOT_PAUSE || this.socket.write(slice.value)) await new Promise((r) => setImmediate(r));
       else await this.drained();
     }
     if (this.closed) return undefined;

@@ -11,7 +11,7 @@ import { Code, KeeperError } from '../../../src/jute/keeper-error';
 import type { ACL } from '../../../src/jute/records';
 import { srvrOnceServing, startMember, type Member, type MemberSpec } from '../../support/ensemble';
 
-/** Enough nodes for the stream to take many slices (500 nodes each) while the writes go on. */
+/** Enough nodes for the stream to take many steps (SNAPSHOT_STEP_NODES each) while the writes go on. */
 const NODES = 10_000;
 const PARENTS = 20;
 /** Requests the writer keeps in flight: a steady stream of commits during the SNAP. */

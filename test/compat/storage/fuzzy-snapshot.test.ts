@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ZooKeeperClient } from '../../../src/client/zookeeper-client';
 import { OpCode } from '../../../src/jute/constants';
 import type { ACL } from '../../../src/jute/records';
-import { SNAPSHOT_SLICE_NODES, writeSnapshot } from '../../../src/persistence/file-snap';
+import { SNAPSHOT_STEP_NODES, writeSnapshot } from '../../../src/persistence/file-snap';
 import { applySessionTxn, FileTxnSnapLog } from '../../../src/persistence/file-txn-snap-log';
 import { DataTree } from '../../../src/tree/data-tree';
 import type { Txn, TxnBody } from '../../../src/tree/txn';
@@ -20,8 +20,8 @@ import { dumpTree } from '../../support/tree-dump';
 
 const HOSTS: Record<Flavour, string> = { apache: '127.0.47.1', ours: '127.0.47.2' };
 const OPEN: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
-/** Children under each of /a, /b and /d: enough for the walk to take several slices. */
-const CHILDREN = 3 * SNAPSHOT_SLICE_NODES;
+/** Children under each of /a, /b and /d: enough for the walk to take many steps (the script's paths are chosen for 1500). */
+const CHILDREN = 1500;
 /** The slices after which the script below applies its txns (its paths are chosen for 12). */
 const SCRIPTED_SLICES = 12;
 
@@ -84,7 +84,7 @@ test('a snapshot written in slices while txns apply, plus the log after it, rest
   // /d changes once, while the walk is inside it: the children it visits last are deleted
   // after /d itself was written with its old pzxid and listing (their deletes replay as
   // NONODE and must still move /d's pzxid). Where the walk is: the nodes before it, in the
-  // order a snapshot writes them, SNAPSHOT_SLICE_NODES per slice.
+  // order a snapshot writes them, at most SNAPSHOT_STEP_NODES per step.
   const order = [...live.tree.nodesInSnapshotOrder()].map(([path]) => path);
   const dAt = order.indexOf('/d');
   const dLast = order.length - 1 - [...order].reverse().findIndex((path) => path.startsWith('/d/'));
@@ -93,8 +93,8 @@ test('a snapshot written in slices while txns apply, plus the log after it, rest
   let slice = 0;
   const between = async (): Promise<void> => {
     const i = slice++;
-    const written = slice * SNAPSHOT_SLICE_NODES;
-    if (!dChanged && written > dAt && written < dLast - SNAPSHOT_SLICE_NODES) {
+    const written = slice * SNAPSHOT_STEP_NODES;
+    if (!dChanged && written > dAt && written < dLast - SNAPSHOT_STEP_NODES) {
       for (const path of order.slice(dLast - 2, dLast + 1)) live.apply(1n, OpCode.delete, { kind: 'delete', path });
       dChanged = true;
     }

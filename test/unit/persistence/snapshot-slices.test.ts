@@ -1,5 +1,5 @@
 // A background snapshot hands the event loop back between bounded steps: no step — a
-// slice of nodes made, checksummed and written — grows with the tree. Large nodes show it:
+// slice of nodes made, and a chunk of them checksummed and written — grows with the tree. Large nodes show it:
 // 64 nodes of ~1 MB are serialized, checksummed and written one node's worth at a time,
 // not 64 MB in one go.
 import { test } from 'node:test';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { OpCode } from '../../../src/jute/constants';
-import { listSnapshots, writeSnapshot } from '../../../src/persistence/file-snap';
+import { listSnapshots, SNAPSHOT_CHUNK_BYTES, SNAPSHOT_PAUSE, SNAPSHOT_STEP_NODES, snapshotSlices, writeSnapshot } from '../../../src/persistence/file-snap';
 import { readSnapshot } from '../../../src/persistence/snapshot-reader';
 import { batchEntries } from '../../../src/tree/node-batch';
 import { DataTree } from '../../../src/tree/data-tree';
@@ -109,4 +109,26 @@ test(`a background snapshot holds a slice at a time, not the file: ${MANY_NODES}
   for (const [, n] of batchEntries(again.batches, again.acls)) if (n.data?.length === MANY_NODE_BYTES) read++;
   assert.equal(read, MANY_NODES);
   rmSync(dir, { recursive: true, force: true });
+});
+
+/** Small nodes, as most trees hold: many steps, and chunks far fewer. */
+const SMALL_NODES = 20_000;
+const SMALL_NODE_BYTES = 100;
+
+test(`a snapshot of ${SMALL_NODES} small nodes hands the loop back every ${SNAPSHOT_STEP_NODES} nodes, and writes in chunks of ${SNAPSHOT_CHUNK_BYTES >> 10} KiB`, () => {
+  const tree = new DataTree();
+  const acl = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+  let zxid = 0;
+  tree.processTxn({ clientId: 1n, cxid: 0, zxid: ++zxid, time: 0, type: OpCode.create }, { kind: 'create', path: '/small', data: Buffer.alloc(0), acl, ephemeral: false, parentCVersion: 1 });
+  for (let i = 0; i < SMALL_NODES; i++) {
+    tree.processTxn({ clientId: 1n, cxid: 0, zxid: ++zxid, time: 0, type: OpCode.create }, { kind: 'create', path: `/small/n${i}`, data: Buffer.alloc(SMALL_NODE_BYTES, i), acl, ephemeral: false, parentCVersion: i + 1 });
+  }
+  const parts = [...snapshotSlices(tree, new Map(), zxid)];
+  const chunks = parts.filter((p) => p !== SNAPSHOT_PAUSE);
+  const bytes = chunks.reduce((n, p) => n + p.length, 0);
+  // Every pull is one step: the head, then at most SNAPSHOT_STEP_NODES nodes each.
+  assert.ok(parts.length - 1 >= Math.ceil(tree.nodeCount / SNAPSHOT_STEP_NODES), `${parts.length} pulls for ${tree.nodeCount} nodes`);
+  // Written a chunk at a time: all but the head and the last fill one.
+  for (const c of chunks.slice(1, -1)) assert.ok(c.length >= SNAPSHOT_CHUNK_BYTES, `a chunk of ${c.length} bytes`);
+  assert.ok(chunks.length <= Math.ceil(bytes / SNAPSHOT_CHUNK_BYTES) + 2, `${chunks.length} chunks for ${bytes} bytes`);
 });
