@@ -40,16 +40,21 @@ function eventLoopCpu_ms(): number {
   return (cpuTicks('/proc/thread-self/stat') * 1000) / CLK_TCK;
 }
 
-test('a background snapshot of 64 MB of nodes yields at least once per ~1 MB node, and no step takes more than 40 ms of CPU', async (t) => {
+/** A tree of `count` children of `parent`, each `bytes` of data (child i filled with i), and its last zxid. */
+function treeOf(parent: string, count: number, bytes: number): { tree: DataTree; zxid: number } {
   const tree = new DataTree();
   const acl = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
   let zxid = 0;
-  const create = (path: string, data: Buffer): void => {
-    const parent = tree.getNode(path.slice(0, path.lastIndexOf('/')) || '/')!;
-    tree.processTxn({ clientId: 1n, cxid: 0, zxid: ++zxid, time: 0, type: OpCode.create }, { kind: 'create', path, data, acl, ephemeral: false, parentCVersion: parent.stat.cversion + 1 });
+  const create = (path: string, data: Buffer, parentCVersion: number): void => {
+    tree.processTxn({ clientId: 1n, cxid: 0, zxid: ++zxid, time: 0, type: OpCode.create }, { kind: 'create', path, data, acl, ephemeral: false, parentCVersion });
   };
-  create('/big', Buffer.alloc(0));
-  for (let i = 0; i < LARGE_NODES; i++) create(`/big/n${i}`, Buffer.alloc(LARGE_NODE_BYTES, i));
+  create(parent, Buffer.alloc(0), 1);
+  for (let i = 0; i < count; i++) create(`${parent}/n${i}`, Buffer.alloc(bytes, i), i + 1);
+  return { tree, zxid };
+}
+
+test('a background snapshot of 64 MB of nodes yields at least once per ~1 MB node, and no step takes more than 40 ms of CPU', async (t) => {
+  const { tree, zxid } = treeOf('/big', LARGE_NODES, LARGE_NODE_BYTES);
 
   const dir = mkdtempSync(join(tmpdir(), 'zk-slices-'));
   let steps = 0;
@@ -82,13 +87,7 @@ const MANY_NODE_BYTES = 1_000;
 const SNAPSHOT_BUFFERS_BYTES_MAX = 8 * 1024 * 1024;
 
 test(`a background snapshot holds a slice at a time, not the file: ${MANY_NODES} nodes of ${MANY_NODE_BYTES} bytes, buffers grow by at most ${SNAPSHOT_BUFFERS_BYTES_MAX >> 20} MB`, async (t) => {
-  const tree = new DataTree();
-  const acl = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
-  let zxid = 0;
-  tree.processTxn({ clientId: 1n, cxid: 0, zxid: ++zxid, time: 0, type: OpCode.create }, { kind: 'create', path: '/many', data: Buffer.alloc(0), acl, ephemeral: false, parentCVersion: 1 });
-  for (let i = 0; i < MANY_NODES; i++) {
-    tree.processTxn({ clientId: 1n, cxid: 0, zxid: ++zxid, time: 0, type: OpCode.create }, { kind: 'create', path: `/many/n${i}`, data: Buffer.alloc(MANY_NODE_BYTES, i), acl, ephemeral: false, parentCVersion: i + 1 });
-  }
+  const { tree, zxid } = treeOf('/many', MANY_NODES, MANY_NODE_BYTES);
   const dir = mkdtempSync(join(tmpdir(), 'zk-slices-'));
   // What is held, not what awaits collection: measured after a collection, every few slices.
   gc();
@@ -116,13 +115,7 @@ const SMALL_NODES = 20_000;
 const SMALL_NODE_BYTES = 100;
 
 test(`a snapshot of ${SMALL_NODES} small nodes hands the loop back every ${SNAPSHOT_STEP_NODES} nodes, and writes in chunks of ${SNAPSHOT_CHUNK_BYTES >> 10} KiB`, () => {
-  const tree = new DataTree();
-  const acl = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
-  let zxid = 0;
-  tree.processTxn({ clientId: 1n, cxid: 0, zxid: ++zxid, time: 0, type: OpCode.create }, { kind: 'create', path: '/small', data: Buffer.alloc(0), acl, ephemeral: false, parentCVersion: 1 });
-  for (let i = 0; i < SMALL_NODES; i++) {
-    tree.processTxn({ clientId: 1n, cxid: 0, zxid: ++zxid, time: 0, type: OpCode.create }, { kind: 'create', path: `/small/n${i}`, data: Buffer.alloc(SMALL_NODE_BYTES, i), acl, ephemeral: false, parentCVersion: i + 1 });
-  }
+  const { tree, zxid } = treeOf('/small', SMALL_NODES, SMALL_NODE_BYTES);
   const parts = [...snapshotSlices(tree, new Map(), zxid)];
   const chunks = parts.filter((p) => p !== SNAPSHOT_PAUSE);
   const bytes = chunks.reduce((n, p) => n + p.length, 0);
