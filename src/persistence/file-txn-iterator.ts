@@ -14,6 +14,12 @@ export interface TxnLogRange {
    * leader weighs against the snapshot's size before it sends a DIFF from the log.
    */
   storageSize_bytes: number;
+  /**
+   * The zxid the range's first file is named for (a log is named for its first txn), or
+   * undefined when there is no log: whether the range can reach back to a zxid is known
+   * without reading it.
+   */
+  firstZxid: number | undefined;
   /** The txns, oldest first, from the start of the log file that holds the start zxid (as Apache's, not fast-forwarded). */
   txns: Iterable<Txn>;
 }
@@ -33,7 +39,7 @@ export function readTxnLog(dir: string, startZxid: number): TxnLogRange {
   function* txns(): Generator<Txn> {
     for (const f of files) yield* readLogFile(f).txns;
   }
-  return { storageSize_bytes: size, txns: txns() };
+  return { storageSize_bytes: size, firstZxid: logs[first]?.zxid, txns: txns() };
 }
 
 /**

@@ -315,6 +315,14 @@ export class ZKDatabase implements LearnerDatabase {
   getProposalsFromTxnLog(startZxid: number, sizeLimit_bytes: number): Iterable<Proposal> {
     if (sizeLimit_bytes < 0) return [];
     const range = this.snapLog.readTxnLog(startZxid);
+    // Told by the names: a peer behind the whole log (a new member, one with an empty
+    // dataDir) costs no read. Reading the first file to learn it decoded all of it, 64 MB
+    // preallocated and ~400 ms of the leader's event loop at 300k znodes, at every such sync.
+    if (range.firstZxid === undefined) return [];
+    if (range.firstZxid > startZxid) {
+      this.opts.log.warn(`unable to find proposals from the txn log for zxid ${zxidToString(startZxid)}`);
+      return [];
+    }
     const it = range.txns[Symbol.iterator]();
     const first = it.next();
     if (first.done || first.value.hdr.zxid > startZxid) {

@@ -2,7 +2,7 @@
 // proposal window; group commit; the log read from a zxid with Apache's size rule; a torn
 // tail; SNAP and the durable snapshot after it; an ensemble member's /zookeeper/config.
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
@@ -164,6 +164,11 @@ test('txns from a zxid on, from the log: from the start of the file holding it; 
   // a log that starts after the zxid asked for cannot show it holds it
   rmSync(join(d, 'version-2', 'log.100000001'));
   assert.deepEqual(zxids(db.getProposalsFromTxnLog(makeZxid(1, 5), 0)), []);
+  // ...and is told so by the log's name, not by reading it (that decoded the whole file on
+  // the leader's event loop): a file that cannot be read shows it.
+  writeFileSync(join(d, 'version-2', 'log.100000015'), Buffer.alloc(4096));
+  assert.deepEqual(zxids(db.getProposalsFromTxnLog(makeZxid(1, 5), 0)), [], 'a peer behind the whole log: no read');
+  assert.throws(() => zxids(db.getProposalsFromTxnLog(makeZxid(1, 30), 0)), /not a transaction log/, 'a peer inside it: the file is read');
 });
 
 test('a torn tail (a crash mid-append) is cut off by a restore and by a truncate, and appends go on after it', async () => {
