@@ -1,7 +1,7 @@
 // A background snapshot hands the event loop back between bounded steps: no step — a
-// slice of nodes made, and a chunk of them checksummed and written — grows with the tree. Large nodes show it:
-// 64 nodes of ~1 MB are serialized, checksummed and written one node's worth at a time,
-// not 64 MB in one go.
+// slice of nodes made, and a chunk of them checksummed and written — grows with the tree.
+// Large nodes show it: 64 nodes of ~1 MB are serialized, checksummed and written one node's
+// worth at a time, not 64 MB in one go.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';

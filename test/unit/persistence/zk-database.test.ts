@@ -164,10 +164,12 @@ test('txns from a zxid on, from the log: from the start of the file holding it; 
   // a log that starts after the zxid asked for cannot show it holds it
   rmSync(join(d, 'version-2', 'log.100000001'));
   assert.deepEqual(zxids(db.getProposalsFromTxnLog(makeZxid(1, 5), 0)), []);
-  // ...and is told so by the log's name, not by reading it (that decoded the whole file on
-  // the leader's event loop): a file that cannot be read shows it.
+  // ...and is told so by the log's name, as a log over the limit by its size, not by reading
+  // it (that decoded the whole file on the leader's event loop): a file that cannot be read
+  // shows it.
   writeFileSync(join(d, 'version-2', 'log.100000015'), Buffer.alloc(4096));
   assert.deepEqual(zxids(db.getProposalsFromTxnLog(makeZxid(1, 5), 0)), [], 'a peer behind the whole log: no read');
+  assert.deepEqual(zxids(db.getProposalsFromTxnLog(makeZxid(1, 30), 1)), [], 'a log over the limit: no read');
   assert.throws(() => zxids(db.getProposalsFromTxnLog(makeZxid(1, 30), 0)), /not a transaction log/, 'a peer inside it: the file is read');
 });
 
